@@ -1,0 +1,37 @@
+"""Reading and writing single VAEs as ``.keras`` files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import keras
+
+from smrt_keras.models.vae import VAE
+
+
+def save_vae(vae: VAE, path: str | Path) -> None:
+    """Write ``vae`` to ``path`` (a ``.keras`` file)."""
+    vae.save(str(path))
+
+
+def load_vae(path: str | Path) -> VAE:
+    """Load a VAE with ``safe_mode=True`` and no custom objects.
+
+    ``safe_mode`` refuses to deserialise ``Lambda`` layers and other
+    arbitrary code, so a shared file cannot run anything on load.
+
+    Raises
+    ------
+    ValueError
+        If the file holds something other than a smrt_keras ``VAE`` or cannot
+        be deserialised safely.
+    """
+    try:
+        model = keras.saving.load_model(str(path), compile=True, safe_mode=True)
+    except Exception as exc:  # Keras raises many types for a bad file
+        raise ValueError(f"Could not load a VAE from {str(path)!r}: {exc}") from exc
+    if not isinstance(model, VAE):
+        raise ValueError(
+            f"{str(path)!r} holds a {type(model).__name__}, not a smrt_keras VAE."
+        )
+    return model

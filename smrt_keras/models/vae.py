@@ -1,0 +1,556 @@
+"""The variational autoencoder at the heart of SMRT."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import keras
+import numpy as np
+from keras import ops
+
+from smrt_keras.models.layers import (
+    ConvDecoder,
+    ConvEncoder,
+    DenseDecoder,
+    DenseEncoder,
+    Sampling,
+)
+
+#: Clamp for the learned output log-variance of the Gaussian likelihood: a
+#: standard deviation between ~0.03 and ~33 standardised units.
+OUTPUT_LOG_VAR_RANGE = (-7.0, 7.0)
+
+ENCODERS = ("dense", "conv")
+LIKELIHOODS = ("bernoulli", "gaussian")
+_LOG_2PI = math.log(2.0 * math.pi)
+
+
+class TrainingDivergedError(ValueError, FloatingPointError):
+    """Raised when the training loss stops being finite.
+
+    It is a :class:`ValueError` because the usual cause is the data or the
+    hyperparameters handed in, and a :class:`FloatingPointError` because that is
+    what happened numerically.
+    """
+
+
+class DivergenceGuard(keras.callbacks.Callback):
+    """Stops ``fit`` with :class:`TrainingDivergedError` on a NaN/inf loss.
+
+    Keras's own ``TerminateOnNaN`` stops silently and leaves NaN weights behind;
+    we want the caller to hear about it and to know the likely causes.
+    """
+
+    def __init__(self, likelihood: str):
+        super().__init__()
+        self.likelihood = likelihood
+        self._epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(float(loss)):
+            self.model.stop_training = True
+            raise TrainingDivergedError(
+                f"Training diverged: the loss became {float(loss)} at epoch "
+                f"{self._epoch + 1}, batch {batch + 1}. Likely causes: "
+                + (
+                    "inputs outside [0, 1] with likelihood='bernoulli' (scale "
+                    "them first, e.g. divide 8-bit images by 255); "
+                    if self.likelihood == "bernoulli"
+                    else "unscaled or extreme inputs with likelihood='gaussian' "
+                    "(standardise them first); "
+                )
+                + "or a learning rate that is too high (try one 10x lower)."
+            )
+
+
+def _as_tuple(value, name: str) -> tuple[int, ...]:
+    if isinstance(value, (int, np.integer)):
+        return (int(value),)
+    try:
+        out = tuple(value)
+    except TypeError:
+        raise TypeError(
+            f"{name} must be an int or a sequence of ints; got {value!r}."
+        ) from None
+    if not all(
+        isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in out
+    ):
+        raise TypeError(f"{name} must contain only ints; got {value!r}.")
+    return tuple(int(v) for v in out)
+
+
+@keras.saving.register_keras_serializable(package="smrt_keras")
+class VAE(keras.Model):
+    """Variational autoencoder with a dense or convolutional encoder/decoder.
+
+    The loss is the negative ELBO, averaged over the batch::
+
+        loss = sum_features NLL(x | decoder(z)) + beta * KL(q(z | x) || N(0, I))
+
+    with ``reconstruction`` and ``kl`` reported as separate metrics (and their
+    ``val_`` versions when validation data is given).
+
+    Parameters
+    ----------
+    input_shape : int or sequence of int
+        Shape of one sample: ``n_features`` (or ``(n_features,)``) for
+        ``encoder="dense"``; ``(H, W)`` or ``(H, W, C)`` for ``encoder="conv"``.
+    encoder : {"dense", "conv"}, default="dense"
+        Architecture of both encoder and decoder.
+    hidden_units : sequence of int, default=(128, 64)
+        Dense layer widths of the encoder; the decoder mirrors them. For
+        ``"conv"`` they sit between the flattened feature map and the latent
+        heads (may be empty).
+    filters, strides : sequence of int, default=(32, 64) and (2, 2)
+        Conv filters and strides per encoder stage (``"conv"`` only). Each
+        image side must be at least the product of the strides.
+    kernel_size : int, default=3
+        Conv kernel size (``"conv"`` only).
+    latent_dim : int, default=8
+        Dimension of the latent space.
+    activation : str, default="relu"
+        Activation of the hidden layers.
+    dropout : float in [0, 1), default=0.0
+        Dropout after each hidden dense layer.
+    l2 : float >= 0, default=0.0
+        L2 weight penalty on every kernel.
+    likelihood : {"bernoulli", "gaussian"}, default="bernoulli"
+        ``p(x | z)``. Bernoulli expects inputs in [0, 1] (its decoder outputs
+        logits, ``decode`` returns probabilities); Gaussian expects standardised
+        inputs.
+    output_variance : "learned" or float > 0, default="learned"
+        Variance of the Gaussian likelihood: one learned value per feature, or
+        a fixed value. Ignored for Bernoulli.
+    beta : float >= 0, default=1.0
+        Weight of the KL term (beta-VAE).
+    kl_warmup_steps : int >= 0, default=0
+        Number of optimizer steps over which the KL weight rises linearly
+        from 0 to ``beta``; 0 disables warm-up.
+    seed : int or None, default=None
+        Seeds weight initialisation, dropout and the sampling layer.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from smrt_keras import VAE
+    >>> x = np.random.default_rng(0).random((64, 10)).astype("float32")
+    >>> vae = VAE(10, hidden_units=(16,), latent_dim=2, seed=0)
+    >>> vae.compile(optimizer="adam")
+    >>> history = vae.fit(x, epochs=2, batch_size=32, verbose=0)
+    >>> sorted(history.history)
+    ['kl', 'loss', 'reconstruction']
+    >>> vae.sample(5, seed=0).shape
+    (5, 10)
+    """
+
+    def __init__(
+        self,
+        input_shape,
+        encoder: str = "dense",
+        hidden_units: Sequence[int] = (128, 64),
+        filters: Sequence[int] = (32, 64),
+        kernel_size: int = 3,
+        strides: Sequence[int] = (2, 2),
+        latent_dim: int = 8,
+        activation: str = "relu",
+        dropout: float = 0.0,
+        l2: float = 0.0,
+        likelihood: str = "bernoulli",
+        output_variance: str | float = "learned",
+        beta: float = 1.0,
+        kl_warmup_steps: int = 0,
+        seed: int | None = None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.data_shape = _as_tuple(input_shape, "input_shape")
+        self.encoder_type = encoder
+        self.hidden_units = _as_tuple(hidden_units, "hidden_units")
+        self.filters = _as_tuple(filters, "filters")
+        self.kernel_size = kernel_size
+        self.strides = _as_tuple(strides, "strides")
+        self.latent_dim = latent_dim
+        self.activation = activation
+        self.dropout = dropout
+        self.l2 = l2
+        self.likelihood = likelihood
+        self.output_variance = output_variance
+        self.beta = beta
+        self.kl_warmup_steps = kl_warmup_steps
+        self.seed = seed
+        self._validate()
+
+        block_kwargs = dict(
+            hidden_units=self.hidden_units,
+            activation=self.activation,
+            dropout=float(self.dropout),
+            l2=float(self.l2),
+            seed=self.seed,
+        )
+        if self.encoder_type == "conv":
+            block_kwargs.update(
+                filters=self.filters, kernel_size=self.kernel_size, strides=self.strides
+            )
+            enc_cls, dec_cls = ConvEncoder, ConvDecoder
+        else:
+            enc_cls, dec_cls = DenseEncoder, DenseDecoder
+        self.encoder = enc_cls(
+            self.data_shape, self.latent_dim, name="encoder", **block_kwargs
+        )
+        self.decoder = dec_cls(
+            self.data_shape,
+            self.latent_dim,
+            name="decoder",
+            **{**block_kwargs, "seed": None if seed is None else seed + 500},
+        )
+        self.sampling = Sampling(seed=seed, name="sampling")
+        # Used by `sample(seed=None)`, so that unseeded draws also go through
+        # a generator the model owns.
+        self.prior_seed_generator = keras.random.SeedGenerator(
+            None if seed is None else seed + 1
+        )
+        self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction")
+        self.kl_tracker = keras.metrics.Mean(name="kl")
+        self.build((None, *self.data_shape))
+
+    # ------------------------------------------------------------------ config
+    def _validate(self):
+        def bad(name, value, expected):
+            return ValueError(f"{name} must be {expected}; got {name}={value!r}.")
+
+        if self.encoder_type not in ENCODERS:
+            raise bad("encoder", self.encoder_type, f"one of {ENCODERS}")
+        if self.likelihood not in LIKELIHOODS:
+            raise bad("likelihood", self.likelihood, f"one of {LIKELIHOODS}")
+        if not isinstance(self.latent_dim, (int, np.integer)) or self.latent_dim <= 0:
+            raise bad("latent_dim", self.latent_dim, "a positive int")
+        if any(d <= 0 for d in self.data_shape):
+            raise bad("input_shape", self.data_shape, "made of positive ints")
+        if any(u <= 0 for u in self.hidden_units):
+            raise bad("hidden_units", self.hidden_units, "made of positive ints")
+        if not 0.0 <= float(self.dropout) < 1.0:
+            raise bad("dropout", self.dropout, "a float in [0, 1)")
+        if float(self.l2) < 0:
+            raise bad("l2", self.l2, "a float >= 0")
+        if float(self.beta) < 0 or not math.isfinite(float(self.beta)):
+            raise bad("beta", self.beta, "a finite float >= 0")
+        if not isinstance(self.kl_warmup_steps, (int, np.integer)) or (
+            self.kl_warmup_steps < 0
+        ):
+            raise bad("kl_warmup_steps", self.kl_warmup_steps, "an int >= 0")
+        if self.output_variance != "learned":
+            try:
+                ok = float(self.output_variance) > 0
+            except (TypeError, ValueError):
+                ok = False
+            if not ok:
+                raise bad(
+                    "output_variance", self.output_variance, "'learned' or a float > 0"
+                )
+        if self.encoder_type == "dense":
+            if len(self.data_shape) != 1:
+                raise bad(
+                    "input_shape",
+                    self.data_shape,
+                    "(n_features,) for encoder='dense' (flatten images first or "
+                    "use encoder='conv')",
+                )
+            return
+        if len(self.data_shape) not in (2, 3):
+            raise bad(
+                "input_shape", self.data_shape, "(H, W) or (H, W, C) for encoder='conv'"
+            )
+        if not self.filters or len(self.filters) != len(self.strides):
+            raise ValueError(
+                "filters and strides must be non-empty and of equal length for "
+                f"encoder='conv'; got filters={self.filters!r}, "
+                f"strides={self.strides!r}."
+            )
+        if any(f <= 0 for f in self.filters) or any(s <= 0 for s in self.strides):
+            raise ValueError(
+                "filters and strides must be positive; got "
+                f"filters={self.filters!r}, strides={self.strides!r}."
+            )
+        if not isinstance(self.kernel_size, (int, np.integer)) or self.kernel_size < 1:
+            raise bad("kernel_size", self.kernel_size, "a positive int")
+        need = math.prod(self.strides)
+        h, w = self.data_shape[:2]
+        if h < need or w < need:
+            raise ValueError(
+                f"input_shape={self.data_shape!r} is too small for "
+                f"strides={self.strides!r}: each image side must be at least "
+                f"{need} (the product of the strides). Use fewer or smaller "
+                "strides, or a larger image."
+            )
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "input_shape": list(self.data_shape),
+                "encoder": self.encoder_type,
+                "hidden_units": list(self.hidden_units),
+                "filters": list(self.filters),
+                "kernel_size": int(self.kernel_size),
+                "strides": list(self.strides),
+                "latent_dim": int(self.latent_dim),
+                "activation": self.activation,
+                "dropout": float(self.dropout),
+                "l2": float(self.l2),
+                "likelihood": self.likelihood,
+                "output_variance": (
+                    "learned"
+                    if self.output_variance == "learned"
+                    else float(self.output_variance)
+                ),
+                "beta": float(self.beta),
+                "kl_warmup_steps": int(self.kl_warmup_steps),
+                "seed": None if self.seed is None else int(self.seed),
+            }
+        )
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        # Keras may add base-layer keys that our constructor does not take.
+        for key in ("trainable", "dtype"):
+            config.pop(key, None)
+        return cls(**config)
+
+    # ------------------------------------------------------------------- build
+    @property
+    def n_features(self) -> int:
+        """Number of scalar values in one sample."""
+        return math.prod(self.data_shape)
+
+    def build(self, input_shape):
+        if self.built:
+            return
+        self.encoder.build(input_shape)
+        latent_shape = (input_shape[0], self.latent_dim)
+        self.sampling.build([latent_shape, latent_shape])
+        self.decoder.build(latent_shape)
+        if self.likelihood == "gaussian" and self.output_variance == "learned":
+            self.output_log_var = self.add_weight(
+                shape=(self.n_features,),
+                initializer="zeros",
+                name="output_log_var",
+            )
+        # Optimizer steps seen so far, for the KL warm-up. A model variable (not
+        # the optimizer's counter) so that it is threaded through JAX's
+        # stateless training step and saved with the weights.
+        self.kl_step = self.add_weight(
+            shape=(), initializer="zeros", trainable=False, name="kl_step"
+        )
+        self.built = True
+
+    # ----------------------------------------------------------------- forward
+    def call(self, inputs, training=False):
+        z_mean, z_log_var = self.encoder(inputs, training=training)
+        z = self.sampling([z_mean, z_log_var])
+        x_params = self.decoder(z, training=training)
+        if training:
+            self.kl_step.assign_add(ops.ones((), dtype=self.kl_step.dtype))
+        return {"x_params": x_params, "z_mean": z_mean, "z_log_var": z_log_var}
+
+    def _output_log_var(self):
+        if self.output_variance == "learned":
+            return ops.clip(self.output_log_var, *OUTPUT_LOG_VAR_RANGE)
+        return ops.full((self.n_features,), math.log(float(self.output_variance)))
+
+    def _kl_weight(self):
+        if not self.kl_warmup_steps:
+            return ops.convert_to_tensor(float(self.beta))
+        ramp = ops.minimum(
+            ops.cast(self.kl_step, "float32") / float(self.kl_warmup_steps), 1.0
+        )
+        return float(self.beta) * ramp
+
+    def reconstruction_nll(self, x, x_params):
+        """Per-sample negative log-likelihood, summed over features."""
+        x = ops.reshape(ops.cast(x, x_params.dtype), (-1, self.n_features))
+        p = ops.reshape(x_params, (-1, self.n_features))
+        if self.likelihood == "bernoulli":
+            # Numerically stable sigmoid cross-entropy on logits.
+            nll = ops.relu(p) - p * x + ops.log1p(ops.exp(-ops.abs(p)))
+        else:
+            log_var = self._output_log_var()
+            nll = 0.5 * (_LOG_2PI + log_var + ops.square(x - p) * ops.exp(-log_var))
+        return ops.sum(nll, axis=-1)
+
+    @staticmethod
+    def kl_divergence(z_mean, z_log_var):
+        """Per-sample KL(N(mean, exp(log_var)) || N(0, I))."""
+        return -0.5 * ops.sum(
+            1.0 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var), axis=-1
+        )
+
+    def compute_loss(
+        self, x=None, y=None, y_pred=None, sample_weight=None, training=True
+    ):
+        reconstruction = ops.mean(self.reconstruction_nll(x, y_pred["x_params"]))
+        kl = ops.mean(self.kl_divergence(y_pred["z_mean"], y_pred["z_log_var"]))
+        loss = reconstruction + self._kl_weight() * kl
+        for extra in self.losses:  # L2 penalties
+            loss = loss + ops.cast(extra, loss.dtype)
+        self.reconstruction_tracker.update_state(reconstruction)
+        self.kl_tracker.update_state(kl)
+        return loss
+
+    # -------------------------------------------------------------- training
+    def check_data(self, x, name: str = "x") -> np.ndarray:
+        """Return ``x`` as float32 numpy after checking its shape and values."""
+        x = np.asarray(x)
+        if x.dtype == object or not np.issubdtype(x.dtype, np.number):
+            if x.dtype != bool:
+                raise TypeError(
+                    f"{name} must be numeric; got an array of dtype {x.dtype}."
+                )
+        x = x.astype("float32", copy=False)
+        if x.shape[1:] != self.data_shape:
+            raise ValueError(
+                f"{name} has sample shape {x.shape[1:]} but this VAE was built "
+                f"with input_shape={self.data_shape}; got {name}.shape={x.shape}."
+            )
+        if not np.all(np.isfinite(x)):
+            raise ValueError(f"{name} contains NaN or infinite values.")
+        if (
+            self.likelihood == "bernoulli"
+            and x.size
+            and (x.min() < 0.0 or x.max() > 1.0)
+        ):
+            raise ValueError(
+                f"{name} must lie in [0, 1] for likelihood='bernoulli'; got values "
+                f"in [{x.min():g}, {x.max():g}]. Scale it first (e.g. divide 8-bit "
+                "images by 255) or use likelihood='gaussian'."
+            )
+        return x
+
+    def fit(self, x=None, y=None, **kwargs):
+        """Train with Keras's ``fit``, after checking numpy inputs.
+
+        Accepts everything :meth:`keras.Model.fit` accepts. Array inputs are
+        checked against ``input_shape`` (and [0, 1] for Bernoulli); a NaN or
+        infinite loss raises :class:`TrainingDivergedError`. An uncompiled model
+        is compiled with Adam (learning rate 1e-3).
+        """
+        if isinstance(x, (np.ndarray, list)):
+            x = self.check_data(x, "x")
+        val = kwargs.get("validation_data")
+        if isinstance(val, np.ndarray):
+            kwargs["validation_data"] = (self.check_data(val, "validation_data"),)
+        callbacks = list(kwargs.pop("callbacks", None) or [])
+        callbacks.append(DivergenceGuard(self.likelihood))
+        if not self.compiled:
+            self.compile(optimizer=keras.optimizers.Adam(1e-3))
+        return super().fit(x, y, callbacks=callbacks, **kwargs)
+
+    # -------------------------------------------------- numpy-facing methods
+    def _batched(self, fn, x, batch_size):
+        # Bounded memory for large n: only one batch of tensors lives at once.
+        outs = []
+        for start in range(0, len(x), batch_size):
+            out = fn(x[start : start + batch_size])
+            outs.append(tuple(ops.convert_to_numpy(o) for o in out))
+        if not outs:
+            return None
+        return tuple(np.concatenate(parts) for parts in zip(*outs, strict=True))
+
+    def encode(self, x, batch_size: int = 1024) -> tuple[np.ndarray, np.ndarray]:
+        """Posterior parameters ``(z_mean, z_log_var)`` of ``x``, as numpy."""
+        x = self.check_data(x)
+        if len(x) == 0:
+            empty = np.zeros((0, self.latent_dim), "float32")
+            return empty, empty.copy()
+        return self._batched(lambda b: self.encoder(b, training=False), x, batch_size)
+
+    def decode(self, z, batch_size: int = 1024) -> np.ndarray:
+        """Mean of ``p(x | z)`` for latent codes ``z``, as numpy.
+
+        Probabilities in [0, 1] for Bernoulli, means for Gaussian.
+        """
+        z = np.asarray(z, dtype="float32")
+        if z.ndim != 2 or z.shape[1] != self.latent_dim:
+            raise ValueError(
+                f"z must have shape (n, {self.latent_dim}); got z.shape={z.shape}."
+            )
+        if len(z) == 0:
+            return np.zeros((0, *self.data_shape), "float32")
+
+        def run(b):
+            params = self.decoder(b, training=False)
+            if self.likelihood == "bernoulli":
+                params = ops.sigmoid(params)
+            return (params,)
+
+        return self._batched(run, z, batch_size)[0]
+
+    @staticmethod
+    def _rng(seed):
+        if seed is None or isinstance(seed, np.random.Generator):
+            return seed
+        return np.random.default_rng(seed)
+
+    def _normal(self, shape, rng):
+        if rng is None:
+            return ops.convert_to_numpy(
+                keras.random.normal(shape, seed=self.prior_seed_generator)
+            )
+        return rng.standard_normal(shape, dtype=np.float32)
+
+    def sample(
+        self,
+        n: int,
+        seed: int | np.random.Generator | None = None,
+        temperature: float = 1.0,
+        batch_size: int = 1024,
+    ) -> np.ndarray:
+        """Draw ``n`` samples from the prior: ``decode(z)``, ``z ~ N(0, t^2 I)``.
+
+        ``seed`` (an int or a numpy ``Generator``) makes the draw repeatable on
+        every backend; ``None`` uses the model's own ``SeedGenerator``.
+        """
+        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0:
+            raise ValueError(f"n must be an int >= 0; got n={n!r}.")
+        rng = self._rng(seed)
+        parts = [np.zeros((0, *self.data_shape), "float32")]
+        for start in range(0, int(n), batch_size):
+            z = self._normal((min(batch_size, int(n) - start), self.latent_dim), rng)
+            parts.append(self.decode(z * float(temperature), batch_size))
+        return np.concatenate(parts)
+
+    def sample_posterior(
+        self,
+        x,
+        seed: int | np.random.Generator | None = None,
+        temperature: float = 1.0,
+        batch_size: int = 1024,
+    ) -> np.ndarray:
+        """One sample per row of ``x`` from ``q(z | x)``, decoded.
+
+        New observations near the real ones (the original SMRT's
+        ``generate_from_sample``).
+        """
+        z_mean, z_log_var = self.encode(x, batch_size)
+        eps = self._normal(z_mean.shape, self._rng(seed))
+        z = z_mean + np.exp(0.5 * z_log_var) * eps * float(temperature)
+        return self.decode(z, batch_size)
+
+    def reconstruct(self, x, batch_size: int = 1024) -> np.ndarray:
+        """``decode(z_mean(x))``: the model's deterministic reconstruction."""
+        z_mean, _ = self.encode(x, batch_size)
+        return self.decode(z_mean, batch_size)
+
+    def __deepcopy__(self, memo):
+        # `copy.deepcopy` (used by sklearn.clone on parameters) cannot copy
+        # backend tensors; rebuild from config and copy the weights instead.
+        new = type(self).from_config(self.get_config())
+        new.set_weights(self.get_weights())
+        memo[id(self)] = new
+        return new

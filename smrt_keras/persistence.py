@@ -1,0 +1,225 @@
+"""The saved-directory format of a fitted Reconstructor.
+
+::
+
+    <dir>/
+      manifest.json        format version, versions, labels, input spec,
+                           scalers, hyperparameters, sha256 of every file
+      class_<i>.keras      the VAE of label classes_[i] (safe_mode loadable)
+      class_<i>_codes.npz  latent codes of the class's real members (no pickle)
+
+Writing is atomic: everything goes to a hidden temporary directory beside the
+target, which is renamed into place only when complete. A crash leaves the
+previous save (or nothing) behind, never a half-written directory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+FORMAT_NAME = "smrt-keras-generators"
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+
+class InvalidSaveError(ValueError):
+    """A saved directory is incomplete, tampered with or of an unknown format."""
+
+
+# ----------------------------------------------------------------- labels
+_LABEL_TYPES = {"int": int, "str": str, "bool": bool, "float": float}
+
+
+def _label_type(value) -> str:
+    if isinstance(value, (bool, np.bool_)):
+        return "bool"
+    if isinstance(value, (int, np.integer)):
+        return "int"
+    if isinstance(value, (float, np.floating)):
+        return "float"
+    if isinstance(value, str):
+        return "str"
+    raise ValueError(
+        f"label {value!r} of type {type(value).__name__} cannot be saved; labels "
+        "must be int, str, bool or float."
+    )
+
+
+def encode_labels(classes: np.ndarray) -> dict:
+    """JSON form of ``classes_`` that keeps each label's original type."""
+    types = [_label_type(v) for v in classes]
+    values = [_LABEL_TYPES[t](v) for t, v in zip(types, classes, strict=True)]
+    encoded = {"dtype": classes.dtype.str, "types": types, "values": values}
+    if not np.array_equal(decode_labels(encoded), classes):
+        raise ValueError(f"labels {classes!r} do not survive a save/load round trip.")
+    return encoded
+
+
+def decode_labels(encoded: dict) -> np.ndarray:
+    """Inverse of :func:`encode_labels`."""
+    try:
+        types, values = encoded["types"], encoded["values"]
+        dtype = np.dtype(encoded["dtype"])
+        if len(types) != len(values) or any(t not in _LABEL_TYPES for t in types):
+            raise ValueError("types and values do not match")
+        if dtype.kind == "O":
+            out = np.empty(len(values), dtype=object)
+            out[:] = [_LABEL_TYPES[t](v) for t, v in zip(types, values, strict=True)]
+            return out
+        return np.asarray(values, dtype=dtype)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InvalidSaveError(f"the manifest's labels are malformed: {exc}") from exc
+
+
+# ---------------------------------------------------------------- files
+def sha256(path: Path) -> str:
+    """Hex sha256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _fsync_tree(root: Path) -> None:
+    for path in root.iterdir():
+        with open(path, "rb") as fh:
+            os.fsync(fh.fileno())
+    with contextlib.suppress(OSError):  # directories cannot be fsynced everywhere
+        fd = os.open(root, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+@contextlib.contextmanager
+def atomic_directory(path: str | Path, overwrite: bool = False) -> Iterator[Path]:
+    """Yield a temporary directory that replaces ``path`` when the block ends.
+
+    If the block raises (or the process dies), the temporary directory is
+    discarded and ``path`` is untouched.
+    """
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise FileExistsError(
+            f"{str(path)!r} already exists; pass overwrite=True to replace it."
+        )
+    if path.exists() and not path.is_dir():
+        raise FileExistsError(f"{str(path)!r} exists and is not a directory.")
+    parent = path.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent))
+    try:
+        yield tmp
+        _fsync_tree(tmp)
+        if path.exists():
+            # Move the old save aside first: rename cannot replace a non-empty
+            # directory, and this keeps the old one recoverable until the new
+            # one is in place.
+            backup = parent / f".{path.name}.old-{uuid.uuid4().hex}"
+            os.rename(path, backup)
+            os.rename(tmp, path)
+            shutil.rmtree(backup, ignore_errors=True)
+        else:
+            os.rename(tmp, path)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def write_manifest(directory: Path, manifest: dict) -> None:
+    """Add checksums of every file in ``directory`` and write the manifest."""
+    manifest = dict(manifest)
+    manifest["files"] = {
+        p.name: sha256(p) for p in sorted(directory.iterdir()) if p.name != MANIFEST
+    }
+    with open(directory / MANIFEST, "w", encoding="utf-8") as fh:
+        json.dump(manifest, fh, indent=2, sort_keys=True)
+        fh.write("\n")
+
+
+def read_manifest(path: str | Path) -> tuple[Path, dict]:
+    """Read and check a saved directory's manifest and every file it names.
+
+    Returns the directory and the manifest. Every problem raises with a message
+    naming the file: missing directory (:class:`FileNotFoundError`), unknown
+    format version, unsafe file names, symlinks, missing files or checksum
+    mismatches (:class:`InvalidSaveError`).
+    """
+    directory = Path(path)
+    if not directory.is_dir():
+        raise FileNotFoundError(f"No saved Reconstructor directory at {str(path)!r}.")
+    manifest_path = directory / MANIFEST
+    if not manifest_path.is_file():
+        raise InvalidSaveError(f"{str(directory)!r} has no {MANIFEST}.")
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InvalidSaveError(
+            f"{MANIFEST} in {str(directory)!r} is not valid JSON: {exc}"
+        ) from exc
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME:
+        raise InvalidSaveError(
+            f"{str(manifest_path)!r} is not a {FORMAT_NAME} manifest."
+        )
+    version = manifest.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION or version < 1:
+        raise InvalidSaveError(
+            f"{str(directory)!r} was saved in format version {version!r}; this "
+            f"smrt_keras reads format versions 1 to {FORMAT_VERSION}. Upgrade "
+            "smrt_keras to load it."
+        )
+    files = manifest.get("files")
+    if not isinstance(files, dict):
+        raise InvalidSaveError(f"{MANIFEST} has no 'files' table of checksums.")
+    for name, expected in files.items():
+        check_file(directory, name)
+        if sha256(directory / name) != expected:
+            raise InvalidSaveError(
+                f"checksum mismatch for {name!r} in {str(directory)!r}: the file was "
+                "modified or corrupted after saving."
+            )
+    return directory, manifest
+
+
+def check_file(directory: Path, name: Any) -> Path:
+    """Return ``directory / name`` after refusing names that could escape it."""
+    if not isinstance(name, str) or not _SAFE_NAME.fullmatch(name):
+        raise InvalidSaveError(
+            f"unsafe file name {name!r} in the manifest; names must be plain file "
+            "names inside the saved directory."
+        )
+    target = directory / name
+    if target.is_symlink():
+        raise InvalidSaveError(f"{name!r} is a symbolic link; refusing to follow it.")
+    if not target.is_file():
+        raise InvalidSaveError(f"{name!r} is missing from {str(directory)!r}.")
+    return target
+
+
+def save_codes(path: Path, z_mean: np.ndarray, z_log_var: np.ndarray) -> None:
+    np.savez(path, z_mean=z_mean, z_log_var=z_log_var)
+
+
+def load_codes(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return data["z_mean"], data["z_log_var"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise InvalidSaveError(
+            f"could not read latent codes {path.name!r}: {exc}"
+        ) from exc

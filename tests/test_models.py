@@ -1,0 +1,205 @@
+"""VAE models: shapes, training, saving, seeding, configuration errors.
+
+Marked ``backend``: .ci/run repeats these under KERAS_BACKEND=jax.
+"""
+
+import json
+
+import keras
+import numpy as np
+import pytest
+
+from smrt_keras.models import VAE, TrainingDivergedError
+from smrt_keras.models.training import train_vae
+
+pytestmark = pytest.mark.backend
+
+
+def small_dense(likelihood="bernoulli", **kw):
+    return VAE(6, hidden_units=(16,), latent_dim=2, likelihood=likelihood, seed=1, **kw)
+
+
+def small_conv(shape=(8, 8), likelihood="bernoulli", **kw):
+    return VAE(
+        shape,
+        encoder="conv",
+        filters=(4, 8),
+        hidden_units=(16,),
+        latent_dim=3,
+        likelihood=likelihood,
+        seed=1,
+        **kw,
+    )
+
+
+def data_for(vae, n=64, seed=0):
+    x = np.random.default_rng(seed).random((n, *vae.data_shape)).astype("float32")
+    if vae.likelihood == "gaussian":
+        x = (x - 0.5) * 3
+    return x
+
+
+@pytest.mark.parametrize(
+    "shape", [(8, 8), (28, 28), (28, 28, 1), (32, 32, 3), (13, 9)]
+)
+def test_conv_shapes(shape):
+    vae = small_conv(shape)
+    x = data_for(vae, 5)
+    z_mean, z_log_var = vae.encode(x)
+    assert z_mean.shape == z_log_var.shape == (5, 3)
+    assert vae.decode(z_mean).shape == (5, *shape)
+    assert vae.reconstruct(x).shape == (5, *shape)
+    assert vae.sample(7, seed=0).shape == (7, *shape)
+    assert vae.sample_posterior(x, seed=0).shape == (5, *shape)
+    out = vae(x)
+    assert out["x_params"].shape == (5, *shape)
+
+
+@pytest.mark.parametrize("n_features", [1, 6, 300])
+def test_dense_any_number_of_features(n_features):
+    vae = VAE(n_features, hidden_units=(8,), latent_dim=2, seed=0)
+    assert vae.sample(3, seed=0).shape == (3, n_features)
+
+
+def test_bernoulli_decode_is_a_probability():
+    out = small_dense().sample(200, seed=0)
+    assert out.min() >= 0.0 and out.max() <= 1.0
+
+
+def test_empty_and_batched_outputs():
+    vae = small_dense()
+    assert vae.sample(0).shape == (0, 6)
+    x = data_for(vae, 50)
+    # Batching must not change results.
+    np.testing.assert_allclose(
+        vae.reconstruct(x, batch_size=7), vae.reconstruct(x, batch_size=1000),
+        rtol=1e-5, atol=1e-6,
+    )
+
+
+@pytest.mark.parametrize("likelihood", ["bernoulli", "gaussian"])
+def test_loss_goes_down_and_history_keys(likelihood):
+    vae = small_dense(likelihood)
+    x = data_for(vae, 256)
+    hist = train_vae(vae, x, x_val=x[:32], epochs=15, batch_size=32,
+                     learning_rate=3e-3, patience=None, seed=0)
+    assert set(hist) == {"loss", "reconstruction", "kl", "val_loss",
+                         "val_reconstruction", "val_kl"}
+    assert hist["loss"][-1] < hist["loss"][0]
+    assert all(np.isfinite(v) for v in hist["loss"])
+
+
+def test_loss_is_reconstruction_plus_beta_kl():
+    vae = small_dense(beta=0.5)
+    x = data_for(vae, 32)
+    hist = vae.fit(x, epochs=1, batch_size=32, verbose=0, shuffle=False).history
+    assert hist["loss"][0] == pytest.approx(
+        hist["reconstruction"][0] + 0.5 * hist["kl"][0], rel=1e-4
+    )
+
+
+def test_kl_warmup_ramps_weight():
+    vae = small_dense(kl_warmup_steps=4)
+    x = data_for(vae, 32)
+    vae.fit(x, epochs=2, batch_size=16, verbose=0)
+    assert float(keras.ops.convert_to_numpy(vae.kl_step)) == 4.0
+    assert float(keras.ops.convert_to_numpy(vae._kl_weight())) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("kind", ["dense", "conv"])
+@pytest.mark.parametrize("likelihood", ["bernoulli", "gaussian"])
+def test_save_load_round_trip(tmp_path, kind, likelihood):
+    vae = small_dense(likelihood) if kind == "dense" else small_conv(
+        likelihood=likelihood
+    )
+    x = data_for(vae, 64)
+    vae.fit(x, epochs=2, batch_size=32, verbose=0)
+    path = tmp_path / "m.keras"
+    vae.save(path)
+    loaded = keras.saving.load_model(path, safe_mode=True)
+    assert isinstance(loaded, VAE)
+    assert loaded.get_config() == vae.get_config()
+    z = np.random.default_rng(5).standard_normal((10, vae.latent_dim))
+    np.testing.assert_array_equal(loaded.decode(z), vae.decode(z))
+    np.testing.assert_array_equal(loaded.sample(4, seed=3), vae.sample(4, seed=3))
+    # The loaded model keeps training (its optimizer came back with it).
+    hist = loaded.fit(x, epochs=1, batch_size=32, verbose=0).history
+    assert np.isfinite(hist["loss"][0])
+
+
+def test_config_is_primitive_json():
+    config = small_conv().get_config()
+    assert json.loads(json.dumps(config)) == config
+    rebuilt = VAE.from_config(config)
+    assert rebuilt.count_params() == small_conv().count_params()
+
+
+def test_seeded_sampling_repeats():
+    vae = small_dense()
+    np.testing.assert_array_equal(vae.sample(20, seed=7), vae.sample(20, seed=7))
+    assert not np.array_equal(vae.sample(20, seed=7), vae.sample(20, seed=8))
+    x = data_for(vae, 10)
+    np.testing.assert_array_equal(
+        vae.sample_posterior(x, seed=1), vae.sample_posterior(x, seed=1)
+    )
+    # Unseeded draws come from the model's own SeedGenerator and differ.
+    assert not np.array_equal(vae.sample(20), vae.sample(20))
+
+
+def test_same_seed_same_training():
+    def run():
+        vae = small_dense()
+        train_vae(vae, data_for(vae, 64), epochs=3, batch_size=16, seed=0,
+                  patience=None)
+        return vae.sample(5, seed=0)
+
+    np.testing.assert_array_equal(run(), run())
+
+
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        ({"latent_dim": 0}, "latent_dim"),
+        ({"latent_dim": -3}, "latent_dim"),
+        ({"encoder": "transformer"}, "encoder"),
+        ({"likelihood": "poisson"}, "likelihood"),
+        ({"dropout": 1.5}, "dropout"),
+        ({"beta": -1.0}, "beta"),
+        ({"output_variance": 0}, "output_variance"),
+        ({"hidden_units": (0,)}, "hidden_units"),
+    ],
+)
+def test_bad_configuration(kwargs, name):
+    with pytest.raises(ValueError, match=name) as info:
+        VAE(6, **kwargs)
+    value = next(iter(kwargs.values()))
+    assert repr(value) in str(info.value) or str(value) in str(info.value)
+
+
+def test_image_too_small_for_strides():
+    with pytest.raises(ValueError, match=r"too small.*at least 8"):
+        VAE((7, 7), encoder="conv", strides=(2, 2, 2), filters=(4, 4, 4))
+
+
+def test_dense_rejects_image_shape():
+    with pytest.raises(ValueError, match="input_shape"):
+        VAE((8, 8), encoder="dense")
+
+
+def test_fit_data_of_wrong_shape():
+    vae = small_dense()
+    with pytest.raises(ValueError, match=r"x has sample shape \(5,\).*\(6,\)"):
+        vae.fit(np.zeros((10, 5), "float32"), epochs=1, verbose=0)
+
+
+def test_bernoulli_rejects_out_of_range_data():
+    vae = small_dense()
+    with pytest.raises(ValueError, match=r"\[0, 1\].*bernoulli"):
+        vae.fit(np.full((10, 6), 255.0, "float32"), epochs=1, verbose=0)
+
+
+def test_diverging_training_raises_with_causes():
+    vae = small_dense("gaussian", output_variance=1e-30)
+    x = np.full((32, 6), 1e19, "float32")
+    with pytest.raises(TrainingDivergedError, match="learning rate"):
+        vae.fit(x, epochs=2, batch_size=16, verbose=0)
