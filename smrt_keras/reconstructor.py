@@ -20,7 +20,7 @@ from smrt_keras import persistence
 from smrt_keras._version import __version__
 from smrt_keras.generator import GENERATION_MODES, ClassGenerator
 from smrt_keras.models import VAE
-from smrt_keras.models.io import load_vae, save_vae
+from smrt_keras.models.io import keras_info, load_vae, save_vae
 from smrt_keras.models.training import train_vae
 from smrt_keras.preprocessing import FeatureScaler
 from smrt_keras.strategy import resolve_sampling_strategy
@@ -101,8 +101,9 @@ class Reconstructor(BaseEstimator):
         fitted :class:`~smrt_keras.VAE` trained on data scaled as
         ``likelihood`` implies (the original SMRT's ``prefit_estimators``).
     classes : None, "all" or list, default=None
-        Classes that get a generator: by default those the strategy needs;
-        ``"all"`` fits every class so that any can be generated.
+        Classes that get a generator: always those the strategy needs, plus
+        the listed labels; ``"all"`` fits every class so that any can be
+        generated.
     vae_params : dict or None, default=None
         Extra :class:`~smrt_keras.VAE` arguments (``activation``, ``dropout``,
         ``l2``, ``kernel_size``, ``output_variance``).
@@ -288,8 +289,11 @@ class Reconstructor(BaseEstimator):
     # -------------------------------------------------------------- fit
     def _classes_to_fit(self, y_classes: np.ndarray, strategy: Mapping) -> list:
         prefit = dict(self.generators or {})
+        # The classes the strategy needs always get a generator, so that
+        # fit_resample can make their samples; `classes` adds to them.
+        wanted = [c for c, n in strategy.items() if n > 0]
         if self.classes is None:
-            wanted = [c for c, n in strategy.items() if n > 0]
+            pass
         elif isinstance(self.classes, str):
             if self.classes != "all":
                 raise ValueError(
@@ -298,7 +302,7 @@ class Reconstructor(BaseEstimator):
                 )
             wanted = list(y_classes)
         else:
-            wanted = list(self.classes)
+            wanted += list(self.classes)
         known = set(y_classes.tolist())
         for label in list(wanted) + list(prefit):
             if label not in known:
@@ -581,8 +585,6 @@ class Reconstructor(BaseEstimator):
             The directory written.
         """
         self._check_fitted("save")
-        import keras
-
         labels = persistence.encode_labels(self.classes_)
         index_of = {c: i for i, c in enumerate(self.classes_.tolist())}
         with persistence.atomic_directory(path, overwrite) as tmp:
@@ -605,8 +607,7 @@ class Reconstructor(BaseEstimator):
                 "format": persistence.FORMAT_NAME,
                 "format_version": persistence.FORMAT_VERSION,
                 "smrt_keras_version": __version__,
-                "keras_version": keras.__version__,
-                "backend": keras.backend.backend(),
+                **keras_info(),
                 "labels": labels,
                 "input": self.input_spec_.to_dict(),
                 "sampling_strategy_": [

@@ -39,9 +39,7 @@ def data_for(vae, n=64, seed=0):
     return x
 
 
-@pytest.mark.parametrize(
-    "shape", [(8, 8), (28, 28), (28, 28, 1), (32, 32, 3), (13, 9)]
-)
+@pytest.mark.parametrize("shape", [(8, 8), (28, 28), (28, 28, 1), (32, 32, 3), (13, 9)])
 def test_conv_shapes(shape):
     vae = small_conv(shape)
     x = data_for(vae, 5)
@@ -72,8 +70,10 @@ def test_empty_and_batched_outputs():
     x = data_for(vae, 50)
     # Batching must not change results.
     np.testing.assert_allclose(
-        vae.reconstruct(x, batch_size=7), vae.reconstruct(x, batch_size=1000),
-        rtol=1e-5, atol=1e-6,
+        vae.reconstruct(x, batch_size=7),
+        vae.reconstruct(x, batch_size=1000),
+        rtol=1e-5,
+        atol=1e-6,
     )
 
 
@@ -81,10 +81,24 @@ def test_empty_and_batched_outputs():
 def test_loss_goes_down_and_history_keys(likelihood):
     vae = small_dense(likelihood)
     x = data_for(vae, 256)
-    hist = train_vae(vae, x, x_val=x[:32], epochs=15, batch_size=32,
-                     learning_rate=3e-3, patience=None, seed=0)
-    assert set(hist) == {"loss", "reconstruction", "kl", "val_loss",
-                         "val_reconstruction", "val_kl"}
+    hist = train_vae(
+        vae,
+        x,
+        x_val=x[:32],
+        epochs=15,
+        batch_size=32,
+        learning_rate=3e-3,
+        patience=None,
+        seed=0,
+    )
+    assert set(hist) == {
+        "loss",
+        "reconstruction",
+        "kl",
+        "val_loss",
+        "val_reconstruction",
+        "val_kl",
+    }
     assert hist["loss"][-1] < hist["loss"][0]
     assert all(np.isfinite(v) for v in hist["loss"])
 
@@ -109,8 +123,10 @@ def test_kl_warmup_ramps_weight():
 @pytest.mark.parametrize("kind", ["dense", "conv"])
 @pytest.mark.parametrize("likelihood", ["bernoulli", "gaussian"])
 def test_save_load_round_trip(tmp_path, kind, likelihood):
-    vae = small_dense(likelihood) if kind == "dense" else small_conv(
-        likelihood=likelihood
+    vae = (
+        small_dense(likelihood)
+        if kind == "dense"
+        else small_conv(likelihood=likelihood)
     )
     x = data_for(vae, 64)
     vae.fit(x, epochs=2, batch_size=32, verbose=0)
@@ -149,8 +165,9 @@ def test_seeded_sampling_repeats():
 def test_same_seed_same_training():
     def run():
         vae = small_dense()
-        train_vae(vae, data_for(vae, 64), epochs=3, batch_size=16, seed=0,
-                  patience=None)
+        train_vae(
+            vae, data_for(vae, 64), epochs=3, batch_size=16, seed=0, patience=None
+        )
         return vae.sample(5, seed=0)
 
     np.testing.assert_array_equal(run(), run())

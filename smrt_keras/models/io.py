@@ -35,3 +35,8 @@ def load_vae(path: str | Path) -> VAE:
             f"{str(path)!r} holds a {type(model).__name__}, not a smrt_keras VAE."
         )
     return model
+
+
+def keras_info() -> dict[str, str]:
+    """Keras version and active backend, recorded in saved manifests."""
+    return {"keras_version": keras.__version__, "backend": keras.backend.backend()}
