@@ -1,0 +1,204 @@
+"""Saving and loading Reconstructors: round trip, integrity, safety, atomicity."""
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from smrt_keras import InvalidSaveError, Reconstructor
+from smrt_keras.persistence import FORMAT_VERSION, MANIFEST, atomic_directory
+
+
+@pytest.fixture(scope="module")
+def fitted(small_tabular):
+    X, y = small_tabular
+    labels = np.array(["low", "mid", "high"])[y]
+    return Reconstructor(epochs=2, patience=None, random_state=0).fit(X, labels)
+
+
+@pytest.fixture
+def saved(fitted, tmp_path):
+    return fitted.save(tmp_path / "gens")
+
+
+def gen_files(path, key="model"):
+    manifest = json.loads((path / MANIFEST).read_text())
+    return [path / entry[key] for entry in manifest["generators"]]
+
+
+def edit_manifest(path, change):
+    manifest = json.loads((path / MANIFEST).read_text())
+    change(manifest)
+    (path / MANIFEST).write_text(json.dumps(manifest))
+
+
+def test_round_trip_generates_identically(fitted, saved):
+    loaded = Reconstructor.load(saved)
+    assert loaded.classes_.tolist() == fitted.classes_.tolist()
+    assert loaded.classes_.dtype == fitted.classes_.dtype
+    assert dict(loaded.sampling_strategy_) == dict(fitted.sampling_strategy_)
+    assert loaded.get_params() == fitted.get_params()
+    assert loaded.n_features_in_ == 6 and loaded.input_shape_ == (6,)
+    for label in fitted.generators_:
+        a = fitted.generate(9, label=label, random_state=4)
+        b = loaded.generate(9, label=label, random_state=4)
+        np.testing.assert_array_equal(a[0], b[0])
+        np.testing.assert_array_equal(a[1], b[1])
+    assert loaded.history_ == fitted.history_
+
+
+def test_manifest_contents(saved, fitted):
+    manifest = json.loads((saved / MANIFEST).read_text())
+    assert manifest["format_version"] == FORMAT_VERSION
+    assert {"smrt_keras_version", "keras_version", "backend"} <= set(manifest)
+    assert manifest["labels"]["values"] == ["high", "low", "mid"]
+    assert manifest["labels"]["types"] == ["str"] * 3
+    assert manifest["input"]["sample_shape"] == [6]
+    assert manifest["params"]["epochs"] == 2
+    files = sorted(p.name for p in saved.iterdir())
+    assert files == sorted([MANIFEST, *manifest["files"]])
+    assert len(manifest["generators"]) == len(fitted.generators_)
+    for entry in manifest["generators"]:
+        assert entry["scaler"]["kind"] == "standard"
+
+
+def test_dataframe_and_int_labels_round_trip(tmp_path):
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame({"a": rng.normal(size=60), "b": rng.integers(0, 9, 60)})
+    y = np.r_[np.full(50, 3), np.full(10, 11)]
+    r = Reconstructor(epochs=1, random_state=0).fit(df, y)
+    loaded = Reconstructor.load(r.save(tmp_path / "df"))
+    out, labels = loaded.generate(4, random_state=0)
+    assert isinstance(out, pd.DataFrame) and list(out.columns) == ["a", "b"]
+    assert out["b"].dtype == df["b"].dtype and labels.tolist() == [11] * 4
+    pd.testing.assert_frame_equal(out, r.generate(4, random_state=0)[0])
+
+
+def test_refuses_to_overwrite_unless_asked(fitted, saved):
+    with pytest.raises(FileExistsError, match="overwrite=True"):
+        fitted.save(saved)
+    (saved / "stale.txt").write_text("from the old save")
+    fitted.save(saved, overwrite=True)
+    assert not (saved / "stale.txt").exists()  # replaced whole, not merged
+    Reconstructor.load(saved)
+    assert not [p for p in saved.parent.iterdir() if p.name.startswith(".")]
+
+
+def test_missing_directory_and_files(saved, tmp_path):
+    with pytest.raises(FileNotFoundError, match="nowhere"):
+        Reconstructor.load(tmp_path / "nowhere")
+    model = gen_files(saved)[0]
+    model.unlink()
+    with pytest.raises(InvalidSaveError, match=f"'{model.name}' is missing"):
+        Reconstructor.load(saved)
+    (saved / MANIFEST).unlink()
+    with pytest.raises(InvalidSaveError, match="no manifest.json"):
+        Reconstructor.load(saved)
+
+
+def test_corrupted_file_fails_checksum(saved):
+    path = gen_files(saved, "codes")[0]
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(InvalidSaveError, match=f"checksum mismatch for '{path.name}'"):
+        Reconstructor.load(saved)
+
+
+def test_swapped_files_fail_checksum(saved):
+    a, b = gen_files(saved)
+    data_a, data_b = a.read_bytes(), b.read_bytes()
+    a.write_bytes(data_b)
+    b.write_bytes(data_a)
+    with pytest.raises(InvalidSaveError, match="checksum mismatch"):
+        Reconstructor.load(saved)
+
+
+def test_newer_format_version_is_refused(saved):
+    edit_manifest(saved, lambda m: m.update(format_version=FORMAT_VERSION + 1))
+    with pytest.raises(InvalidSaveError, match=f"format version {FORMAT_VERSION + 1}"):
+        Reconstructor.load(saved)
+
+
+@pytest.mark.parametrize("name", ["../evil.keras", "/etc/passwd", ".hidden"])
+def test_unsafe_file_names_are_refused(saved, name):
+    def change(m):
+        m["generators"][0]["model"] = name
+        m["files"][name] = "0" * 64
+
+    edit_manifest(saved, change)
+    with pytest.raises(InvalidSaveError, match="unsafe file name"):
+        Reconstructor.load(saved)
+
+
+def test_symlink_out_of_directory_is_refused(saved, tmp_path):
+    outside = tmp_path / "outside.keras"
+    model = gen_files(saved)[0]
+    outside.write_bytes(model.read_bytes())
+    model.unlink()
+    os.symlink(outside, model)
+    with pytest.raises(InvalidSaveError, match="symbolic link"):
+        Reconstructor.load(saved)
+
+
+def test_malformed_labels_are_refused(saved):
+    edit_manifest(saved, lambda m: m["labels"].update(types=["tuple"] * 3))
+    with pytest.raises(InvalidSaveError, match="labels are malformed"):
+        Reconstructor.load(saved)
+
+
+def test_lambda_layer_model_is_refused(saved):
+    """A .keras file crafted with a Lambda layer must not deserialise."""
+    import keras
+
+    inputs = keras.Input((6,))
+    evil = keras.Model(inputs, keras.layers.Lambda(lambda t: t * 2)(inputs))
+    path = gen_files(saved)[0]
+    evil.save(path)
+
+    def change(m):
+        from smrt_keras.persistence import sha256
+
+        m["files"][path.name] = sha256(path)
+
+    edit_manifest(saved, change)  # even with a matching checksum
+    with pytest.raises(ValueError, match="Could not load a VAE|not a smrt_keras VAE"):
+        Reconstructor.load(saved)
+    with zipfile.ZipFile(path) as z:
+        assert "Lambda" in z.read("config.json").decode()
+
+
+def test_atomic_directory_keeps_old_save_on_error(tmp_path):
+    target = tmp_path / "out"
+    with atomic_directory(target) as tmp:
+        (tmp / "a.txt").write_text("old")
+    with pytest.raises(RuntimeError), atomic_directory(target, overwrite=True) as tmp:
+        (tmp / "a.txt").write_text("new, half")
+        raise RuntimeError("crash mid-save")
+    assert (target / "a.txt").read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_killed_save_leaves_previous_save_intact(fitted, saved):
+    """A process killed mid-save (before the rename) leaves the old save."""
+    before = (saved / MANIFEST).read_text()
+    code = f"""
+import os, signal
+from smrt_keras import persistence, Reconstructor
+real = persistence.write_manifest
+def die(*a, **k):
+    real(*a, **k)
+    os.kill(os.getpid(), signal.SIGKILL)
+persistence.write_manifest = die
+r = Reconstructor.load({str(saved)!r})
+r.save({str(saved)!r}, overwrite=True)
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True)
+    assert proc.returncode == -9
+    assert (saved / MANIFEST).read_text() == before
+    Reconstructor.load(saved)  # still valid
