@@ -29,6 +29,8 @@ from typing import Any
 
 import numpy as np
 
+from smrt_keras.validation import label_kind
+
 FORMAT_NAME = "smrt-keras-generators"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -44,18 +46,13 @@ _LABEL_TYPES = {"int": int, "str": str, "bool": bool, "float": float}
 
 
 def _label_type(value) -> str:
-    if isinstance(value, (bool, np.bool_)):
-        return "bool"
-    if isinstance(value, (int, np.integer)):
-        return "int"
-    if isinstance(value, (float, np.floating)):
-        return "float"
-    if isinstance(value, str):
-        return "str"
-    raise ValueError(
-        f"label {value!r} of type {type(value).__name__} cannot be saved; labels "
-        "must be int, str, bool or float."
-    )
+    kind = label_kind(value)
+    if kind not in _LABEL_TYPES:
+        raise ValueError(
+            f"label {value!r} of type {type(value).__name__} cannot be saved; "
+            "labels must be int, str, bool or float."
+        )
+    return kind
 
 
 def encode_labels(classes: np.ndarray) -> dict:

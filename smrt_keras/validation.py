@@ -133,13 +133,40 @@ def check_X(X, name: str = "X") -> tuple[np.ndarray, InputSpec]:
     return arr, spec
 
 
+def label_kind(value) -> str:
+    """Name of a label's Python type family: bool, int, float, str or other."""
+    if isinstance(value, (bool, np.bool_)):
+        return "bool"
+    if isinstance(value, (int, np.integer)):
+        return "int"
+    if isinstance(value, (float, np.floating)):
+        return "float"
+    if isinstance(value, str):
+        return "str"
+    return type(value).__name__
+
+
+def _check_one_label_type(values: np.ndarray, name: str) -> None:
+    kinds = {label_kind(v) for v in values}
+    if len(kinds) > 1:
+        raise TypeError(
+            f"{name} mixes label types {sorted(kinds)}; use one type for all labels."
+        )
+
+
 def check_y(y, n_samples: int, name: str = "y") -> np.ndarray:
     """Validate a classification target of length ``n_samples``."""
     if y is None:
         raise ValueError(f"{name} is required; got {name}=None.")
     if _is_sparse(y):
         raise TypeError(f"{name} must be a 1-D array of labels, not a sparse matrix.")
-    y_arr = y.to_numpy() if _is_series(y) else np.asarray(y)
+    if _is_series(y):
+        y_arr = y.to_numpy()
+    else:
+        if not hasattr(y, "dtype"):
+            # Lists: numpy would silently turn [1, "a"] into ["1", "a"].
+            _check_one_label_type(np.asarray(y, dtype=object).ravel(), name)
+        y_arr = np.asarray(y)
     if y_arr.ndim == 2 and y_arr.shape[1] == 1:
         y_arr = y_arr.ravel()
     if y_arr.ndim != 1:
@@ -153,28 +180,7 @@ def check_y(y, n_samples: int, name: str = "y") -> np.ndarray:
             f"{name} has {len(y_arr)}."
         )
     if y_arr.dtype == object:
-        kinds = {type(v) for v in y_arr}
-        if (
-            len(
-                {
-                    bool
-                    if issubclass(k, (bool, np.bool_))
-                    else str
-                    if issubclass(k, str)
-                    else float
-                    if issubclass(k, (float, np.floating))
-                    else int
-                    if issubclass(k, (int, np.integer))
-                    else k
-                    for k in kinds
-                }
-            )
-            > 1
-        ):
-            raise TypeError(
-                f"{name} mixes label types {sorted(k.__name__ for k in kinds)}; "
-                "use one type for all labels."
-            )
+        _check_one_label_type(y_arr, name)
     try:
         target_type = type_of_target(y_arr)
     except ValueError as exc:

@@ -290,6 +290,15 @@ def test_bad_input(small_tabular, make, exc, match):
         fast().fit(Xb, yb)
 
 
+def test_mixed_label_types_are_refused(small_tabular):
+    X, y = small_tabular
+    mixed = [int(v) if v else "zero" for v in y]
+    with pytest.raises(TypeError, match=r"y mixes label types \['int', 'str'\]"):
+        fast().fit(X, mixed)
+    with pytest.raises(TypeError, match="mixes label types"):
+        fast().fit(X, np.array(mixed, dtype=object))
+
+
 def test_sparse_input_is_refused(small_tabular):
     from scipy import sparse
 
