@@ -123,16 +123,29 @@ def atomic_directory(path: str | Path, overwrite: bool = False) -> Iterator[Path
     try:
         yield tmp
         _fsync_tree(tmp)
+        backup = None
         if path.exists():
             # Move the old save aside first: rename cannot replace a non-empty
             # directory, and this keeps the old one recoverable until the new
             # one is in place.
             backup = parent / f".{path.name}.old-{uuid.uuid4().hex}"
-            os.rename(path, backup)
+            try:
+                os.rename(path, backup)
+            except FileNotFoundError:  # another writer moved it meanwhile
+                backup = None
+        try:
             os.rename(tmp, path)
+        except OSError:
+            # Another writer's complete save took the name first: keep theirs
+            # (or put the old one back if nothing is there) and report it.
+            if backup is not None:
+                if path.exists():
+                    shutil.rmtree(backup, ignore_errors=True)
+                else:
+                    os.rename(backup, path)
+            raise
+        if backup is not None:
             shutil.rmtree(backup, ignore_errors=True)
-        else:
-            os.rename(tmp, path)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)

@@ -10,7 +10,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_validate
 from sklearn.preprocessing import StandardScaler
 
-from smrt_keras import VAE, ClassGenerator, Reconstructor
+from smrt_keras import VAE, ClassGenerator, Reconstructor, TrainingDivergedError
 
 FAST = dict(epochs=3, batch_size=32, patience=None, random_state=0)
 
@@ -364,3 +364,34 @@ def test_failed_fit_leaves_estimator_unchanged(small_tabular):
     with pytest.raises(ValueError):
         r.fit(X, y + 0.5)
     assert r.generators_ == before
+
+
+@pytest.mark.parametrize("error", [KeyboardInterrupt, TrainingDivergedError])
+def test_interrupted_fit_keeps_previous_state(small_tabular, monkeypatch, error):
+    """Ctrl-C or divergence on the second class leaves the old fit untouched."""
+    import smrt_keras.reconstructor as module
+
+    X, y = small_tabular
+    r = fast().fit(X, y)
+    before = (dict(r.generators_), r.sampling_strategy_, r.classes_)
+    real = module.train_vae
+    calls = []
+
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise error("loss is nan" if error is TrainingDivergedError else None)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, "train_vae", flaky)
+    with pytest.raises(error):
+        r.set_params(latent_dim=3).fit(X, y)
+    assert len(calls) == 2
+    assert r.generators_ == before[0] and r.sampling_strategy_ is before[1]
+    assert r.classes_ is before[2]
+    fresh = fast()
+    monkeypatch.setattr(module, "train_vae", flaky)
+    calls.clear()
+    with pytest.raises(error):
+        fresh.fit(X, y)
+    assert not hasattr(fresh, "generators_")
