@@ -220,3 +220,10 @@ def test_diverging_training_raises_with_causes():
     x = np.full((32, 6), 1e19, "float32")
     with pytest.raises(TrainingDivergedError, match="learning rate"):
         vae.fit(x, epochs=2, batch_size=16, verbose=0)
+
+
+def test_dtype_policy_survives_saving(tmp_path):
+    vae = VAE(4, hidden_units=(8,), latent_dim=2, dtype="mixed_float16", seed=0)
+    vae.save(tmp_path / "m.keras")
+    loaded = keras.saving.load_model(tmp_path / "m.keras", safe_mode=True)
+    assert loaded.dtype_policy.name == "mixed_float16"

@@ -317,10 +317,8 @@ class VAE(keras.Model):
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
-        # Keras may add base-layer keys that our constructor does not take.
-        for key in ("trainable", "dtype"):
-            config.pop(key, None)
+        # Every key, the base layer's `name`, `trainable` and `dtype` policy
+        # included, is a constructor argument.
         return cls(**config)
 
     # ------------------------------------------------------------------- build
