@@ -292,16 +292,14 @@ class Reconstructor(BaseEstimator):
         # The classes the strategy needs always get a generator, so that
         # fit_resample can make their samples; `classes` adds to them.
         wanted = [c for c, n in strategy.items() if n > 0]
-        if self.classes is None:
-            pass
-        elif isinstance(self.classes, str):
+        if isinstance(self.classes, str):
             if self.classes != "all":
                 raise ValueError(
                     f"classes must be None, 'all' or a list of labels; got "
                     f"classes={self.classes!r}."
                 )
             wanted = list(y_classes)
-        else:
+        elif self.classes is not None:
             wanted += list(self.classes)
         known = set(y_classes.tolist())
         for label in list(wanted) + list(prefit):
