@@ -23,7 +23,10 @@ _EXPORTS = {
     "ClassGenerator": "smrt_keras.generator",
     "InvalidSaveError": "smrt_keras.persistence",
     "datasets": "smrt_keras.datasets",
+    "evaluation": "smrt_keras.evaluation",
+    "zoo": "smrt_keras.zoo",
 }
+_MODULES = {"datasets", "evaluation", "zoo"}
 
 __all__ = [*_EXPORTS, "__version__"]
 
@@ -32,7 +35,7 @@ def __getattr__(name: str):
     if name not in _EXPORTS:
         raise AttributeError(f"module 'smrt_keras' has no attribute {name!r}")
     module = importlib.import_module(_EXPORTS[name])
-    value = module if name == "datasets" else getattr(module, name)
+    value = module if name in _MODULES else getattr(module, name)
     globals()[name] = value
     return value
 

@@ -14,6 +14,11 @@ GENERATION_MODES = ("prior", "posterior", "interpolate")
 #: Neighbours considered when interpolating between latent codes.
 INTERPOLATION_NEIGHBORS = 5
 
+#: Latent codes of at most this many real members are kept (a random subset
+#: for larger classes): enough to cover the class for posterior sampling and
+#: interpolation while keeping saved generators small.
+MAX_STORED_CODES = 2000
+
 
 class ClassGenerator:
     """Generate new samples of one class in the user's feature space.
@@ -46,9 +51,23 @@ class ClassGenerator:
 
     @classmethod
     def from_data(
-        cls, vae: VAE, scaler: FeatureScaler, x_scaled: np.ndarray, history=None
+        cls,
+        vae: VAE,
+        scaler: FeatureScaler,
+        x_scaled: np.ndarray,
+        history=None,
+        seed: int | None = 0,
     ) -> ClassGenerator:
-        """Build from a fitted VAE and the scaled class data it was fitted on."""
+        """Build from a fitted VAE and the scaled class data it was fitted on.
+
+        Classes larger than :data:`MAX_STORED_CODES` keep the codes of a random
+        subset of members drawn with ``seed``.
+        """
+        if len(x_scaled) > MAX_STORED_CODES:
+            keep = np.random.default_rng(seed).choice(
+                len(x_scaled), MAX_STORED_CODES, replace=False
+            )
+            x_scaled = x_scaled[np.sort(keep)]
         z_mean, z_log_var = vae.encode(x_scaled)
         return cls(vae, scaler, z_mean, z_log_var, history)
 

@@ -35,6 +35,11 @@ from smrt_keras.validation import (
 _MAX_SEED = 2**31 - 1
 
 
+def _or_default(value, default) -> tuple:
+    # `()` is a valid choice (no dense layers), so test for None, not falsiness.
+    return tuple(default if value is None else value)
+
+
 def _is_int(value) -> bool:
     return isinstance(value, Integral) and not isinstance(value, bool)
 
@@ -272,7 +277,7 @@ class Reconstructor(BaseEstimator):
                 encoder="conv",
                 filters=filters,
                 strides=strides,
-                hidden_units=tuple(self.hidden_units or (128,)),
+                hidden_units=_or_default(self.hidden_units, (128,)),
                 latent_dim=self.latent_dim or (16 if h * w >= 256 else 8),
             )
         else:
@@ -280,7 +285,7 @@ class Reconstructor(BaseEstimator):
             config.update(
                 input_shape=(d,),
                 encoder="dense",
-                hidden_units=tuple(self.hidden_units or (h1, max(16, h1 // 2))),
+                hidden_units=_or_default(self.hidden_units, (h1, max(16, h1 // 2))),
                 latent_dim=self.latent_dim or int(np.clip(d // 4, 2, 16)),
             )
         config.update(likelihood=likelihood, beta=float(self.beta))
@@ -411,7 +416,7 @@ class Reconstructor(BaseEstimator):
             seed=seed,
             verbose=1 if self.verbose >= 2 else 0,
         )
-        return ClassGenerator.from_data(vae, scaler, x, history)
+        return ClassGenerator.from_data(vae, scaler, x, history, seed=seed)
 
     def _adopt(self, prefit, X_c, spec, label) -> ClassGenerator:
         if isinstance(prefit, ClassGenerator):
@@ -566,7 +571,12 @@ class Reconstructor(BaseEstimator):
                 params[key] = repr(value)  # callables, RandomState: for the record
         return params
 
-    def save(self, path: str | Path, overwrite: bool = False) -> Path:
+    def save(
+        self,
+        path: str | Path,
+        overwrite: bool = False,
+        include_optimizer: bool = True,
+    ) -> Path:
         """Save the fitted generators to directory ``path`` (atomically).
 
         Parameters
@@ -576,6 +586,10 @@ class Reconstructor(BaseEstimator):
             ``overwrite=True``.
         overwrite : bool, default=False
             Replace an existing save.
+        include_optimizer : bool, default=True
+            Keep each VAE's optimizer state, to resume training exactly.
+            ``False`` makes the files about three times smaller; loaded models
+            can still train, with a fresh optimizer.
 
         Returns
         -------
@@ -590,7 +604,7 @@ class Reconstructor(BaseEstimator):
             for label, gen in self.generators_.items():
                 i = index_of[label]
                 model_file, codes_file = f"class_{i}.keras", f"class_{i}_codes.npz"
-                save_vae(gen.vae, tmp / model_file)
+                save_vae(gen.vae, tmp / model_file, include_optimizer)
                 persistence.save_codes(tmp / codes_file, gen.z_mean, gen.z_log_var)
                 entries.append(
                     {

@@ -9,8 +9,16 @@ import keras
 from smrt_keras.models.vae import VAE
 
 
-def save_vae(vae: VAE, path: str | Path) -> None:
-    """Write ``vae`` to ``path`` (a ``.keras`` file)."""
+def save_vae(vae: VAE, path: str | Path, include_optimizer: bool = True) -> None:
+    """Write ``vae`` to ``path`` (a ``.keras`` file).
+
+    With ``include_optimizer=False`` an uncompiled copy with the same weights is
+    written, which leaves the optimizer's slots (2x the weights for Adam) out.
+    """
+    if not include_optimizer:
+        copy = VAE.from_config(vae.get_config())
+        copy.set_weights(vae.get_weights())
+        vae = copy
     vae.save(str(path))
 
 

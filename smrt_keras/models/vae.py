@@ -540,6 +540,31 @@ class VAE(keras.Model):
         z = z_mean + np.exp(0.5 * z_log_var) * eps * float(temperature)
         return self.decode(z, batch_size)
 
+    def negative_elbo(
+        self,
+        x,
+        seed: int | np.random.Generator | None = 0,
+        batch_size: int = 1024,
+    ) -> np.ndarray:
+        """Per-sample negative ELBO (nats) with beta = 1, one posterior sample.
+
+        The usual held-out quality measure of a VAE: reconstruction negative
+        log-likelihood plus KL to the prior, whatever ``beta`` was trained with.
+        """
+        x = self.check_data(x)
+        rng = self._rng(seed)
+        out = []
+        for start in range(0, len(x), batch_size):
+            b = x[start : start + batch_size]
+            z_mean, z_log_var = self.encoder(b, training=False)
+            eps = self._normal(tuple(z_mean.shape), rng)
+            z = z_mean + ops.exp(0.5 * z_log_var) * eps
+            nll = self.reconstruction_nll(b, self.decoder(z, training=False))
+            out.append(
+                ops.convert_to_numpy(nll + self.kl_divergence(z_mean, z_log_var))
+            )
+        return np.concatenate(out) if out else np.zeros(0, "float32")
+
     def reconstruct(self, x, batch_size: int = 1024) -> np.ndarray:
         """``decode(z_mean(x))``: the model's deterministic reconstruction."""
         z_mean, _ = self.encode(x, batch_size)
