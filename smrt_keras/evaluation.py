@@ -7,6 +7,8 @@ classifier whose predictions and features they use.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from scipy import linalg
 
@@ -24,7 +26,10 @@ def frechet_distance(real: np.ndarray, fake: np.ndarray) -> float:
     mu_r, mu_f = real.mean(0), fake.mean(0)
     cov_r = np.cov(real, rowvar=False)
     cov_f = np.cov(fake, rowvar=False)
-    covmean, _ = linalg.sqrtm(cov_r @ cov_f, disp=False)
+    with warnings.catch_warnings():
+        # A singular product (e.g. collapsed samples) is handled just below.
+        warnings.simplefilter("ignore", linalg.LinAlgWarning)
+        covmean, _ = linalg.sqrtm(cov_r @ cov_f, disp=False)
     if not np.isfinite(covmean).all():
         # Nearly singular product: regularise as the reference FID code does.
         eps = np.eye(len(cov_r)) * 1e-6

@@ -65,7 +65,7 @@ def features_and_probabilities(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Penultimate-layer features and class probabilities of ``x``."""
     probe = keras.Model(
-        model.inputs, [model.get_layer(FEATURES_LAYER).output, model.outputs[0]]
+        model.inputs[0], [model.get_layer(FEATURES_LAYER).output, model.outputs[0]]
     )
     feats, probs = [], []
     for start in range(0, len(x), batch_size):

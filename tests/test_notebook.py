@@ -1,0 +1,51 @@
+"""The MNIST walkthrough executes headless at the reduced (CI) budget."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = ROOT / "notebooks" / "mnist_walkthrough.ipynb"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.environ.get("SMRT_MNIST_PATH"), reason="no local MNIST")
+def test_walkthrough_executes(tmp_path, monkeypatch):
+    import nbformat
+    from nbclient import NotebookClient
+
+    monkeypatch.setenv("SMRT_NOTEBOOK_BUDGET", "ci")
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    NotebookClient(
+        nb,
+        timeout=600,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(tmp_path)}},
+    ).execute()
+    text = "\n".join(
+        out.get("text", "")
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for out in cell.get("outputs", [])
+    )
+    assert "budget=ci" in text
+    assert "SMOTE" in text and "SMRT" in text and "zero recall" in text
+    images = sum(
+        "image/png" in out.get("data", {})
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for out in cell.get("outputs", [])
+    )
+    assert images == 3
+
+
+def test_committed_notebook_has_full_run_outputs():
+    import nbformat
+
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    code_cells = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(c.get("outputs") for c in code_cells)
+    assert any(
+        "budget=full" in o.get("text", "") for c in code_cells for o in c.outputs
+    )

@@ -1,0 +1,77 @@
+"""The pretrained zoo: listing, loading, and finding it after an install."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from smrt_keras import zoo
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_list_and_unknown_name():
+    sets = zoo.list()
+    assert "mnist" in sets and "digit" in sets["mnist"]
+    with pytest.raises(ValueError, match="unknown zoo set name='cifar'"):
+        zoo.load("cifar")
+
+
+def test_mnist_zoo_generates_every_digit():
+    smrt = zoo.load("mnist")
+    assert smrt.classes_.tolist() == list(range(10))
+    X, y = smrt.generate(3, random_state=0)
+    assert X.shape == (30, 28, 28) and X.dtype == np.uint8
+    assert np.bincount(y).tolist() == [3] * 10
+    again, _ = smrt.generate(3, random_state=0)
+    np.testing.assert_array_equal(X, again)
+    assert "recognisable" in zoo.info("mnist")
+
+
+def test_zoo_is_small():
+    size = sum(p.stat().st_size for p in (ROOT / "zoo").rglob("*") if p.is_file())
+    assert size < 20 * 2**20
+
+
+def test_zoo_found_in_a_regular_install(tmp_path):
+    """`pip install .` (not editable) ships the zoo as package data."""
+    target = tmp_path / "site"
+    build = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(target),
+            str(ROOT),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert build.returncode == 0, build.stderr
+    code = (
+        "import smrt_keras, smrt_keras.zoo as z; "
+        "print(smrt_keras.__file__); print(z.path('mnist')); "
+        "print(z.load('mnist').generate(2)[0].shape)"
+    )
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=600,
+    )
+    assert out.returncode == 0, out.stderr
+    module_file, zoo_dir, shape = out.stdout.split("\n")[:3]
+    assert module_file.startswith(str(target)) and zoo_dir.startswith(str(target))
+    assert shape == "(20, 28, 28)"
