@@ -33,6 +33,8 @@ from smrt_keras.validation import (
 )
 
 _MAX_SEED = 2**31 - 1
+#: Samples decoded per step when generating; bounds the memory of one step.
+GENERATE_BATCH = 10_000
 
 
 def _or_default(value, default) -> tuple:
@@ -338,7 +340,19 @@ class Reconstructor(BaseEstimator):
 
     def _fit_arrays(self, X_arr, spec: InputSpec, y_arr) -> Reconstructor:
         classes, counts = np.unique(y_arr, return_counts=True)
-        strategy = resolve_sampling_strategy(self.sampling_strategy, y_arr)
+        if len(classes) < 2:
+            raise ValueError(
+                f"y has a single class {classes.tolist()[0]!r}; resampling needs at "
+                "least 2 classes."
+            )
+        try:
+            strategy = resolve_sampling_strategy(self.sampling_strategy, y_arr)
+        except (ValueError, TypeError) as exc:
+            # Name the argument: imbalanced-learn's messages (kept verbatim in
+            # strategy.py) do not always say which one is wrong.
+            raise type(exc)(
+                f"sampling_strategy={self.sampling_strategy!r} does not fit y: {exc}"
+            ) from exc
         to_fit = self._classes_to_fit(classes, strategy)
         count_of = dict(zip(classes.tolist(), counts.tolist(), strict=True))
         prefit = dict(self.generators or {})
@@ -468,20 +482,54 @@ class Reconstructor(BaseEstimator):
                 f"{method}()."
             )
 
-    def _generate_arrays(self, counts: Mapping, rng) -> tuple[np.ndarray, np.ndarray]:
-        """Raw float64 rows ``(n, n_features)`` and labels for ``counts``."""
-        parts = [np.zeros((0, self.n_features_in_))]
-        labels = [self.classes_[:0]]
+    def _iter_arrays(self, counts: Mapping, rng, batch_size: int):
+        """Yield raw float64 rows ``(b, n_features)`` and labels, batch by batch."""
         for label, n in counts.items():
-            if n <= 0:
-                continue
-            parts.append(
-                self.generators_[label].generate(
-                    int(n), rng, self.generation, float(self.temperature)
+            gen = self.generators_[label] if n > 0 else None
+            for start in range(0, int(n), batch_size):
+                b = min(batch_size, int(n) - start)
+                X = gen.generate(b, rng, self.generation, float(self.temperature))
+                yield X, np.full(b, label, dtype=self.classes_.dtype)
+
+    def _generate_arrays(self, counts: Mapping, rng) -> tuple[np.ndarray, np.ndarray]:
+        """Raw float64 rows ``(n, n_features)`` and labels for ``counts``.
+
+        Filled in place batch by batch, so peak memory is the output plus one
+        batch, whatever ``n`` is.
+        """
+        total = int(sum(max(int(n), 0) for n in counts.values()))
+        X_out = np.empty((total, self.n_features_in_))
+        y_out = np.empty(total, dtype=self.classes_.dtype)
+        pos = 0
+        for X, y in self._iter_arrays(counts, rng, GENERATE_BATCH):
+            X_out[pos : pos + len(X)] = X
+            y_out[pos : pos + len(X)] = y
+            pos += len(X)
+        return X_out, y_out
+
+    def _targets(self, n, label, method: str) -> list:
+        self._check_fitted(method)
+        if not _is_int(n) or n <= 0:
+            raise ValueError(f"n must be a positive int; got n={n!r}.")
+        if label is None:
+            if not self.generators_:
+                raise ValueError(
+                    "This Reconstructor has no generators (no class needed "
+                    "samples); refit with classes='all' to generate any class."
                 )
+            return list(self.generators_)
+        if label not in self.generators_:
+            raise ValueError(
+                f"label={label!r} has no generator; available labels: "
+                f"{list(self.generators_)}. Fit with classes='all' (or list it "
+                "in classes) to generate it."
             )
-            labels.append(np.full(int(n), label, dtype=self.classes_.dtype))
-        return np.concatenate(parts), np.concatenate(labels)
+        return [label]
+
+    def _stream(self, random_state):
+        if random_state is None:
+            return self._rng
+        return np.random.default_rng(random_state)
 
     def generate(self, n: int, label=None, random_state=None):
         """Draw ``n`` new samples of ``label``, or ``n`` of every generator's class.
@@ -501,28 +549,40 @@ class Reconstructor(BaseEstimator):
         X_new : ndarray or DataFrame
             In the user's feature space, container, shape and dtypes.
         y_new : ndarray of shape (n * n_classes,)
+
+        See Also
+        --------
+        iter_generate : the same samples in batches, for very large ``n``.
         """
-        self._check_fitted("generate")
-        if not _is_int(n) or n <= 0:
-            raise ValueError(f"n must be a positive int; got n={n!r}.")
-        if label is None:
-            targets = list(self.generators_)
-            if not targets:
-                raise ValueError(
-                    "This Reconstructor has no generators (no class needed "
-                    "samples); refit with classes='all' to generate any class."
-                )
-        else:
-            if label not in self.generators_:
-                raise ValueError(
-                    f"label={label!r} has no generator; available labels: "
-                    f"{list(self.generators_)}. Fit with classes='all' (or list it "
-                    "in classes) to generate it."
-                )
-            targets = [label]
-        rng = self._rng if random_state is None else np.random.default_rng(random_state)
-        X_new, y_new = self._generate_arrays({t: n for t in targets}, rng)
+        targets = self._targets(n, label, "generate")
+        X_new, y_new = self._generate_arrays(
+            {t: n for t in targets}, self._stream(random_state)
+        )
         return restore_dtypes(X_new, self.input_spec_), y_new
+
+    def iter_generate(
+        self, n: int, label=None, batch_size: int = 10_000, random_state=None
+    ):
+        """Yield ``(X_batch, y_batch)`` until ``n`` samples per class are made.
+
+        Memory stays bounded by one batch, so ``n`` can exceed what fits in
+        memory at once. With ``batch_size`` equal to the internal batch size
+        (10,000) the concatenated batches equal :meth:`generate`'s output for
+        the same ``random_state``.
+
+        Examples
+        --------
+        >>> for Xb, yb in smrt.iter_generate(10**7, label=1):  # doctest: +SKIP
+        ...     writer.write(Xb)
+        """
+        targets = self._targets(n, label, "iter_generate")
+        if not _is_int(batch_size) or batch_size <= 0:
+            raise ValueError(
+                f"batch_size must be a positive int; got batch_size={batch_size!r}."
+            )
+        rng = self._stream(random_state)
+        for X, y in self._iter_arrays({t: n for t in targets}, rng, batch_size):
+            yield restore_dtypes(X, self.input_spec_), y
 
     def fit_resample(self, X, y):
         """Fit, then append the synthetic samples ``sampling_strategy`` asks for.

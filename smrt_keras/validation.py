@@ -212,7 +212,7 @@ def restore_dtypes(X: np.ndarray, spec: InputSpec) -> np.ndarray | Any:
             return values >= 0.5
         if np.issubdtype(dtype, np.integer):
             return np.rint(values).astype(dtype)
-        return values.astype(dtype)
+        return values.astype(dtype, copy=False)
 
     X = X.reshape((len(X), *spec.sample_shape))
     if spec.kind == "array":

@@ -221,3 +221,39 @@ for _ in range(6):
     Reconstructor.load(target)  # every listed file present, every checksum right
     leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
     assert leftovers == []
+
+
+class _Payload:
+    """Unpickling this would create a marker file: the proof that code ran."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def test_pickled_codes_are_refused_and_never_run(saved, tmp_path):
+    marker = tmp_path / "code_ran"
+    codes = gen_files(saved, "codes")[0]
+    evil = np.empty(1, dtype=object)
+    evil[0] = _Payload(str(marker))
+    np.savez(codes, z_mean=evil, z_log_var=evil)  # numpy pickles object arrays
+
+    def change(m):
+        from smrt_keras.persistence import sha256
+
+        m["files"][codes.name] = sha256(codes)
+
+    edit_manifest(saved, change)
+    with pytest.raises(InvalidSaveError, match="could not read latent codes"):
+        Reconstructor.load(saved)
+    assert not marker.exists()
+
+
+def test_truncated_file_fails_checksum(saved):
+    model = gen_files(saved)[0]
+    data = model.read_bytes()
+    model.write_bytes(data[: len(data) // 3])
+    with pytest.raises(InvalidSaveError, match=f"checksum mismatch for '{model.name}'"):
+        Reconstructor.load(saved)

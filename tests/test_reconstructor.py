@@ -395,3 +395,56 @@ def test_interrupted_fit_keeps_previous_state(small_tabular, monkeypatch, error)
     with pytest.raises(error):
         fresh.fit(X, y)
     assert not hasattr(fresh, "generators_")
+
+
+def test_iter_generate_streams_the_same_samples(small_tabular):
+    X, y = small_tabular
+    r = fast().fit(X, y)
+    batches = list(r.iter_generate(25_000, label=2, random_state=3))
+    assert [len(b[0]) for b in batches] == [10_000, 10_000, 5_000]
+    streamed = np.concatenate([b[0] for b in batches])
+    whole, labels = r.generate(25_000, label=2, random_state=3)
+    np.testing.assert_array_equal(streamed, whole)
+    assert (labels == 2).all() and np.isfinite(whole).all()
+    small = list(r.iter_generate(5, batch_size=2, random_state=0))
+    assert [len(b[1]) for b in small] == [2, 2, 1, 2, 2, 1]
+    with pytest.raises(ValueError, match="batch_size must be a positive int"):
+        next(r.iter_generate(5, batch_size=0))
+    with pytest.raises(NotFittedError):
+        next(Reconstructor().iter_generate(5))
+
+
+def test_single_class_y(small_tabular):
+    X, _ = small_tabular
+    with pytest.raises(ValueError, match="y has a single class 4"):
+        fast().fit(X, np.full(len(X), 4))
+
+
+def test_ctrl_c_during_fit_leaves_object_unfitted(tmp_path):
+    """A real SIGINT in the middle of training: the estimator stays unfitted."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "fit.py"
+    script.write_text(
+        "import sys, numpy as np\n"
+        "from smrt_keras import Reconstructor\n"
+        "rng = np.random.default_rng(0)\n"
+        "X = rng.normal(size=(4000, 20)); y = np.r_[np.zeros(3000), np.ones(1000)]\n"
+        "r = Reconstructor(epochs=10_000, patience=None, random_state=0)\n"
+        "print('start', flush=True)\n"
+        "try:\n"
+        "    r.fit(X, y)\n"
+        "except KeyboardInterrupt:\n"
+        "    print('interrupted fitted=%s' % hasattr(r, 'generators_'), flush=True)\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, str(script)], stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout.readline().strip() == "start"
+    time.sleep(4)  # well into training
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=120)
+    assert "interrupted fitted=False" in out
