@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from sklearn.exceptions import NotFittedError
 
 DEMO_EPILOG = """example:
   smrt-keras demo                 # digits made 10:1, figures in ./smrt_demo
@@ -68,9 +69,11 @@ def _demo(args: argparse.Namespace) -> int:
     X_syn = X_res[len(X_train) :]
     y_syn = y_res[len(y_train) :]
     recognised = judge.predict(X_syn.reshape(len(X_syn), -1) / 16) == y_syn
+    from smrt_keras.evaluation import frechet_distance, knn_precision_recall
 
     rows = [("none", *downstream(X_train, y_train))]
     rows.append(("SMRT", *downstream(X_res, y_res)))
+    synthetic = {"SMRT": (X_syn, y_syn)}
     try:
         from imblearn.over_sampling import SMOTE
 
@@ -78,6 +81,10 @@ def _demo(args: argparse.Namespace) -> int:
             X_train.reshape(len(X_train), -1), y_train
         )
         rows.append(("SMOTE", *downstream(X_sm, y_sm)))
+        synthetic["SMOTE"] = (
+            X_sm[len(X_train) :].reshape(-1, 8, 8),
+            y_sm[len(y_train) :],
+        )
     except ImportError:
         print(
             "(imbalanced-learn not installed: SMOTE row skipped; "
@@ -92,6 +99,24 @@ def _demo(args: argparse.Namespace) -> int:
     for d in minority:
         share = recognised[y_syn == d].mean()
         print(f"  digit {d}: {share:6.1%} of {(y_syn == d).sum()}")
+
+    # Fidelity against the held-out real minority digits, in pixel space (64
+    # features is small enough that no feature extractor is needed).
+    real_minority = X_test[np.isin(y_test, minority)].reshape(-1, 64) / 16
+    print(
+        f"\nFidelity of the synthetic minority digits (vs {len(real_minority)} "
+        "held-out real ones, pixel space):"
+    )
+    print(
+        f"  {'sampler':<8} {'recognisable':>12} {'FID':>8} {'precision':>9} "
+        f"{'recall':>7}"
+    )
+    for name, (Xs, ys) in synthetic.items():
+        flat = Xs.reshape(len(Xs), -1) / 16
+        share = np.mean(judge.predict(flat) == ys)
+        precision, recall = knn_precision_recall(real_minority, flat, k=3)
+        fid = frechet_distance(real_minority, flat)
+        print(f"  {name:<8} {share:12.1%} {fid:8.3f} {precision:9.3f} {recall:7.3f}")
     print(
         "\nDownstream logistic regression on a balanced held-out set "
         f"({len(y_test)} digits):"
@@ -109,24 +134,204 @@ def _demo(args: argparse.Namespace) -> int:
         f"\nWrote {png.resolve()} (rows: real then SMRT-generated, "
         f"for digits {', '.join(map(str, minority))})."
     )
+    if "SMOTE" in synthetic:
+        X_sm_syn, y_sm_syn = synthetic["SMOTE"]
+        rows_png = []
+        for d in minority:
+            rows_png += [
+                X_train[y_train == d][:10],
+                X_syn[y_syn == d][:10],
+                X_sm_syn[y_sm_syn == d][:10],
+            ]
+        png = write_png(out_dir / "digits_real_smrt_smote.png", image_grid(rows_png), 6)
+        print(f"Wrote {png.resolve()} (rows per digit: real, SMRT, SMOTE).")
     return 0
 
 
+def _reconstructor_from(args: argparse.Namespace, y):
+    from smrt_keras import Reconstructor
+    from smrt_keras.tables import match_labels, parse_strategy
+
+    strategy = parse_strategy(args.sampling_strategy)
+    if isinstance(strategy, dict):
+        strategy = match_labels(strategy, np.unique(np.asarray(y)))
+    return Reconstructor(
+        sampling_strategy=strategy,
+        epochs=args.epochs,
+        generation=args.generation,
+        random_state=args.seed,
+        verbose=0 if args.quiet else 1,
+        classes="all" if getattr(args, "all_classes", False) else None,
+    )
+
+
+def _balance(args: argparse.Namespace) -> int:
+    from smrt_keras.tables import read_table, write_table
+
+    X, y, frame = read_table(args.input, args.target)
+    smrt = _reconstructor_from(args, y)
+    X_res, y_res = smrt.fit_resample(X, y)
+    out = write_table(args.output, X_res, y_res, args.target, like=frame)
+    made = {str(k): int(v) for k, v in smrt.sampling_strategy_.items()}
+    print(
+        f"Wrote {len(y_res)} rows ({len(y_res) - len(y)} synthetic: {made}) to {out}."
+    )
+    if args.save_generators:
+        print(f"Saved generators to {smrt.save(args.save_generators)}.")
+    return 0
+
+
+def _fit(args: argparse.Namespace) -> int:
+    from smrt_keras.tables import read_table
+
+    X, y, _ = read_table(args.input, args.target)
+    smrt = _reconstructor_from(args, y).fit(X, y)
+    out = smrt.save(args.output, overwrite=args.overwrite)
+    print(f"Saved generators for labels {[str(k) for k in smrt.generators_]} to {out}.")
+    return 0
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from smrt_keras import Reconstructor, zoo
+    from smrt_keras.tables import match_labels
+
+    source = args.source
+    smrt = (
+        zoo.load(source[4:])
+        if source.startswith("zoo:")
+        else (Reconstructor.load(source))
+    )
+    label = None if args.label is None else match_labels(args.label, smrt.generators_)
+    X, y = smrt.generate(args.n, label=label, random_state=args.seed)
+    out = Path(args.output)
+    suffix = out.suffix.lower()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".npy":
+        np.save(out, np.asarray(X))
+    elif suffix == ".csv":
+        import pandas as pd
+
+        frame = (
+            X.copy()
+            if isinstance(X, pd.DataFrame)
+            else pd.DataFrame(np.asarray(X).reshape(len(X), -1))
+        )
+        frame["label"] = y
+        frame.to_csv(out, index=False)
+    elif suffix == ".png":
+        from smrt_keras.plot import image_grid, write_png
+
+        images = np.asarray(X)
+        if images.ndim not in (3, 4):
+            raise ValueError(
+                f"-o {str(out)!r}: PNG output needs image generators; these make "
+                f"samples of shape {images.shape[1:]}. Use .npy or .csv."
+            )
+        rows = [images[y == label_] for label_ in dict.fromkeys(y.tolist())]
+        write_png(out, image_grid(rows, pad=2), scale=3)
+    else:
+        raise ValueError(f"-o {str(out)!r}: use a .npy, .csv or .png file.")
+    print(f"Wrote {len(y)} samples ({args.n} per label) to {out}.")
+    return 0
+
+
+def _zoo_list(args: argparse.Namespace) -> int:
+    from smrt_keras import zoo
+
+    for name, text in zoo.list().items():
+        print(f"{name:<10} {text}")
+    return 0
+
+
+def _zoo_info(args: argparse.Namespace) -> int:
+    from smrt_keras import zoo
+
+    card = zoo.info(args.name)
+    # The summary: everything before the per-digit tables, plus the headline
+    # line of each table.
+    head = card.split("## Quality per digit")[0].rstrip()
+    print(head)
+    print()
+    print(f"Saved at {zoo.path(args.name)}. Per-mode quality:")
+    mode = None
+    for line in card.splitlines():
+        if line.startswith("### "):
+            mode = line[4:]
+        elif line.startswith("Lowest recognisability") and mode:
+            print(f"  {mode}: {line}")
+    return 0
+
+
+def _add_model_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("input", help="data file: .csv, .parquet or .npz")
+    parser.add_argument(
+        "--target",
+        required=True,
+        help="label column (CSV/Parquet) or label array (NPZ)",
+    )
+    parser.add_argument("-o", "--output", required=True, help="where to write")
+    parser.add_argument(
+        "--sampling-strategy",
+        default="auto",
+        help="'auto', 'minority', 'not majority', 'not minority', "
+        "'all', a float ratio, or JSON like '{\"1\": 500}'",
+    )
+    parser.add_argument(
+        "--epochs",
+        type=_positive_int,
+        default=100,
+        help="maximum epochs per class (default: 100)",
+    )
+    parser.add_argument(
+        "--generation",
+        default="prior",
+        choices=["prior", "posterior", "interpolate"],
+        help="how samples are drawn (default: prior)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+
+
+def _subparser(sub, name, help_, epilog, func):
+    parser = sub.add_parser(
+        name,
+        help=help_,
+        description=help_[0].upper() + help_[1:] + ".",
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.set_defaults(func=func)
+    return parser
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with two-line errors: the problem, then where to get help."""
+
+    def error(self, message):
+        self.exit(
+            2,
+            f"{self.prog}: error: {message}\nRun '{self.prog} --help' for usage and "
+            "an example.\n",
+        )
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="smrt-keras",
         description="Balance imbalanced data with per-class VAEs (SMRT).",
+        epilog="example:\n  smrt-keras balance data.csv --target label -o "
+        "balanced.csv\n\nRun 'smrt-keras COMMAND --help' for each command.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    demo = sub.add_parser(
+
+    demo = _subparser(
+        sub,
         "demo",
-        help="balance scikit-learn's digits with SMRT and compare (no network)",
-        description="Make scikit-learn's bundled digits imbalanced, balance them "
-        "with SMRT (and SMOTE when imbalanced-learn is installed), print a "
-        "comparison and write a PNG of real vs generated digits.",
-        epilog=DEMO_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        "balance scikit-learn's digits with SMRT and SMOTE and compare (no network)",
+        DEMO_EPILOG,
+        _demo,
     )
     demo.add_argument(
         "--out",
@@ -140,8 +345,100 @@ def build_parser() -> argparse.ArgumentParser:
         help="maximum epochs per class (default: 100)",
     )
     demo.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-    demo.set_defaults(func=_demo)
+
+    balance = _subparser(
+        sub,
+        "balance",
+        "append synthetic minority rows to a data file",
+        "examples:\n  smrt-keras balance train.csv --target churn -o balanced.csv\n"
+        "  smrt-keras balance images.npz --target y -o out.npz --epochs 50 "
+        "--save-generators gens/",
+        _balance,
+    )
+    _add_model_options(balance)
+    balance.add_argument(
+        "--save-generators",
+        metavar="DIR",
+        help="also save the fitted generators to DIR",
+    )
+
+    fit = _subparser(
+        sub,
+        "fit",
+        "fit generators on a data file and save them to a directory",
+        "example:\n  smrt-keras fit train.csv --target churn -o gens/ --all-classes",
+        _fit,
+    )
+    _add_model_options(fit)
+    fit.add_argument(
+        "--all-classes",
+        action="store_true",
+        help="fit a generator for every class, not only the minority",
+    )
+    fit.add_argument(
+        "--overwrite", action="store_true", help="replace an existing output directory"
+    )
+
+    gen = _subparser(
+        sub,
+        "generate",
+        "draw samples from saved generators or a zoo set",
+        "examples:\n  smrt-keras generate gens/ -n 100 --label 1 -o new.csv\n"
+        "  smrt-keras generate zoo:mnist -n 10 -o digits.png",
+        _generate,
+    )
+    gen.add_argument("source", help="a saved directory, or zoo:NAME")
+    gen.add_argument("-n", type=_positive_int, required=True, help="samples per label")
+    gen.add_argument("--label", help="only this label (default: every label)")
+    gen.add_argument("-o", "--output", required=True, help="a .npy, .csv or .png file")
+    gen.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+
+    zoo_parser = sub.add_parser(
+        "zoo",
+        help="list and describe pretrained sets",
+        description="List and describe pretrained sets.",
+    )
+    zoo_sub = zoo_parser.add_subparsers(
+        dest="zoo_command", metavar="ZOO_COMMAND", required=True
+    )
+    _subparser(
+        zoo_sub,
+        "list",
+        "list the pretrained sets",
+        "example:\n  smrt-keras zoo list",
+        _zoo_list,
+    )
+    info = _subparser(
+        zoo_sub,
+        "info",
+        "show a pretrained set's model card summary",
+        "example:\n  smrt-keras zoo info mnist",
+        _zoo_info,
+    )
+    info.add_argument("name", help="a name from 'smrt-keras zoo list'")
     return parser
+
+
+def _load_backend_quietly() -> None:
+    """Import Keras with the C++ start-up notices of its backend silenced.
+
+    TensorFlow's native libraries write several lines to file descriptor 2 on
+    import and first use (CPU features, missing CUDA) that no environment
+    variable turns off; at the command line they would bury our own one-line
+    errors. Python exceptions are unaffected: they are raised after stderr is
+    restored.
+    """
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        import keras
+
+        keras.ops.convert_to_numpy(keras.ops.ones((1,)))
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 def _positive_int(text: str) -> int:
@@ -172,8 +469,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
+        if args.func in (_demo, _balance, _fit, _generate):
+            _load_backend_quietly()
         return args.func(args)
-    except (ValueError, TypeError, OSError) as exc:
+    except (ValueError, TypeError, OSError, ImportError, NotFittedError) as exc:
+        # Plain one-line errors at the command line; tracebacks are for bugs.
         print(f"smrt-keras: error: {exc}", file=sys.stderr)
         return 2
 

@@ -79,3 +79,102 @@ def write_png(path: str | Path, image: np.ndarray, scale: int = 1) -> Path:
     path = Path(path)
     path.write_bytes(png)
     return path
+
+
+def _pyplot():
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg", force=False)
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise ImportError(
+            "smrt_keras.plot's figures need matplotlib: pip install "
+            "'smrt-keras[plot]' (image_grid and write_png work without it)."
+        ) from None
+    return plt
+
+
+def compare_rows(
+    real: np.ndarray,
+    smrt: np.ndarray,
+    smote: np.ndarray | None = None,
+    n: int = 10,
+    path: str | Path | None = None,
+):
+    """The original SMRT figure: rows of real, SMRT and (optionally) SMOTE images.
+
+    Parameters
+    ----------
+    real, smrt, smote : arrays of images (n_images, H, W[, 1]) or flat rows that
+        reshape to square images
+    n : int, default=10
+        Images per row.
+    path : str or Path, optional
+        Save the figure there (PNG) as well as returning it.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    plt = _pyplot()
+    rows = {"real": real, "SMRT": smrt}
+    if smote is not None:
+        rows["SMOTE"] = smote
+    images = []
+    for name, arr in rows.items():
+        arr = np.asarray(arr, dtype="float64")[:n]
+        if arr.ndim == 2:
+            side = int(round(np.sqrt(arr.shape[1])))
+            if side * side != arr.shape[1]:
+                raise ValueError(
+                    f"{name} rows have {arr.shape[1]} features, which is not a square "
+                    "image; pass images shaped (n, H, W)."
+                )
+            arr = arr.reshape(len(arr), side, side)
+        images.append(arr)
+    grid = image_grid(images, pad=2)
+    h = images[0].shape[1] + 2
+    fig, ax = plt.subplots(figsize=(1.0 * n, 1.1 * len(images)))
+    ax.imshow(grid, cmap="gray")
+    ax.set_yticks([2 + h * i + h // 2 for i in range(len(images))], list(rows))
+    ax.set_xticks([])
+    if path is not None:
+        fig.savefig(path, dpi=100, bbox_inches="tight")
+    return fig
+
+
+def projection_scatter(
+    X_real: np.ndarray,
+    X_synthetic: np.ndarray,
+    path: str | Path | None = None,
+    labels: tuple[str, str] = ("real", "synthetic"),
+):
+    """2-D PCA projection of real vs synthetic tabular rows.
+
+    The projection is fitted on the real rows (standardised), so synthetic points
+    that leave the real cloud show as such.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from sklearn.decomposition import PCA
+    from sklearn.preprocessing import StandardScaler
+
+    plt = _pyplot()
+    real = np.asarray(X_real, dtype="float64").reshape(len(X_real), -1)
+    fake = np.asarray(X_synthetic, dtype="float64").reshape(len(X_synthetic), -1)
+    scaler = StandardScaler().fit(real)
+    pca = PCA(n_components=2).fit(scaler.transform(real))
+    a = pca.transform(scaler.transform(real))
+    b = pca.transform(scaler.transform(fake))
+    fig, ax = plt.subplots(figsize=(5, 4.5))
+    ax.scatter(a[:, 0], a[:, 1], s=12, alpha=0.7, label=labels[0])
+    ax.scatter(b[:, 0], b[:, 1], s=12, alpha=0.5, marker="x", label=labels[1])
+    ax.set_xlabel("PC 1")
+    ax.set_ylabel("PC 2")
+    ax.legend()
+    if path is not None:
+        fig.savefig(path, dpi=100, bbox_inches="tight")
+    return fig

@@ -4,7 +4,6 @@ persistence, following scikit-learn and imbalanced-learn conventions."""
 from __future__ import annotations
 
 import json
-import sys
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
@@ -23,6 +22,7 @@ from smrt_keras.models import VAE
 from smrt_keras.models.io import keras_info, load_vae, save_vae
 from smrt_keras.models.training import train_vae
 from smrt_keras.preprocessing import FeatureScaler
+from smrt_keras.progress import FitProgress
 from smrt_keras.strategy import resolve_sampling_strategy
 from smrt_keras.validation import (
     InputSpec,
@@ -40,6 +40,15 @@ GENERATE_BATCH = 10_000
 def _or_default(value, default) -> tuple:
     # `()` is a valid choice (no dense layers), so test for None, not falsiness.
     return tuple(default if value is None else value)
+
+
+def _describe(gen: ClassGenerator, prefit: bool) -> str:
+    """Summary of one class's fit for the progress line."""
+    if prefit:
+        return "prefit generator reused"
+    losses = gen.history.get("loss", [])
+    final = f"{losses[-1]:.4g}" if losses else "n/a"
+    return f"{len(losses)} epochs, final loss {final}"
 
 
 def _is_int(value) -> bool:
@@ -369,25 +378,26 @@ class Reconstructor(BaseEstimator):
         # Build everything in locals, so that an error or Ctrl-C mid-fit leaves
         # the estimator exactly as it was.
         generators, history = {}, {}
-        for k, label in enumerate(to_fit, start=1):
-            seed = int(rs.randint(_MAX_SEED))
-            X_c = X_arr[y_arr == label]
-            start = time.perf_counter()
-            if label in prefit:
-                gen = self._adopt(prefit[label], X_c, spec, label)
-            else:
-                gen = self._fit_class(X_c, spec, encoder, likelihood, seed)
-            generators[label] = gen
-            history[label] = gen.history
-            if self.verbose:
-                self._report(
+        with FitProgress(len(to_fit), self.epochs, self.verbose) as progress:
+            for k, label in enumerate(to_fit, start=1):
+                seed = int(rs.randint(_MAX_SEED))
+                X_c = X_arr[y_arr == label]
+                start = time.perf_counter()
+                progress.start_class(k, label)
+                if label in prefit:
+                    gen = self._adopt(prefit[label], X_c, spec, label)
+                else:
+                    gen = self._fit_class(
+                        X_c, spec, encoder, likelihood, seed, progress.epoch
+                    )
+                generators[label] = gen
+                history[label] = gen.history
+                progress.end_class(
                     k,
-                    len(to_fit),
                     label,
                     len(X_c),
-                    gen,
+                    _describe(gen, label in prefit),
                     time.perf_counter() - start,
-                    label in prefit,
                 )
 
         self.classes_ = classes
@@ -406,7 +416,9 @@ class Reconstructor(BaseEstimator):
         kind = "minmax" if likelihood == "bernoulli" else "standard"
         return FeatureScaler(kind, per_feature=not spec.is_image)
 
-    def _fit_class(self, X_c, spec, encoder, likelihood, seed) -> ClassGenerator:
+    def _fit_class(
+        self, X_c, spec, encoder, likelihood, seed, on_epoch_end=None
+    ) -> ClassGenerator:
         config = self._vae_config(spec, encoder, likelihood)
         scaler = self._scaler_for(likelihood, spec).fit(X_c)
         x = scaler.transform(X_c).reshape((len(X_c), *config["input_shape"]))
@@ -429,6 +441,7 @@ class Reconstructor(BaseEstimator):
             patience=self.patience,
             seed=seed,
             verbose=1 if self.verbose >= 2 else 0,
+            on_epoch_end=on_epoch_end,
         )
         return ClassGenerator.from_data(vae, scaler, x, history, seed=seed)
 
@@ -456,20 +469,6 @@ class Reconstructor(BaseEstimator):
         scaler = self._scaler_for(vae.likelihood, spec).fit(X_c)
         x = scaler.transform(X_c).reshape((len(X_c), *vae.data_shape))
         return ClassGenerator.from_data(vae, scaler, x)
-
-    def _report(self, k, total, label, n, gen, seconds, prefit) -> None:
-        if prefit:
-            detail = "prefit generator reused"
-        else:
-            losses = gen.history.get("loss", [])
-            final = f"{losses[-1]:.4g}" if losses else "n/a"
-            detail = f"{len(losses)} epochs, final loss {final}"
-        print(
-            f"[smrt] class {k}/{total} label={label!r}: {n} samples, {detail}, "
-            f"{seconds:.1f}s",
-            file=sys.stdout,
-            flush=True,
-        )
 
     # -------------------------------------------------------- generate
     def __sklearn_is_fitted__(self) -> bool:

@@ -3,7 +3,11 @@
 import subprocess
 import sys
 
+import numpy as np
+import pandas as pd
 import pytest
+
+COMMANDS = ["demo", "balance", "fit", "generate", "zoo list", "zoo info"]
 
 
 def run(*args, cwd=None):
@@ -16,12 +20,34 @@ def run(*args, cwd=None):
     )
 
 
-def test_help_lists_demo():
+@pytest.fixture(scope="module")
+def table(tmp_path_factory):
+    """breast_cancer 10:1 with an int id column and a string label in the middle."""
+    from sklearn.datasets import load_breast_cancer
+
+    frame = load_breast_cancer(as_frame=True).frame
+    frame = pd.concat([frame[frame.target == 1], frame[frame.target == 0].head(36)])
+    frame = frame.iloc[:, [0, 1, 2, 30]].copy()
+    frame.insert(0, "id", np.arange(len(frame), dtype="int64"))
+    label = np.where(frame.pop("target") == 1, "benign", "malignant")
+    frame.insert(2, "diagnosis", label)
+    path = tmp_path_factory.mktemp("data") / "bc.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_has_an_example(command):
+    out = run(*command.split(), "--help")
+    assert out.returncode == 0
+    assert "example" in out.stdout
+
+
+def test_top_level_help_lists_commands():
     out = run("--help")
     assert out.returncode == 0
-    assert "demo" in out.stdout
-    demo_help = run("demo", "--help")
-    assert demo_help.returncode == 0 and "example:" in demo_help.stdout
+    for command in ("demo", "balance", "fit", "generate", "zoo"):
+        assert command in out.stdout
 
 
 @pytest.mark.slow
@@ -32,14 +58,169 @@ def test_demo_runs_end_to_end(tmp_path):
     assert "Fitted 3 generators" in text
     for row in ("none", "SMRT", "SMOTE"):
         assert f"\n  {row} " in text
-    assert "digit 7:" in text and "digit 9:" in text
-    png = tmp_path / "figs" / "digits_real_vs_smrt.png"
-    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert str(png) in text
+    assert "digit 7:" in text and "FID" in text and "recall" in text
+    for name in ("digits_real_vs_smrt.png", "digits_real_smrt_smote.png"):
+        png = tmp_path / "figs" / name
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert str(png) in text
 
 
-def test_bad_option_value_is_a_short_error():
-    out = run("demo", "--epochs", "zero")
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_balance_keeps_columns_dtypes_and_labels(table, tmp_path, suffix):
+    source = pd.read_csv(table)
+    data = tmp_path / f"in{suffix}"
+    if suffix == ".csv":
+        source.to_csv(data, index=False)
+    else:
+        source.to_parquet(data, index=False)
+    out_path = tmp_path / f"out{suffix}"
+    gens = tmp_path / "gens"
+    out = run(
+        "balance",
+        str(data),
+        "--target",
+        "diagnosis",
+        "-o",
+        str(out_path),
+        "--epochs",
+        "2",
+        "--seed",
+        "1",
+        "--save-generators",
+        str(gens),
+    )
+    assert out.returncode == 0, out.stderr
+    assert "321 synthetic" in out.stdout and "[smrt] class 1/1" in out.stdout
+    result = pd.read_csv(out_path) if suffix == ".csv" else pd.read_parquet(out_path)
+    assert list(result.columns) == list(source.columns)
+    assert (result.dtypes == source.dtypes).all()
+    pd.testing.assert_frame_equal(result.iloc[: len(source)], source)
+    assert result["diagnosis"].value_counts().to_dict() == {
+        "benign": 357,
+        "malignant": 357,
+    }
+    assert (gens / "manifest.json").is_file()
+
+
+def test_balance_npz_images(tmp_path, digit_images):
+    images, target = digit_images
+    keep = np.r_[np.flatnonzero(target == 0)[:60], np.flatnonzero(target == 1)[:12]]
+    data = tmp_path / "digits.npz"
+    np.savez(data, X=images[keep].astype("uint8"), label=target[keep])
+    out = run(
+        "balance",
+        str(data),
+        "--target",
+        "label",
+        "-o",
+        str(tmp_path / "out.npz"),
+        "--epochs",
+        "1",
+        "-q",
+    )
+    assert out.returncode == 0, out.stderr
+    with np.load(tmp_path / "out.npz") as res:
+        assert res["X"].shape == (120, 8, 8) and res["X"].dtype == np.uint8
+        assert np.bincount(res["label"]).tolist() == [60, 60]
+
+
+def test_fit_then_generate(table, tmp_path):
+    gens = tmp_path / "gens"
+    out = run(
+        "fit",
+        str(table),
+        "--target",
+        "diagnosis",
+        "-o",
+        str(gens),
+        "--epochs",
+        "2",
+        "--all-classes",
+        "-q",
+    )
+    assert out.returncode == 0, out.stderr
+    assert "['benign', 'malignant']" in out.stdout
+    out = run(
+        "generate",
+        str(gens),
+        "-n",
+        "5",
+        "--label",
+        "malignant",
+        "-o",
+        str(tmp_path / "new.csv"),
+    )
+    assert out.returncode == 0, out.stderr
+    new = pd.read_csv(tmp_path / "new.csv")
+    assert len(new) == 5 and (new["label"] == "malignant").all()
+    assert new["id"].dtype == np.int64
+    out = run("generate", str(gens), "-n", "3", "-o", str(tmp_path / "all.npy"))
+    assert out.returncode == 0, out.stderr
+    assert np.load(tmp_path / "all.npy").shape == (6, 4)
+
+
+def test_generate_from_the_zoo_and_zoo_commands(tmp_path):
+    out = run("generate", "zoo:mnist", "-n", "4", "-o", str(tmp_path / "d.png"))
+    assert out.returncode == 0, out.stderr
+    assert (tmp_path / "d.png").read_bytes()[:4] == b"\x89PNG"
+    listing = run("zoo", "list")
+    assert listing.returncode == 0 and listing.stdout.startswith("mnist")
+    info = run("zoo", "info", "mnist")
+    assert info.returncode == 0
+    assert "Parameters per digit" in info.stdout and "posterior" in info.stdout
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["balance", "missing.csv", "--target", "y", "-o", "o.csv"], "does not exist"),
+        (
+            ["balance", "{table}", "--target", "nope", "-o", "o.csv"],
+            "--target column 'nope'",
+        ),
+        (
+            [
+                "balance",
+                "{table}",
+                "--target",
+                "diagnosis",
+                "-o",
+                "o.csv",
+                "--epochs",
+                "-1",
+            ],
+            "expected a positive integer",
+        ),
+        (
+            ["balance", "{table}", "--target", "diagnosis", "-o", "o.txt"],
+            "unsupported extension",
+        ),
+        (
+            [
+                "balance",
+                "{table}",
+                "--target",
+                "diagnosis",
+                "-o",
+                "o.csv",
+                "--sampling-strategy",
+                "most",
+            ],
+            "sampling_strategy='most'",
+        ),
+        (
+            ["generate", "zoo:mnist", "-n", "2", "--label", "11", "-o", "x.png"],
+            "--label '11' is not available",
+        ),
+        (["generate", "no_such_dir", "-n", "2", "-o", "x.npy"], "No saved"),
+        (["zoo", "info", "cifar"], "unknown zoo set"),
+    ],
+)
+def test_errors_are_short_and_exit_2(table, tmp_path, args, message):
+    args = [a.replace("{table}", str(table)) for a in args]
+    out = run(*args, cwd=tmp_path)
     assert out.returncode == 2
-    assert "expected a positive integer" in out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert 1 <= len(lines) <= 2, out.stderr
+    assert message in out.stderr
     assert "Traceback" not in out.stderr

@@ -60,3 +60,30 @@ def test_png_writer(tmp_path):
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and b"IEND" in data[-12:]
     with pytest.raises(ValueError, match="uint8"):
         write_png(tmp_path / "bad.png", grid.astype(float))
+
+
+def test_compare_rows_and_projection(tmp_path, rng):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from smrt_keras.plot import compare_rows, projection_scatter
+
+    imgs = rng.random((12, 8, 8))
+    fig = compare_rows(imgs, imgs, imgs, n=6, path=tmp_path / "rows.png")
+    assert len(fig.axes) == 1 and (tmp_path / "rows.png").stat().st_size > 0
+    fig = projection_scatter(
+        rng.normal(size=(50, 5)), rng.normal(size=(20, 5)), path=tmp_path / "proj.png"
+    )
+    assert len(fig.axes[0].collections) == 2
+    with pytest.raises(ValueError, match="not a square"):
+        compare_rows(rng.random((3, 10)), rng.random((3, 10)))
+
+
+def test_plot_without_matplotlib(monkeypatch):
+    import sys
+
+    from smrt_keras import plot
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    with pytest.raises(ImportError, match=r"smrt-keras\[plot\]"):
+        plot.compare_rows(np.zeros((2, 4, 4)), np.zeros((2, 4, 4)))

@@ -47,11 +47,14 @@ def train_vae(
     patience: int | None = 10,
     seed: int | None = None,
     verbose: int = 0,
+    on_epoch_end=None,
 ) -> dict[str, list[float]]:
     """Fit ``vae`` on ``x`` and return its per-epoch history.
 
     Early stopping watches ``val_loss`` when ``x_val`` is given, else ``loss``,
     and restores the best weights. ``patience=None`` disables it.
+    ``on_epoch_end(epoch, logs)``, if given, is called after every epoch (the
+    facade's progress bar listens there).
     """
     x = vae.check_data(x, "x")
     validation = None
@@ -67,6 +70,8 @@ def train_vae(
                 restore_best_weights=True,
             )
         )
+    if on_epoch_end is not None:
+        callbacks.append(keras.callbacks.LambdaCallback(on_epoch_end=on_epoch_end))
     history = vae.fit(
         ShuffledBatches(x, min(int(batch_size), len(x)), seed),
         epochs=int(epochs),

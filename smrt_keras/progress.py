@@ -1,0 +1,101 @@
+"""Progress reporting for ``Reconstructor.fit``.
+
+In a terminal, ``verbose=1`` draws one bar across all classes and epochs (with
+rich, which Keras already depends on). In CI logs and pipes it prints one plain
+line per class instead of redrawing.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+class FitProgress:
+    """Reports the fit of ``total`` classes of at most ``epochs`` epochs each.
+
+    Parameters
+    ----------
+    total : int
+        Number of classes that will be fitted or adopted.
+    epochs : int
+        Maximum epochs per class (early stopping may end a class sooner).
+    verbose : int
+        0 prints nothing; 1 and above report.
+    stream : file, optional
+        Where to report; default ``sys.stdout``.
+    """
+
+    def __init__(self, total: int, epochs: int, verbose: int, stream=None):
+        self.total = total
+        self.epochs = epochs
+        self.verbose = verbose
+        self.stream = stream or sys.stdout
+        # verbose=2 shows Keras's own per-epoch bars; one bar at a time.
+        self.interactive = verbose == 1 and _isatty(self.stream)
+        self._bar = None
+        self._task = None
+        self._done_epochs = 0
+
+    def __enter__(self) -> FitProgress:
+        if self.interactive and self.total:
+            from rich.console import Console
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self._bar = Progress(
+                TextColumn("\\[smrt] {task.description}"),
+                BarColumn(),
+                TextColumn("{task.completed}/{task.total} epochs"),
+                TimeElapsedColumn(),
+                console=Console(file=self.stream),
+                transient=False,
+            )
+            self._bar.start()
+            self._task = self._bar.add_task("starting", total=self.total * self.epochs)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+    def start_class(self, k: int, label) -> None:
+        """Class ``k`` of ``total`` (1-based) begins."""
+        self._class_epochs = 0
+        if self._bar is not None:
+            self._bar.update(
+                self._task, description=f"class {k}/{self.total} label={label!r}"
+            )
+
+    def epoch(self, epoch: int, logs=None) -> None:
+        """One epoch of the current class finished."""
+        self._class_epochs += 1
+        if self._bar is not None:
+            self._bar.advance(self._task)
+
+    def end_class(self, k: int, label, n: int, detail: str, seconds: float) -> None:
+        """Class ``k`` finished: skip its unused epochs and print its summary."""
+        if self._bar is not None:
+            # Early stopping: count the epochs not run as done.
+            self._bar.advance(self._task, self.epochs - self._class_epochs)
+            self._bar.console.print(
+                _line(k, self.total, label, n, detail, seconds), markup=False
+            )
+        elif self.verbose:
+            print(
+                _line(k, self.total, label, n, detail, seconds),
+                file=self.stream,
+                flush=True,
+            )
+
+
+def _line(k, total, label, n, detail, seconds) -> str:
+    return (
+        f"[smrt] class {k}/{total} label={label!r}: {n} samples, {detail}, "
+        f"{seconds:.1f}s"
+    )
+
+
+def _isatty(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False

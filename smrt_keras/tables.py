@@ -1,0 +1,142 @@
+"""Reading and writing the command line's data files: CSV, Parquet and NPZ.
+
+CSV and Parquet hold one table with a label column. An NPZ holds a feature
+array ``X`` (2-D, or an image batch) and a label array named by ``target``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+FORMATS = (".csv", ".parquet", ".npz")
+
+
+def _format(path: Path, what: str) -> str:
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise ValueError(
+            f"{what} {str(path)!r} has an unsupported extension {suffix!r}; use one "
+            f"of {', '.join(FORMATS)}."
+        )
+    return suffix
+
+
+def _pandas():
+    try:
+        import pandas as pd
+    except ImportError:
+        raise ImportError(
+            "CSV and Parquet files need pandas: pip install pandas"
+        ) from None
+    return pd
+
+
+def read_table(path: str | Path, target: str):
+    """Return ``(X, y, frame)``: features, labels and the original table.
+
+    ``frame`` is the full DataFrame for CSV/Parquet (to restore column order) and
+    ``None`` for NPZ.
+    """
+    path = Path(path)
+    suffix = _format(path, "input file")
+    if not path.is_file():
+        raise FileNotFoundError(f"input file {str(path)!r} does not exist.")
+    if suffix == ".npz":
+        with np.load(path, allow_pickle=False) as data:
+            for key in ("X", target):
+                if key not in data.files:
+                    raise ValueError(
+                        f"{str(path)!r} has no array {key!r}; it holds "
+                        f"{sorted(data.files)}. An NPZ needs 'X' and the --target "
+                        "array."
+                    )
+            return data["X"], data[target], None
+    pd = _pandas()
+    if suffix == ".parquet":
+        try:
+            frame = pd.read_parquet(path)
+        except ImportError:
+            raise ImportError(
+                "Parquet files need pyarrow: pip install pyarrow"
+            ) from None
+    else:
+        frame = pd.read_csv(path)
+    if target not in frame.columns:
+        raise ValueError(
+            f"--target column {target!r} is not in {str(path)!r}; columns: "
+            f"{list(frame.columns)}."
+        )
+    return frame.drop(columns=[target]), frame[target], frame
+
+
+def write_table(path: str | Path, X, y, target: str, like=None) -> Path:
+    """Write features and labels in the format of ``path``'s extension.
+
+    With ``like`` (the input table) the columns come back in their original order,
+    the label column included.
+    """
+    path = Path(path)
+    suffix = _format(path, "output file")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".npz":
+        np.savez(path, X=np.asarray(X), **{target: np.asarray(y)})
+        return path
+    pd = _pandas()
+    frame = (
+        X.copy()
+        if isinstance(X, pd.DataFrame)
+        else pd.DataFrame(np.asarray(X).reshape(len(X), -1))
+    )
+    frame[target] = np.asarray(y)
+    if like is not None:
+        frame = frame[list(like.columns)]
+    if suffix == ".parquet":
+        try:
+            frame.to_parquet(path, index=False)
+        except ImportError:
+            raise ImportError(
+                "Parquet files need pyarrow: pip install pyarrow"
+            ) from None
+    else:
+        frame.to_csv(path, index=False)
+    return path
+
+
+def parse_strategy(text: str):
+    """``--sampling-strategy``: a float, a name, or a JSON dict {label: count}."""
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    if text.lstrip().startswith("{"):
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(
+                f"--sampling-strategy {text!r} is not valid JSON: {exc}"
+            ) from None
+        return value
+    return text
+
+
+def match_labels(keys, labels) -> dict | object:
+    """Map label strings typed at the command line to the data's real labels."""
+    by_text = {str(label): label for label in labels}
+    if isinstance(keys, dict):
+        out = {}
+        for key, count in keys.items():
+            if str(key) not in by_text:
+                raise ValueError(
+                    f"label {key!r} in --sampling-strategy is not in the data; "
+                    f"labels: {sorted(by_text)}."
+                )
+            out[by_text[str(key)]] = count
+        return out
+    if str(keys) not in by_text:
+        raise ValueError(
+            f"--label {keys!r} is not available; labels: {sorted(by_text)}."
+        )
+    return by_text[str(keys)]
