@@ -432,9 +432,9 @@ def _load_backend_quietly() -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     try:
         os.dup2(devnull, 2)
-        import keras
+        from smrt_keras.models.io import warm_up_backend
 
-        keras.ops.convert_to_numpy(keras.ops.ones((1,)))
+        warm_up_backend()
     finally:
         os.dup2(saved, 2)
         os.close(saved)

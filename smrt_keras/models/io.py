@@ -48,3 +48,8 @@ def load_vae(path: str | Path) -> VAE:
 def keras_info() -> dict[str, str]:
     """Keras version and active backend, recorded in saved manifests."""
     return {"keras_version": keras.__version__, "backend": keras.backend.backend()}
+
+
+def warm_up_backend() -> None:
+    """Run one tiny op so the backend's one-time start-up happens now."""
+    keras.ops.convert_to_numpy(keras.ops.ones((1,)))
