@@ -82,7 +82,12 @@ def write_table(path: str | Path, X, y, target: str, like=None) -> Path:
     suffix = _format(path, "output file")
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".npz":
-        np.savez(path, X=np.asarray(X), **{target: np.asarray(y)})
+        labels = np.asarray(y)
+        if labels.dtype.kind == "O":
+            # Object arrays would be pickled, and NPZ files are read back with
+            # allow_pickle=False; text labels travel as a unicode array.
+            labels = labels.astype(str)
+        np.savez(path, X=np.asarray(X), **{target: labels})
         return path
     pd = _pandas()
     frame = (

@@ -224,3 +224,21 @@ def test_errors_are_short_and_exit_2(table, tmp_path, args, message):
     assert 1 <= len(lines) <= 2, out.stderr
     assert message in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_csv_in_npz_out_keeps_text_labels(table, tmp_path):
+    out = run(
+        "balance",
+        str(table),
+        "--target",
+        "diagnosis",
+        "-o",
+        str(tmp_path / "o.npz"),
+        "--epochs",
+        "1",
+        "-q",
+    )
+    assert out.returncode == 0, out.stderr
+    with np.load(tmp_path / "o.npz", allow_pickle=False) as res:
+        assert res["X"].shape == (714, 4)
+        assert sorted(set(res["diagnosis"].tolist())) == ["benign", "malignant"]
