@@ -7,20 +7,20 @@ then for each n = 10^4 ... 10^max_exp starts a fresh process that loads it and
 either calls ``generate(n)`` (the whole float64 array is returned) or consumes
 ``iter_generate(n)`` batch by batch. Peak RSS is the process's ``ru_maxrss``;
 the baseline is the RSS after loading, before generating. Writes
-``benchmarks/results/memory.md``.
+``memory.md``, ``memory.json`` and ``memory.png``.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-RESULTS = Path(__file__).resolve().parent / "results"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _common as common  # noqa: E402
 
 CHILD = r"""
 import json, resource, sys, time
@@ -51,11 +51,11 @@ print(json.dumps(dict(mode=mode, n=n, rows=rows, finite=finite, base_mb=base,
 """
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv=None) -> None:
+    parser = common.parser(__doc__)
     parser.add_argument("--max-exp", type=int, default=7)
-    args = parser.parse_args()
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    args = parser.parse_args(argv)
+    first, last = (3, 3) if args.smoke else (4, args.max_exp)
 
     from sklearn.datasets import load_breast_cancer
 
@@ -68,7 +68,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "gen"
         Reconstructor(epochs=5, random_state=0).fit(X, y).save(path)
-        for exp in range(4, args.max_exp + 1):
+        for exp in range(first, last + 1):
             for mode in ("iter_generate", "generate"):
                 out = subprocess.run(
                     [sys.executable, "-c", CHILD, str(path), mode, str(10**exp)],
@@ -86,7 +86,9 @@ def main() -> None:
         "Fresh process per row; RSS in MiB. 'Held at once' is the float64 data the "
         "call keeps alive: the whole n x 30 output for `generate`, one batch of "
         "10,000 rows for `iter_generate`. The process's peak before generating "
-        "(import and load) is about 840 MiB, so rows at 840 did not raise it.",
+        "(import and load) sets a floor, so rows at that floor did not raise it.",
+        "",
+        f"Machine: {common.machine()}.",
         "",
         "| n | mode | RSS after load | peak RSS | held at once | seconds |",
         "| --- | --- | --- | --- | --- | --- |",
@@ -98,9 +100,17 @@ def main() -> None:
             f"| {r['n']:,} | {r['mode']} | {r['base_mb']:.0f} | {r['peak_mb']:.0f} | "
             f"{out_mb:.1f} | {r['seconds']:.1f} |"
         )
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "memory.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    common.write_report(args.out, "memory.md", lines, args.smoke)
+    (args.out / "memory.json").write_text(json.dumps(rows, indent=1))
+    plt = common.pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for mode in ("generate", "iter_generate"):
+        sel = [r for r in rows if r["mode"] == mode]
+        ax.loglog([r["n"] for r in sel], [r["peak_mb"] for r in sel], "-o", label=mode)
+    ax.set_xlabel("samples generated (30 features)")
+    ax.set_ylabel("peak RSS (MiB)")
+    ax.legend()
+    common.save_figure(fig, args.out, "memory.png")
 
 
 if __name__ == "__main__":

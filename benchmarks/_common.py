@@ -1,0 +1,145 @@
+"""Helpers shared by the benchmark scripts: arguments, data, timing, tables and
+plots. Not part of the package; run the scripts from the repository root."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = Path(__file__).resolve().parent / "results"
+SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist.npz"
+
+
+def parser(doc: str) -> argparse.ArgumentParser:
+    """An argument parser with the options every benchmark takes."""
+    p = argparse.ArgumentParser(
+        description=doc.splitlines()[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--smoke",
+        action="store_true",
+        help="tiny sizes, for CI: checks the script runs, not the numbers",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=RESULTS,
+        help="folder for the markdown table and plot (default benchmarks/results)",
+    )
+    return p
+
+
+def mnist():
+    """MNIST from ``$SMRT_MNIST_PATH``, else ``../shared/data/mnist.npz``, else
+    Keras's downloader (the library's own fallback order)."""
+    from smrt_keras.datasets import MNIST_ENV, load_mnist
+
+    if MNIST_ENV not in os.environ and SHARED_MNIST.is_file():
+        return load_mnist(SHARED_MNIST)
+    return load_mnist()
+
+
+def machine() -> str:
+    """One line naming the CPU, core count and library versions."""
+    import keras
+    import sklearn
+
+    try:
+        import imblearn
+
+        imb = imblearn.__version__
+    except ImportError:  # pragma: no cover - the test extra has it
+        imb = "absent"
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 0
+    return (
+        f"{cpu}, {cores or os.cpu_count()} cores; Python {sys.version.split()[0]}, "
+        f"Keras {keras.__version__} ({keras.backend.backend()}), "
+        f"scikit-learn {sklearn.__version__}, imbalanced-learn {imb}"
+    )
+
+
+class Timer:
+    """``with Timer() as t: ...`` then ``t.seconds``."""
+
+    def __enter__(self):
+        self.start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        self.seconds = time.perf_counter() - self.start
+        return False
+
+
+def mean_std(values: Sequence[float], scale: float = 1.0, digits: int = 2) -> str:
+    """``"m ± s"`` of ``values * scale`` (population std, as numpy's default)."""
+    v = np.asarray(values, dtype=float) * scale
+    return f"{v.mean():.{digits}f} ± {v.std():.{digits}f}"
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence]) -> list[str]:
+    """Markdown table lines."""
+    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return lines
+
+
+def write_report(out: Path, name: str, lines: Sequence[str], smoke: bool) -> Path:
+    """Write ``name`` (markdown) under ``out`` and print it.
+
+    Smoke runs are marked as such in the file, so a smoke table is never
+    mistaken for a full run.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    lines = list(lines)
+    if smoke:
+        lines[1:1] = ["", "**Smoke run (tiny sizes): the numbers mean nothing.**"]
+    path = out / name
+    path.write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    print(f"\nwrote {path}")
+    return path
+
+
+def pyplot():
+    """matplotlib's pyplot on the Agg backend (files only, no display)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def save_figure(fig, out: Path, name: str) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / name
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    print(f"wrote {path}")
+    return path
+
+
+def average_ranks(scores: np.ndarray) -> np.ndarray:
+    """Mean rank of each column over rows, rank 1 = highest score, ties share
+    the mean rank (as in Demšar 2006)."""
+    from scipy.stats import rankdata
+
+    return np.mean([rankdata(-row) for row in np.asarray(scores)], axis=0)

@@ -1,0 +1,175 @@
+"""fit_resample wall time and peak memory of SMRT and SMOTE as rows grow.
+
+Rows 1k, 10k, 100k at 20 and 784 features; 10% minority (Gaussian classes
+with shifted means), balanced to 1:1. Each (sampler, rows, features) runs in a
+fresh Python process so its peak resident memory (``ru_maxrss``) is its own;
+the table gives the peak and the growth over the process's footprint just
+before ``fit_resample`` (imports and data already loaded). SMRT trains a fixed
+number of epochs with early stopping off, so time reflects work per epoch
+rather than when training happened to stop.
+
+    python benchmarks/scaling.py [--epochs 10] [--max-rows 100000]
+
+Writes ``scaling.md``, ``scaling.json`` and ``scaling.png`` (log-log, with the
+fitted slope of time against rows).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _common as common  # noqa: E402
+import numpy as np  # noqa: E402
+
+CHILD = r"""
+import json, os, resource, sys, time
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import numpy as np
+sampler, rows, features, epochs = sys.argv[1], *map(int, sys.argv[2:5])
+rng = np.random.default_rng(0)
+n_min = rows // 10
+y = np.r_[np.zeros(rows - n_min, int), np.ones(n_min, int)]
+X = rng.standard_normal((rows, features)) + 0.5 * y[:, None]
+if sampler == "SMOTE":
+    from imblearn.over_sampling import SMOTE
+    est = SMOTE(random_state=0)
+else:
+    from smrt_keras import Reconstructor
+    from smrt_keras.models.io import warm_up_backend
+    warm_up_backend()
+    est = Reconstructor(epochs=epochs, patience=None, random_state=0)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+t = time.perf_counter()
+Xr, yr = est.fit_resample(X, y)
+seconds = time.perf_counter() - t
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+assert len(Xr) == 2 * (rows - n_min), len(Xr)
+print("RESULT " + json.dumps({"seconds": seconds, "peak_kib": peak,
+                               "before_kib": before}))
+"""
+
+
+def run_one(sampler: str, rows: int, features: int, epochs: int) -> dict:
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD, sampler, str(rows), str(features), str(epochs)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    for line in proc.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return json.loads(line[len("RESULT ") :])
+    raise RuntimeError(
+        f"{sampler} rows={rows} features={features} failed "
+        f"(exit {proc.returncode}):\n{proc.stderr[-3000:]}"
+    )
+
+
+def main(argv=None) -> None:
+    p = common.parser(__doc__)
+    p.add_argument("--epochs", type=int, default=10, help="SMRT epochs (fixed)")
+    p.add_argument("--max-rows", type=int, default=100_000)
+    args = p.parse_args(argv)
+    row_grid = [r for r in (1_000, 10_000, 100_000) if r <= args.max_rows]
+    feature_grid = (20, 784)
+    epochs = args.epochs
+    if args.smoke:
+        row_grid, feature_grid, epochs = [200, 400], (20,), 1
+
+    results = []
+    for features in feature_grid:
+        for sampler in ("SMOTE", "SMRT"):
+            for rows in row_grid:
+                r = run_one(sampler, rows, features, epochs)
+                r.update(sampler=sampler, rows=rows, features=features)
+                results.append(r)
+                print(
+                    f"{sampler:<5} {rows:>7} x {features:<3}: {r['seconds']:8.2f} s, "
+                    f"peak {r['peak_kib'] / 1024:7.0f} MiB "
+                    f"(+{(r['peak_kib'] - r['before_kib']) / 1024:.0f})",
+                    flush=True,
+                )
+
+    slopes = {}
+    for features in feature_grid:
+        for sampler in ("SMOTE", "SMRT"):
+            pts = [
+                (r["rows"], r["seconds"])
+                for r in results
+                if r["sampler"] == sampler and r["features"] == features
+            ]
+            x, t = np.log10([p[0] for p in pts]), np.log10([p[1] for p in pts])
+            slopes[(sampler, features)] = float(np.polyfit(x, t, 1)[0])
+
+    rows = [
+        [
+            r["sampler"],
+            r["features"],
+            f"{r['rows']:,}",
+            f"{r['seconds']:.2f}",
+            f"{r['peak_kib'] / 1024:.0f}",
+            f"{(r['peak_kib'] - r['before_kib']) / 1024:.0f}",
+        ]
+        for r in results
+    ]
+    slope_rows = [[s, f, f"{v:.2f}"] for (s, f), v in slopes.items()]
+    lines = [
+        "# fit_resample scaling: SMRT vs SMOTE",
+        "",
+        f"10% minority balanced to 1:1; SMOTE k=5; SMRT `Reconstructor(epochs="
+        f"{epochs}, patience=None)` (defaults otherwise). One fresh process per "
+        "row; memory is the process's peak RSS, and its growth during "
+        "`fit_resample`.",
+        "",
+        f"Machine: {common.machine()}.",
+        "",
+        *common.table(
+            ["sampler", "features", "rows", "seconds", "peak MiB", "growth MiB"],
+            rows,
+        ),
+        "",
+        "Fitted slope of log10(seconds) against log10(rows) (1 = linear):",
+        "",
+        *common.table(["sampler", "features", "slope"], slope_rows),
+    ]
+    common.write_report(args.out, "scaling.md", lines, args.smoke)
+    (args.out / "scaling.json").write_text(json.dumps(results, indent=1))
+
+    plt = common.pyplot()
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for (sampler, features), slope in slopes.items():
+        sel = [
+            r for r in results if r["sampler"] == sampler and r["features"] == features
+        ]
+        style = "-o" if sampler == "SMRT" else "--s"
+        label = f"{sampler}, {features} features"
+        axes[0].loglog(
+            [r["rows"] for r in sel],
+            [r["seconds"] for r in sel],
+            style,
+            label=f"{label} (slope {slope:.2f})",
+        )
+        axes[1].loglog(
+            [r["rows"] for r in sel],
+            [r["peak_kib"] / 1024 for r in sel],
+            style,
+            label=label,
+        )
+    axes[0].set_ylabel("fit_resample seconds")
+    axes[1].set_ylabel("peak RSS (MiB)")
+    for ax in axes:
+        ax.set_xlabel("rows")
+        ax.legend(fontsize=8)
+    common.save_figure(fig, args.out, "scaling.png")
+
+
+if __name__ == "__main__":
+    main()

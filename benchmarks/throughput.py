@@ -1,0 +1,293 @@
+"""How close SMRT runs to the machine: training FLOP/s, generation throughput
+and cold-start latency.
+
+1. Peak: the best of several large float32 matmuls (4096 x 4096), through the
+   Keras backend and through numpy, in this run.
+2. Training: a dense VAE (784 features, the facade's default architecture)
+   and a conv VAE (28 x 28, default architecture) trained on MNIST images of
+   one digit; seconds per epoch after the first (which includes tracing), and
+   achieved FLOP/s = 3 x forward FLOPs per sample x samples / seconds (the
+   backward pass costs about twice the forward). FLOPs are counted
+   analytically (``smrt_keras.models.flops``).
+3. Generation: ``Reconstructor.iter_generate`` for n = 10^3 ... 10^6 with the
+   same two architectures; samples/s and achieved decoder FLOP/s.
+4. Cold start: a fresh ``python -c`` that imports smrt_keras, loads the MNIST
+   zoo and generates 100 digits (10 of each); wall time of the whole process
+   and its parts.
+
+Every rate is also given as a fraction of the measured matmul peak.
+
+    python benchmarks/throughput.py [--max-exp 6] [--epochs 4]
+
+Writes ``throughput.md``, ``throughput.json`` and ``throughput.png``.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _common as common  # noqa: E402
+import numpy as np  # noqa: E402
+
+COLD = r"""
+import time
+t0 = time.perf_counter()
+import smrt_keras
+from smrt_keras import zoo
+smrt = zoo.load("mnist")
+t1 = time.perf_counter()
+X, y = smrt.generate(10, random_state=0)  # 10 of each digit
+t2 = time.perf_counter()
+assert X.shape == (100, 28, 28), X.shape
+print(f"RESULT {t1 - t0} {t2 - t1}")
+"""
+
+
+def matmul_peak(size: int, repeats: int = 5) -> dict:
+    """Best FLOP/s of a ``size``-square float32 matmul, backend and numpy."""
+    import keras
+
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((size, size), dtype=np.float32)
+    b = rng.standard_normal((size, size), dtype=np.float32)
+    flops = 2 * size**3
+    out = {}
+    ka, kb = keras.ops.convert_to_tensor(a), keras.ops.convert_to_tensor(b)
+    keras.ops.convert_to_numpy(keras.ops.matmul(ka, kb))  # warm-up
+    best = np.inf
+    for _ in range(repeats):
+        t = time.perf_counter()
+        keras.ops.convert_to_numpy(keras.ops.matmul(ka, kb))
+        best = min(best, time.perf_counter() - t)
+    out["backend"] = flops / best
+    best = np.inf
+    for _ in range(repeats):
+        t = time.perf_counter()
+        a @ b
+        best = min(best, time.perf_counter() - t)
+    out["numpy"] = flops / best
+    return out
+
+
+def train_rate(x, vae_config: dict, epochs: int, batch: int) -> dict:
+    """Seconds per epoch and achieved FLOP/s of a fresh VAE built from
+    ``vae_config``, trained on images ``x`` (uint8)."""
+    from smrt_keras.models import VAE
+    from smrt_keras.models.flops import forward_flops
+    from smrt_keras.models.training import train_vae
+
+    vae = VAE.from_config({**vae_config, "seed": 0})
+    xs = (x / 255.0).astype("float32").reshape(len(x), *vae.data_shape)
+    stamps = [time.perf_counter()]
+    train_vae(
+        vae,
+        xs,
+        epochs=epochs,
+        batch_size=batch,
+        patience=None,
+        seed=0,
+        on_epoch_end=lambda epoch, logs: stamps.append(time.perf_counter()),
+    )
+    per_epoch = float(np.median(np.diff(stamps)[1:]))
+    flops = forward_flops(vae)
+    return {
+        "forward_flops": flops,
+        "seconds_per_epoch": per_epoch,
+        "first_epoch_seconds": stamps[1] - stamps[0],
+        "samples_per_s": len(xs) / per_epoch,
+        "flops_per_s": 3 * flops * len(xs) / per_epoch,
+    }
+
+
+def generate_rate(smrt, label, n: int) -> dict:
+    from smrt_keras.models.flops import forward_flops
+
+    gen = smrt.generators_[label]
+    next(iter(smrt.iter_generate(100, label=label, random_state=0)))  # warm-up
+    t = time.perf_counter()
+    made = 0
+    for X, _ in smrt.iter_generate(n, label=label, random_state=0):
+        made += len(X)
+    seconds = time.perf_counter() - t
+    assert made == n
+    return {
+        "n": n,
+        "seconds": seconds,
+        "samples_per_s": n / seconds,
+        "flops_per_s": forward_flops(gen.vae.decoder) * n / seconds,
+    }
+
+
+def cold_start(repeats: int) -> list[dict]:
+    runs = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        proc = subprocess.run(
+            [sys.executable, "-c", COLD], capture_output=True, text=True, check=False
+        )
+        wall = time.perf_counter() - t
+        line = [s for s in proc.stdout.splitlines() if s.startswith("RESULT ")]
+        if not line:
+            raise RuntimeError(f"cold start failed:\n{proc.stderr[-3000:]}")
+        load, gen = map(float, line[0].split()[1:])
+        runs.append({"wall": wall, "import_and_load": load, "generate_100": gen})
+    return runs
+
+
+def main(argv=None) -> None:
+    p = common.parser(__doc__)
+    p.add_argument("--max-exp", type=int, default=6, help="largest n is 10**max_exp")
+    p.add_argument("--epochs", type=int, default=4, help="training epochs timed")
+    args = p.parse_args(argv)
+    size, max_exp, epochs, n_train, repeats = 4096, args.max_exp, args.epochs, 6000, 3
+    if args.smoke:
+        size, max_exp, epochs, n_train, repeats = 512, 3, 2, 256, 1
+
+    from smrt_keras import Reconstructor
+
+    peak = matmul_peak(size)
+    ref = max(peak.values())
+    print(
+        f"matmul {size}: backend {peak['backend'] / 1e9:.1f} GFLOP/s, numpy "
+        f"{peak['numpy'] / 1e9:.1f} GFLOP/s",
+        flush=True,
+    )
+    (x_train, y_train), _ = common.mnist()
+    x_digit = x_train[y_train == 3][:n_train]
+
+    train, gen = {}, {}
+    for encoder in ("dense", "conv"):
+        x = x_digit.reshape(len(x_digit), -1) if encoder == "dense" else x_digit
+        # A one-epoch fit gives the facade's default architecture for this
+        # data and a generator to time (weights don't change decoding cost).
+        y = np.r_[np.zeros(len(x), int), np.ones(len(x), int)]
+        smrt = Reconstructor(
+            encoder=encoder, epochs=1, classes=[1], random_state=0
+        ).fit(np.concatenate([x, x]), y)
+        config = smrt.generators_[1].vae.get_config()
+        train[encoder] = r = train_rate(x_digit, config, epochs, 64)
+        print(
+            f"train {encoder}: {r['seconds_per_epoch']:.2f} s/epoch on {len(x)}, "
+            f"{r['flops_per_s'] / 1e9:.2f} GFLOP/s ({100 * r['flops_per_s'] / ref:.1f}"
+            "% of matmul)",
+            flush=True,
+        )
+        gen[encoder] = []
+        for e in range(3, max_exp + 1):
+            g = generate_rate(smrt, 1, 10**e)
+            gen[encoder].append(g)
+            print(
+                f"generate {encoder} n=10^{e}: {g['samples_per_s']:,.0f} samples/s, "
+                f"{g['flops_per_s'] / 1e9:.2f} GFLOP/s",
+                flush=True,
+            )
+
+    cold = cold_start(repeats)
+    print(f"cold start: {[round(c['wall'], 2) for c in cold]} s", flush=True)
+    report(args, peak, train, gen, cold, size, epochs, len(x_digit))
+
+
+def report(args, peak, train, gen, cold, size, epochs, n_train) -> None:
+    ref = max(peak.values())
+
+    def pct(rate):
+        return f"{100 * rate / ref:.1f}%"
+
+    train_rows = [
+        [
+            enc,
+            f"{r['forward_flops'] / 1e6:.2f}",
+            f"{r['seconds_per_epoch']:.2f}",
+            f"{r['first_epoch_seconds']:.2f}",
+            f"{r['samples_per_s']:,.0f}",
+            f"{r['flops_per_s'] / 1e9:.2f}",
+            pct(r["flops_per_s"]),
+        ]
+        for enc, r in train.items()
+    ]
+    gen_rows = [
+        [
+            enc,
+            f"10^{len(str(g['n'])) - 1}",
+            f"{g['seconds']:.2f}",
+            f"{g['samples_per_s']:,.0f}",
+            f"{g['flops_per_s'] / 1e9:.2f}",
+            pct(g["flops_per_s"]),
+        ]
+        for enc, runs in gen.items()
+        for g in runs
+    ]
+    med = {k: float(np.median([c[k] for c in cold])) for k in cold[0]}
+    lines = [
+        "# Throughput against the machine's matmul peak",
+        "",
+        f"Machine: {common.machine()}.",
+        "",
+        f"Peak: best of 5 float32 {size} x {size} matmuls: backend "
+        f"{peak['backend'] / 1e9:.1f} GFLOP/s, numpy {peak['numpy'] / 1e9:.1f} "
+        f"GFLOP/s; percentages below are of the higher, {ref / 1e9:.1f} GFLOP/s.",
+        "",
+        f"## Training ({n_train} MNIST 3s, batch 64, median of epochs 2..{epochs})",
+        "",
+        *common.table(
+            [
+                "VAE",
+                "forward MFLOP/sample",
+                "s/epoch",
+                "first epoch s",
+                "samples/s",
+                "GFLOP/s",
+                "of peak",
+            ],
+            train_rows,
+        ),
+        "",
+        "## Generation (`iter_generate`, decoder FLOPs only)",
+        "",
+        *common.table(
+            ["VAE", "n", "seconds", "samples/s", "GFLOP/s", "of peak"], gen_rows
+        ),
+        "",
+        "## Cold start: `import smrt_keras` + `zoo.load('mnist')` + 100 digits",
+        "",
+        f"Median of {len(cold)} fresh processes: {med['wall']:.2f} s wall "
+        f"(interpreter start included); inside the process, import + load "
+        f"{med['import_and_load']:.2f} s, generating 100 digits "
+        f"{med['generate_100']:.2f} s.",
+    ]
+    common.write_report(args.out, "throughput.md", lines, args.smoke)
+    (args.out / "throughput.json").write_text(
+        json.dumps(
+            {"peak": peak, "train": train, "generate": gen, "cold": cold}, indent=1
+        )
+    )
+    plt = common.pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for enc, runs in gen.items():
+        ax.loglog(
+            [g["n"] for g in runs],
+            [g["flops_per_s"] / 1e9 for g in runs],
+            "-o",
+            label=f"generate, {enc}",
+        )
+        ax.axhline(
+            train[enc]["flops_per_s"] / 1e9,
+            ls=":",
+            color="C0" if enc == "dense" else "C1",
+            label=f"train, {enc}",
+        )
+    ax.axhline(ref / 1e9, color="k", label="matmul peak")
+    ax.set_xlabel("samples generated")
+    ax.set_ylabel("achieved GFLOP/s")
+    ax.legend(fontsize=8)
+    common.save_figure(fig, args.out, "throughput.png")
+
+
+if __name__ == "__main__":
+    main()
