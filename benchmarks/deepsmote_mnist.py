@@ -28,7 +28,7 @@ import numpy as np  # noqa: E402
 COUNTS = (4000, 2000, 1000, 750, 500, 350, 200, 100, 60, 40)
 # Smoke: three digits only, so that CI fits two small VAEs.
 SMOKE_COUNTS = (60, 20, 10)
-SMRT_MODES = ("prior", "posterior", "interpolate")
+SMRT_MODES = ("prior", "posterior", "interpolate", "kde")
 SAMPLERS = ("none", "ROS", "SMOTE") + tuple(f"SMRT-{m}" for m in SMRT_MODES)
 
 

@@ -26,7 +26,7 @@ import _common as common  # noqa: E402
 import numpy as np  # noqa: E402
 
 N_NEW = 1000
-SMRT_MODES = ("prior", "posterior", "interpolate")
+SMRT_MODES = ("prior", "posterior", "interpolate", "kde")
 
 
 def synthesize(x, y, seed, smrt_params, n_new):

@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 from sklearn.exceptions import NotFittedError
 
+from smrt_keras.validation import GENERATION_MODES
+
 DEMO_EPILOG = """example:
   smrt-keras demo                 # digits made 10:1, figures in ./smrt_demo
   smrt-keras demo --epochs 50 --seed 1 --out /tmp/demo
@@ -285,7 +287,7 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--generation",
         default="prior",
-        choices=["prior", "posterior", "interpolate"],
+        choices=list(GENERATION_MODES),
         help="how samples are drawn (default: prior)",
     )
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")

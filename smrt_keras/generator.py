@@ -8,8 +8,7 @@ import numpy as np
 
 from smrt_keras.models import VAE
 from smrt_keras.preprocessing import FeatureScaler
-
-GENERATION_MODES = ("prior", "posterior", "interpolate")
+from smrt_keras.validation import GENERATION_MODES
 
 #: Neighbours considered when interpolating between latent codes.
 INTERPOLATION_NEIGHBORS = 5
@@ -57,12 +56,21 @@ class ClassGenerator:
         x_scaled: np.ndarray,
         history=None,
         seed: int | None = 0,
+        augment=None,
     ) -> ClassGenerator:
         """Build from a fitted VAE and the scaled class data it was fitted on.
 
         Classes larger than :data:`MAX_STORED_CODES` keep the codes of a random
-        subset of members drawn with ``seed``.
+        subset of members drawn with ``seed``. With ``augment(batch, rng)``
+        (the transform the VAE was trained with), smaller classes are topped
+        up to that many codes with augmented copies of their members, so that
+        posterior and interpolation sampling cover the variations the VAE
+        learned rather than a few tight clusters around the originals.
         """
+        if augment is not None and len(x_scaled) < MAX_STORED_CODES:
+            rng = np.random.default_rng(None if seed is None else [seed, 2])
+            idx = rng.integers(0, len(x_scaled), MAX_STORED_CODES - len(x_scaled))
+            x_scaled = np.concatenate([x_scaled, augment(x_scaled[idx], rng)])
         if len(x_scaled) > MAX_STORED_CODES:
             keep = np.random.default_rng(seed).choice(
                 len(x_scaled), MAX_STORED_CODES, replace=False
@@ -70,6 +78,23 @@ class ClassGenerator:
             x_scaled = x_scaled[np.sort(keep)]
         z_mean, z_log_var = vae.encode(x_scaled)
         return cls(vae, scaler, z_mean, z_log_var, history)
+
+    @property
+    def kde_scale(self) -> np.ndarray:
+        """Per-dimension kernel width of ``"kde"`` sampling: the members' code
+        spread times Scott's factor ``n ** (-1 / (d + 4))``.
+
+        Sampling a random member's code plus this Gaussian noise draws from a
+        kernel density estimate of the class in latent space: wider than the
+        members' own posteriors (which a low-``beta`` VAE makes tiny, so that
+        ``"posterior"`` gives near-copies), so new samples fill the space
+        between members the way real class members do.
+        """
+        n, d = self.z_mean.shape
+        if n < 2:
+            return np.ones(d, dtype=np.float32)
+        factor = n ** (-1.0 / (d + 4))
+        return (self.z_mean.std(axis=0) * factor).astype(np.float32)
 
     @property
     def n_members(self) -> int:
@@ -87,6 +112,9 @@ class ClassGenerator:
         if mode == "posterior":
             eps = rng.standard_normal((n, dim), dtype=np.float32) * temperature
             return self.z_mean[idx] + np.exp(0.5 * self.z_log_var[idx]) * eps
+        if mode == "kde":
+            eps = rng.standard_normal((n, dim), dtype=np.float32)
+            return self.z_mean[idx] + self.kde_scale * temperature * eps
         if mode == "interpolate":
             if self.n_members < 2:
                 return self.z_mean[idx]

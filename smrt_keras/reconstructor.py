@@ -17,6 +17,7 @@ from sklearn.utils import check_random_state
 
 from smrt_keras import persistence
 from smrt_keras._version import __version__
+from smrt_keras.augmentation import RandomAffine
 from smrt_keras.generator import GENERATION_MODES, ClassGenerator
 from smrt_keras.models import VAE
 from smrt_keras.models.io import keras_info, load_vae, save_vae
@@ -33,6 +34,11 @@ from smrt_keras.validation import (
 )
 
 _MAX_SEED = 2**31 - 1
+#: Small classes train on smaller minibatches, down to 8, so that an epoch is
+#: at least this many optimiser steps.
+MIN_STEPS_PER_EPOCH = 8
+#: With ``augment="auto"``, image classes smaller than this are augmented.
+AUGMENT_BELOW = 1000
 #: Samples decoded per step when generating; bounds the memory of one step.
 GENERATE_BATCH = 10_000
 
@@ -85,7 +91,9 @@ class Reconstructor(BaseEstimator):
     epochs : int, default=100
         Maximum training epochs per class.
     batch_size : int, default=64
-        Minibatch size.
+        Largest minibatch size. Small classes use smaller minibatches (no
+        smaller than 8), so that an epoch takes :data:`MIN_STEPS_PER_EPOCH`
+        optimiser steps where the class allows.
     learning_rate : float, default=1e-3
         Adam learning rate.
     likelihood : {"auto", "bernoulli", "gaussian"}, default="auto"
@@ -95,12 +103,22 @@ class Reconstructor(BaseEstimator):
         KL weight (beta-VAE).
     kl_warmup_epochs : int, default=0
         Epochs over which the KL weight rises linearly from 0 to ``beta``.
-    generation : {"prior", "posterior", "interpolate"}, default="prior"
+    generation : {"prior", "posterior", "interpolate", "kde"}, default="prior"
         How new samples are drawn: from the prior (the original SMRT
         ``generate``), around encoded real members (``generate_from_sample``),
-        or between neighbouring members' latent codes.
+        between neighbouring members' latent codes, or from a kernel density
+        estimate over the members' codes (``"kde"``: a random member's code
+        plus Gaussian noise as wide as the class's code spread times Scott's
+        factor; see :attr:`ClassGenerator.kde_scale`).
     temperature : float, default=1.0
-        Scale of the latent noise when generating.
+        Scale of the latent noise when generating (the kernel width for
+        ``"kde"``).
+    augment : {"auto"} or bool, default="auto"
+        Randomly shift, rotate and rescale each training minibatch of image
+        classes (:class:`~smrt_keras.augmentation.RandomAffine`), so that a VAE
+        fitted on a few dozen images learns how members vary instead of
+        memorising them. ``"auto"`` augments image classes with fewer than
+        :data:`AUGMENT_BELOW` samples; tabular data is never augmented.
     validation_fraction : float in [0, 1), default=0.1
         Share of each class held out for early stopping (skipped for classes
         too small to split).
@@ -170,6 +188,7 @@ class Reconstructor(BaseEstimator):
         kl_warmup_epochs: int = 0,
         generation: str = "prior",
         temperature: float = 1.0,
+        augment: str | bool = "auto",
         validation_fraction: float = 0.1,
         patience: int | None = 10,
         random_state: int | np.random.RandomState | None = None,
@@ -192,6 +211,7 @@ class Reconstructor(BaseEstimator):
         self.kl_warmup_epochs = kl_warmup_epochs
         self.generation = generation
         self.temperature = temperature
+        self.augment = augment
         self.validation_fraction = validation_fraction
         self.patience = patience
         self.random_state = random_state
@@ -212,6 +232,8 @@ class Reconstructor(BaseEstimator):
             raise bad("likelihood", "'auto', 'bernoulli' or 'gaussian'")
         if self.generation not in GENERATION_MODES:
             raise bad("generation", f"one of {GENERATION_MODES}")
+        if not (self.augment == "auto" or isinstance(self.augment, bool)):
+            raise bad("augment", "'auto', True or False")
         for name in ("epochs", "batch_size"):
             if not _is_int(getattr(self, name)) or getattr(self, name) < 1:
                 raise bad(name, "a positive int")
@@ -427,10 +449,22 @@ class Reconstructor(BaseEstimator):
         if n_val < 1 or len(x) - n_val < 2:
             n_val = 0
         x_val, x_train = x[order[:n_val]], x[order[n_val:]]
-        batch_size = min(self.batch_size, len(x_train))
+        # Small classes get smaller minibatches, so an epoch is at least
+        # MIN_STEPS_PER_EPOCH optimiser steps: with one step per epoch a
+        # 40-sample class would see only `epochs` updates in all.
+        batch_size = min(
+            self.batch_size, max(8, -(-len(x_train) // MIN_STEPS_PER_EPOCH))
+        )
+        batch_size = min(batch_size, len(x_train))
         steps_per_epoch = -(-len(x_train) // batch_size)
         config["kl_warmup_steps"] = int(self.kl_warmup_epochs * steps_per_epoch)
         vae = VAE(**config, seed=seed)
+        augment = None
+        if spec.is_image and (
+            self.augment is True
+            or (self.augment == "auto" and len(X_c) < AUGMENT_BELOW)
+        ):
+            augment = RandomAffine()
         history = train_vae(
             vae,
             x_train,
@@ -442,8 +476,11 @@ class Reconstructor(BaseEstimator):
             seed=seed,
             verbose=1 if self.verbose >= 2 else 0,
             on_epoch_end=on_epoch_end,
+            augment=augment,
         )
-        return ClassGenerator.from_data(vae, scaler, x, history, seed=seed)
+        return ClassGenerator.from_data(
+            vae, scaler, x, history, seed=seed, augment=augment
+        )
 
     def _adopt(self, prefit, X_c, spec, label) -> ClassGenerator:
         if isinstance(prefit, ClassGenerator):

@@ -9,6 +9,9 @@ from typing import Any
 import numpy as np
 from sklearn.utils.multiclass import type_of_target
 
+#: How ``generate`` draws latent codes (see ``Reconstructor(generation=...)``).
+GENERATION_MODES = ("prior", "posterior", "interpolate", "kde")
+
 
 def _is_dataframe(obj) -> bool:
     return type(obj).__name__ == "DataFrame" and hasattr(obj, "columns")

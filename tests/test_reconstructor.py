@@ -74,7 +74,7 @@ def test_random_state_makes_fit_resample_repeatable(small_tabular):
     assert not np.array_equal(a[0], c[0])
 
 
-@pytest.mark.parametrize("mode", ["prior", "posterior", "interpolate"])
+@pytest.mark.parametrize("mode", ["prior", "posterior", "interpolate", "kde"])
 def test_generation_modes(small_tabular, mode):
     X, y = small_tabular
     r = fast(generation=mode).fit(X, y)
@@ -343,6 +343,7 @@ def test_not_fitted_and_generate_arguments(small_tabular):
         ("patience", -1),
         ("temperature", float("nan")),
         ("verbose", -1),
+        ("augment", "yes"),
     ],
 )
 def test_bad_parameters_named(small_tabular, param, value):
@@ -448,3 +449,42 @@ def test_ctrl_c_during_fit_leaves_object_unfitted(tmp_path):
     proc.send_signal(signal.SIGINT)
     out, _ = proc.communicate(timeout=120)
     assert "interrupted fitted=False" in out
+
+
+def test_kde_codes_spread_by_scotts_factor(small_tabular):
+    X, y = small_tabular
+    gen = fast().fit(X, y).generators_[1]
+    n, d = gen.z_mean.shape
+    expected = gen.z_mean.std(0) * n ** (-1 / (d + 4))
+    np.testing.assert_allclose(gen.kde_scale, expected, rtol=1e-5)
+    rng = np.random.default_rng(0)
+    z = gen.latent(20000, rng, "kde", 2.0)
+    # A member's code plus N(0, (2 * kde_scale)^2): the spread adds up.
+    spread = np.sqrt(gen.z_mean.var(0) + (2.0 * expected) ** 2)
+    np.testing.assert_allclose(z.std(0), spread, rtol=0.05)
+
+
+def test_small_classes_train_on_small_batches(small_tabular):
+    X, y = small_tabular
+    r = fast(epochs=3, validation_fraction=0.0, batch_size=64).fit(X, y)
+    for label, gen in r.generators_.items():
+        n = int((y == label).sum())
+        batch = min(64, max(8, -(-n // 8)), n)
+        steps = 3 * -(-n // batch)
+        assert int(gen.vae.optimizer.iterations) == steps, (label, n, batch)
+
+
+def test_augment_auto_only_for_small_image_classes(digit_images, small_tabular):
+    from smrt_keras.generator import MAX_STORED_CODES
+
+    images, target = digit_images
+    keep = (target == 0) | ((target == 1) & (np.arange(len(target)) % 6 == 0))
+    X, y = images[keep], target[keep]
+    gen = fast().fit(X, y).generators_[1]
+    # Augmented: the stored codes are topped up with augmented members.
+    assert gen.n_members == MAX_STORED_CODES
+    gen = fast(augment=False).fit(X, y).generators_[1]
+    assert gen.n_members == (y == 1).sum()
+    Xt, yt = small_tabular
+    gen = fast(augment=True).fit(Xt, yt).generators_[1]
+    assert gen.n_members == (yt == 1).sum()  # tabular data is never augmented

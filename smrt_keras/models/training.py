@@ -18,19 +18,28 @@ class ShuffledBatches(keras.utils.PyDataset):
     for a given seed on every backend without touching anyone's global state.
     """
 
-    def __init__(self, x: np.ndarray, batch_size: int, seed: int | None):
+    def __init__(
+        self, x: np.ndarray, batch_size: int, seed: int | None, transform=None
+    ):
         super().__init__()
         self.x = x
         self.batch_size = int(batch_size)
         self.rng = np.random.default_rng(seed)
         self.order = self.rng.permutation(len(x))
+        # Optional ``transform(batch, rng) -> batch`` (augmentation), drawn
+        # from its own stream so it never changes the minibatch order.
+        self.transform = transform
+        self.transform_rng = np.random.default_rng(None if seed is None else [seed, 1])
 
     def __len__(self) -> int:
         return math.ceil(len(self.x) / self.batch_size)
 
     def __getitem__(self, index: int):
         idx = self.order[index * self.batch_size : (index + 1) * self.batch_size]
-        return (self.x[idx],)
+        batch = self.x[idx]
+        if self.transform is not None:
+            batch = self.transform(batch, self.transform_rng).astype(batch.dtype)
+        return (batch,)
 
     def on_epoch_end(self):
         self.order = self.rng.permutation(len(self.x))
@@ -48,13 +57,15 @@ def train_vae(
     seed: int | None = None,
     verbose: int = 0,
     on_epoch_end=None,
+    augment=None,
 ) -> dict[str, list[float]]:
     """Fit ``vae`` on ``x`` and return its per-epoch history.
 
     Early stopping watches ``val_loss`` when ``x_val`` is given, else ``loss``,
     and restores the best weights. ``patience=None`` disables it.
     ``on_epoch_end(epoch, logs)``, if given, is called after every epoch (the
-    facade's progress bar listens there).
+    facade's progress bar listens there). ``augment(batch, rng) -> batch``,
+    if given, transforms every training minibatch (not the validation data).
     """
     x = vae.check_data(x, "x")
     validation = None
@@ -73,7 +84,7 @@ def train_vae(
     if on_epoch_end is not None:
         callbacks.append(keras.callbacks.LambdaCallback(on_epoch_end=on_epoch_end))
     history = vae.fit(
-        ShuffledBatches(x, min(int(batch_size), len(x)), seed),
+        ShuffledBatches(x, min(int(batch_size), len(x)), seed, transform=augment),
         epochs=int(epochs),
         validation_data=validation,
         callbacks=callbacks,
