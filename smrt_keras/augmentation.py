@@ -25,6 +25,12 @@ class RandomAffine:
         Largest rotation in degrees.
     max_scale : float, default=0.1
         Largest relative zoom in or out.
+    elastic : float, default=0.0
+        Strength of an elastic distortion (Simard et al., 2003): a random
+        displacement field smoothed by a Gaussian of ``elastic_sigma`` times
+        the side, scaled by ``elastic`` times the side. 0 turns it off.
+    elastic_sigma : float, default=0.15
+        Smoothness of the elastic field, as a fraction of the image side.
 
     Examples
     --------
@@ -40,10 +46,14 @@ class RandomAffine:
         max_shift: float = 0.08,
         max_rotation: float = 12.0,
         max_scale: float = 0.1,
+        elastic: float = 0.0,
+        elastic_sigma: float = 0.15,
     ):
         self.max_shift = float(max_shift)
         self.max_rotation = float(max_rotation)
         self.max_scale = float(max_scale)
+        self.elastic = float(elastic)
+        self.elastic_sigma = float(elastic_sigma)
 
     def __call__(self, images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Transformed copies of ``images`` (n, H, W) or (n, H, W, C)."""
@@ -55,21 +65,34 @@ class RandomAffine:
         angles = np.deg2rad(rng.uniform(-self.max_rotation, self.max_rotation, n))
         scales = 1.0 + rng.uniform(-self.max_scale, self.max_scale, n)
         shifts = rng.uniform(-self.max_shift, self.max_shift, (n, 2)) * [h, w]
+        grid = np.indices((h, w), dtype=np.float64).reshape(2, -1)
+        side = min(h, w)
         for i in range(n):
             c, s = np.cos(angles[i]), np.sin(angles[i])
-            # affine_transform maps output coordinates to input ones, so this
-            # is the inverse of "rotate, scale, then shift" about the centre.
+            # Output pixel -> input coordinate: the inverse of "rotate and
+            # scale about the centre, then shift".
             inverse = np.array([[c, s], [-s, c]]) / scales[i]
-            offset = centre - inverse @ (centre + shifts[i])
-            if images.ndim == 3:
-                out[i] = ndimage.affine_transform(
-                    images[i], inverse, offset, order=1, mode="nearest"
+            coords = inverse @ (grid - (centre + shifts[i])[:, None]) + centre[:, None]
+            if self.elastic > 0:
+                field = rng.uniform(-1, 1, (2, h, w))
+                field = np.stack(
+                    [
+                        ndimage.gaussian_filter(f, self.elastic_sigma * side)
+                        for f in field
+                    ]
                 )
+                # Normalise so the strongest displacement is `elastic * side`.
+                field *= self.elastic * side / max(np.abs(field).max(), 1e-12)
+                coords = coords + field.reshape(2, -1)
+            if images.ndim == 3:
+                out[i] = ndimage.map_coordinates(
+                    images[i], coords, order=1, mode="nearest"
+                ).reshape(h, w)
             else:
                 for ch in range(images.shape[3]):
-                    out[i, ..., ch] = ndimage.affine_transform(
-                        images[i, ..., ch], inverse, offset, order=1, mode="nearest"
-                    )
+                    out[i, ..., ch] = ndimage.map_coordinates(
+                        images[i, ..., ch], coords, order=1, mode="nearest"
+                    ).reshape(h, w)
         return out
 
     def get_config(self) -> dict:
@@ -77,6 +100,8 @@ class RandomAffine:
             "max_shift": self.max_shift,
             "max_rotation": self.max_rotation,
             "max_scale": self.max_scale,
+            "elastic": self.elastic,
+            "elastic_sigma": self.elastic_sigma,
         }
 
     def __repr__(self) -> str:

@@ -136,10 +136,24 @@ class ClassGenerator:
         rng: np.random.Generator,
         mode: str = "prior",
         temperature: float = 1.0,
+        noise: bool = False,
     ) -> np.ndarray:
-        """``n`` new samples, float64, flattened to ``(n, n_features)``."""
+        """``n`` new samples, float64, flattened to ``(n, n_features)``.
+
+        With ``noise``, samples are drawn from ``p(x | z)`` instead of taking
+        its mean: Gaussian noise of the learned per-feature variance, or
+        Bernoulli draws (0 or 1 before unscaling).
+        """
         decoded = self.vae.decode(self.latent(n, rng, mode, temperature))
-        return self.scaler.inverse_transform(decoded.reshape(n, -1))
+        decoded = decoded.reshape(n, -1)
+        if noise:
+            if self.vae.likelihood == "gaussian":
+                decoded = decoded + rng.standard_normal(decoded.shape) * (
+                    self.vae.output_std()
+                )
+            else:
+                decoded = (rng.random(decoded.shape) < decoded).astype(np.float64)
+        return self.scaler.inverse_transform(decoded)
 
     def __deepcopy__(self, memo):
         # Fitted generators are immutable once built; sharing them across

@@ -39,6 +39,8 @@ _MAX_SEED = 2**31 - 1
 MIN_STEPS_PER_EPOCH = 8
 #: With ``augment="auto"``, image classes smaller than this are augmented.
 AUGMENT_BELOW = 1000
+#: The augmentation applied (``RandomAffine`` arguments).
+AUGMENTATION = {"elastic": 0.08}
 #: Samples decoded per step when generating; bounds the memory of one step.
 GENERATE_BATCH = 10_000
 
@@ -113,6 +115,12 @@ class Reconstructor(BaseEstimator):
     temperature : float, default=1.0
         Scale of the latent noise when generating (the kernel width for
         ``"kde"``).
+    output_noise : {"auto"} or bool, default="auto"
+        Draw samples from the decoder's distribution ``p(x | z)`` rather than
+        returning its mean. ``"auto"`` does so for the Gaussian likelihood
+        (tabular data: the learned per-feature variance restores the spread
+        that decoding means alone shrinks away) and returns means for the
+        Bernoulli likelihood (images: draws would be speckled 0/1 pixels).
     augment : {"auto"} or bool, default="auto"
         Randomly shift, rotate and rescale each training minibatch of image
         classes (:class:`~smrt_keras.augmentation.RandomAffine`), so that a VAE
@@ -188,6 +196,7 @@ class Reconstructor(BaseEstimator):
         kl_warmup_epochs: int = 0,
         generation: str = "prior",
         temperature: float = 1.0,
+        output_noise: str | bool = "auto",
         augment: str | bool = "auto",
         validation_fraction: float = 0.1,
         patience: int | None = 10,
@@ -211,6 +220,7 @@ class Reconstructor(BaseEstimator):
         self.kl_warmup_epochs = kl_warmup_epochs
         self.generation = generation
         self.temperature = temperature
+        self.output_noise = output_noise
         self.augment = augment
         self.validation_fraction = validation_fraction
         self.patience = patience
@@ -232,8 +242,12 @@ class Reconstructor(BaseEstimator):
             raise bad("likelihood", "'auto', 'bernoulli' or 'gaussian'")
         if self.generation not in GENERATION_MODES:
             raise bad("generation", f"one of {GENERATION_MODES}")
-        if not (self.augment == "auto" or isinstance(self.augment, bool)):
-            raise bad("augment", "'auto', True or False")
+        for name in ("augment", "output_noise"):
+            value = getattr(self, name)
+            if not (
+                isinstance(value, bool) or (isinstance(value, str) and value == "auto")
+            ):
+                raise bad(name, "'auto', True or False")
         for name in ("epochs", "batch_size"):
             if not _is_int(getattr(self, name)) or getattr(self, name) < 1:
                 raise bad(name, "a positive int")
@@ -464,7 +478,7 @@ class Reconstructor(BaseEstimator):
             self.augment is True
             or (self.augment == "auto" and len(X_c) < AUGMENT_BELOW)
         ):
-            augment = RandomAffine()
+            augment = RandomAffine(**AUGMENTATION)
         history = train_vae(
             vae,
             x_train,
@@ -518,13 +532,24 @@ class Reconstructor(BaseEstimator):
                 f"{method}()."
             )
 
+    def _output_noise(self, gen: ClassGenerator) -> bool:
+        if self.output_noise == "auto":
+            return gen.vae.likelihood == "gaussian"
+        return bool(self.output_noise)
+
     def _iter_arrays(self, counts: Mapping, rng, batch_size: int):
         """Yield raw float64 rows ``(b, n_features)`` and labels, batch by batch."""
         for label, n in counts.items():
             gen = self.generators_[label] if n > 0 else None
             for start in range(0, int(n), batch_size):
                 b = min(batch_size, int(n) - start)
-                X = gen.generate(b, rng, self.generation, float(self.temperature))
+                X = gen.generate(
+                    b,
+                    rng,
+                    self.generation,
+                    float(self.temperature),
+                    self._output_noise(gen),
+                )
                 yield X, np.full(b, label, dtype=self.classes_.dtype)
 
     def _generate_arrays(self, counts: Mapping, rng) -> tuple[np.ndarray, np.ndarray]:

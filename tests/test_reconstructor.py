@@ -344,6 +344,7 @@ def test_not_fitted_and_generate_arguments(small_tabular):
         ("temperature", float("nan")),
         ("verbose", -1),
         ("augment", "yes"),
+        ("output_noise", 1),
     ],
 )
 def test_bad_parameters_named(small_tabular, param, value):
@@ -488,3 +489,20 @@ def test_augment_auto_only_for_small_image_classes(digit_images, small_tabular):
     Xt, yt = small_tabular
     gen = fast(augment=True).fit(Xt, yt).generators_[1]
     assert gen.n_members == (yt == 1).sum()  # tabular data is never augmented
+
+
+def test_output_noise_draws_from_the_decoder(small_tabular, digit_images):
+    X, y = small_tabular
+    r = fast(output_noise=False, random_state=0).fit(X, y)
+    means, _ = r.generate(500, label=1, random_state=0)
+    noisy, _ = r.set_params(output_noise="auto").generate(500, label=1, random_state=0)
+    # Gaussian likelihood: "auto" adds the learned per-feature noise, so the
+    # samples spread more than the decoded means (clipping aside).
+    assert (noisy.std(0) > means.std(0)).all()
+    images, target = digit_images
+    images, target = images[:200], target[:200]
+    r = fast(output_noise=True, classes=[0]).fit(images, target)
+    draws, _ = r.generate(5, label=0, random_state=0)
+    # Bernoulli draws are 0/1 pixels before unscaling to the class's range.
+    lo, hi = images[target == 0].min(), images[target == 0].max()
+    assert set(np.unique(draws)) <= {lo, hi}

@@ -468,6 +468,20 @@ class VAE(keras.Model):
             return empty, empty.copy()
         return self._batched(lambda b: self.encoder(b, training=False), x, batch_size)
 
+    def output_std(self) -> np.ndarray:
+        """Per-feature standard deviation of the Gaussian ``p(x | z)``.
+
+        Raises
+        ------
+        ValueError
+            For a Bernoulli likelihood, which has no variance parameter.
+        """
+        if self.likelihood != "gaussian":
+            raise ValueError(
+                f"output_std needs likelihood='gaussian'; got {self.likelihood!r}."
+            )
+        return np.exp(0.5 * ops.convert_to_numpy(self._output_log_var()))
+
     def decode(self, z, batch_size: int = 1024) -> np.ndarray:
         """Mean of ``p(x | z)`` for latent codes ``z``, as numpy.
 
