@@ -143,3 +143,13 @@ def average_ranks(scores: np.ndarray) -> np.ndarray:
     from scipy.stats import rankdata
 
     return np.mean([rankdata(-row) for row in np.asarray(scores)], axis=0)
+
+
+def smrt_settings(params: dict) -> str:
+    """Every ``Reconstructor`` argument that differs from ``params``' base, as
+    the run actually used it (defaults included), for the report."""
+    from smrt_keras import Reconstructor
+
+    full = Reconstructor(**params).get_params()
+    full.pop("generators", None)
+    return ", ".join(f"{k}={v!r}" for k, v in sorted(full.items()))

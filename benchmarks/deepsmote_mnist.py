@@ -171,7 +171,8 @@ def report(args, results, nines, counts, seeds, epochs, smrt_params) -> None:
         f"MNIST test set ({seeds} seed(s); the seed draws the subsample, the "
         f"sampler and the CNN). CNN: `build_image_classifier` (2 conv blocks, "
         f"128-unit dense), Adam 1e-3, batch 128, {epochs} epochs for every "
-        f"sampler. SMRT: `Reconstructor(**{smrt_params!r})`, fitted once per seed "
+        f"sampler. SMRT: `Reconstructor({common.smrt_settings(smrt_params)})` "
+        "(random_state = seed), fitted once per seed "
         "and generating with each mode. Scores in %, mean ± std over seeds.",
         "",
         f"Machine: {common.machine()}.",

@@ -129,7 +129,8 @@ def main(argv=None) -> None:
         f"all {len(x_train)} training images, test accuracy {100 * test_acc:.2f}%. "
         f"FID and k-NN precision/recall (k=3) in its 128-d feature space against "
         f"the {len(real_feats)} real test zeros. SMRT: "
-        f"`Reconstructor(**{smrt_params!r})`, fit {np.mean(fit):.1f} s.",
+        f"`Reconstructor({common.smrt_settings(smrt_params)})` (random_state = "
+        f"seed), fit {np.mean(fit):.1f} s.",
         "",
         f"Machine: {common.machine()}.",
         "",

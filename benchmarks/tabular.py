@@ -218,7 +218,9 @@ def report(args, data, scores, samplers, seconds, fallbacks, repeats, smrt_param
         "",
         f"{len(data)} datasets x {len(CLASSIFIERS)} classifiers = {len(cells)} "
         f"cells; {repeats} x stratified 5-fold CV; rank by the mean over folds, "
-        f"ties share the mean rank. SMRT: `Reconstructor(**{smrt_params!r})`. "
+        f"ties share the mean rank. SMRT: "
+        f"`Reconstructor({common.smrt_settings(smrt_params)})` (random_state = "
+        "fold). "
         f"Datasets: {sizes}.",
         "",
         f"Machine: {common.machine()}.",

@@ -281,14 +281,14 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--epochs",
         type=_positive_int,
-        default=100,
-        help="maximum epochs per class (default: 100)",
+        default=200,
+        help="maximum epochs per class (default: 200)",
     )
     parser.add_argument(
         "--generation",
-        default="prior",
-        choices=list(GENERATION_MODES),
-        help="how samples are drawn (default: prior)",
+        default="auto",
+        choices=["auto", *GENERATION_MODES],
+        help="how samples are drawn (default: auto, kde for images, prior for tables)",
     )
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")
@@ -343,8 +343,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--epochs",
         type=_positive_int,
-        default=100,
-        help="maximum epochs per class (default: 100)",
+        default=200,
+        help="maximum epochs per class (default: 200)",
     )
     demo.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
 

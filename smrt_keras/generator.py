@@ -56,21 +56,14 @@ class ClassGenerator:
         x_scaled: np.ndarray,
         history=None,
         seed: int | None = 0,
-        augment=None,
     ) -> ClassGenerator:
         """Build from a fitted VAE and the scaled class data it was fitted on.
 
         Classes larger than :data:`MAX_STORED_CODES` keep the codes of a random
-        subset of members drawn with ``seed``. With ``augment(batch, rng)``
-        (the transform the VAE was trained with), smaller classes are topped
-        up to that many codes with augmented copies of their members, so that
-        posterior and interpolation sampling cover the variations the VAE
-        learned rather than a few tight clusters around the originals.
+        subset of members drawn with ``seed``. Only real members' codes are
+        stored, never augmented copies: measured on MNIST, sampling around
+        augmented codes lowered precision (0.75 against 0.91).
         """
-        if augment is not None and len(x_scaled) < MAX_STORED_CODES:
-            rng = np.random.default_rng(None if seed is None else [seed, 2])
-            idx = rng.integers(0, len(x_scaled), MAX_STORED_CODES - len(x_scaled))
-            x_scaled = np.concatenate([x_scaled, augment(x_scaled[idx], rng)])
         if len(x_scaled) > MAX_STORED_CODES:
             keep = np.random.default_rng(seed).choice(
                 len(x_scaled), MAX_STORED_CODES, replace=False

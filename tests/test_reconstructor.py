@@ -475,20 +475,31 @@ def test_small_classes_train_on_small_batches(small_tabular):
         assert int(gen.vae.optimizer.iterations) == steps, (label, n, batch)
 
 
-def test_augment_auto_only_for_small_image_classes(digit_images, small_tabular):
-    from smrt_keras.generator import MAX_STORED_CODES
+def test_augment_auto_only_for_small_image_classes(
+    digit_images, small_tabular, monkeypatch
+):
+    from smrt_keras.augmentation import RandomAffine
 
+    calls = []
+    original = RandomAffine.__call__
+    monkeypatch.setattr(
+        RandomAffine,
+        "__call__",
+        lambda self, b, rng: calls.append(len(b)) or original(self, b, rng),
+    )
     images, target = digit_images
     keep = (target == 0) | ((target == 1) & (np.arange(len(target)) % 6 == 0))
     X, y = images[keep], target[keep]
-    gen = fast().fit(X, y).generators_[1]
-    # Augmented: the stored codes are topped up with augmented members.
-    assert gen.n_members == MAX_STORED_CODES
-    gen = fast(augment=False).fit(X, y).generators_[1]
+    gen = fast(epochs=2).fit(X, y).generators_[1]
+    # Every training minibatch of the small image class was augmented, and
+    # only real members' codes are stored.
+    assert sum(calls) >= 2 * 0.8 * (y == 1).sum()  # two epochs' worth
     assert gen.n_members == (y == 1).sum()
+    calls.clear()
+    fast(augment=False).fit(X, y)
     Xt, yt = small_tabular
-    gen = fast(augment=True).fit(Xt, yt).generators_[1]
-    assert gen.n_members == (yt == 1).sum()  # tabular data is never augmented
+    fast(augment=True).fit(Xt, yt)  # tabular data is never augmented
+    assert calls == []
 
 
 def test_output_noise_draws_from_the_decoder(small_tabular, digit_images):
