@@ -39,9 +39,10 @@ _MAX_SEED = 2**31 - 1
 MIN_STEPS_PER_EPOCH = 8
 #: With ``augment="auto"``, image classes smaller than this are augmented.
 AUGMENT_BELOW = 1000
-#: The augmentation applied (``RandomAffine`` arguments). Affine only: an
-#: elastic distortion (elastic=0.08) was measured and did not help.
-AUGMENTATION: dict = {}
+#: The augmentation applied (``RandomAffine`` arguments): affine plus a mild
+#: elastic distortion, which raised the k-NN recall of 1000 zeros made from 67
+#: MNIST zeros from 0.10 (affine only) to 0.42.
+AUGMENTATION: dict = {"elastic": 0.08}
 #: ``beta="auto"``: the KL weight per likelihood. A low weight lets an image
 #: VAE reconstruct sharply (MNIST FID 7 against 80 at beta=1, 40 samples);
 #: tabular data ranked best at 1.
