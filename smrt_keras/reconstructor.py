@@ -139,7 +139,8 @@ class Reconstructor(BaseEstimator):
         classes (:class:`~smrt_keras.augmentation.RandomAffine`), so that a VAE
         fitted on a few dozen images learns how members vary instead of
         memorising them. ``"auto"`` augments image classes with fewer than
-        :data:`AUGMENT_BELOW` samples; tabular data is never augmented.
+        :data:`AUGMENT_BELOW` samples. Only convolutional VAEs are augmented
+        (tabular data and images given to ``encoder="dense"`` never are).
     validation_fraction : float in [0, 1), default=0.1
         Share of each class held out for early stopping (skipped for classes
         too small to split).
@@ -488,7 +489,9 @@ class Reconstructor(BaseEstimator):
         config["kl_warmup_steps"] = int(self.kl_warmup_epochs * steps_per_epoch)
         vae = VAE(**config, seed=seed)
         augment = None
-        if spec.is_image and (
+        # Only VAEs that see images (conv) are augmented: a dense VAE on
+        # images gets flat vectors.
+        if len(config["input_shape"]) >= 2 and (
             self.augment is True
             or (self.augment == "auto" and len(X_c) < AUGMENT_BELOW)
         ):
