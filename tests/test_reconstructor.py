@@ -424,6 +424,7 @@ def test_single_class_y(small_tabular):
 
 def test_ctrl_c_during_fit_leaves_object_unfitted(tmp_path):
     """A real SIGINT in the middle of training: the estimator stays unfitted."""
+    import os
     import signal
     import subprocess
     import sys
@@ -435,7 +436,7 @@ def test_ctrl_c_during_fit_leaves_object_unfitted(tmp_path):
         "from smrt_keras import Reconstructor\n"
         "rng = np.random.default_rng(0)\n"
         "X = rng.normal(size=(4000, 20)); y = np.r_[np.zeros(3000), np.ones(1000)]\n"
-        "r = Reconstructor(epochs=10_000, patience=None, random_state=0)\n"
+        "r = Reconstructor(epochs=10_000, patience=None, random_state=0, verbose=2)\n"
         "print('start', flush=True)\n"
         "try:\n"
         "    r.fit(X, y)\n"
@@ -443,10 +444,17 @@ def test_ctrl_c_during_fit_leaves_object_unfitted(tmp_path):
         "    print('interrupted fitted=%s' % hasattr(r, 'generators_'), flush=True)\n"
     )
     proc = subprocess.Popen(
-        [sys.executable, str(script)], stdout=subprocess.PIPE, text=True
+        [sys.executable, str(script)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     assert proc.stdout.readline().strip() == "start"
-    time.sleep(4)  # well into training
+    # Keras's per-epoch lines (verbose=2) show training is under way; a fixed
+    # sleep could fire during start-up on a loaded machine.
+    deadline = time.monotonic() + 300
+    while "Epoch 3/" not in proc.stdout.readline():
+        assert time.monotonic() < deadline and proc.poll() is None
     proc.send_signal(signal.SIGINT)
     out, _ = proc.communicate(timeout=120)
     assert "interrupted fitted=False" in out
