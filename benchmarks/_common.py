@@ -40,6 +40,28 @@ def parser(doc: str) -> argparse.ArgumentParser:
     return p
 
 
+def smrt_options(p: argparse.ArgumentParser, samplers: Sequence[str] = ()) -> None:
+    """Add ``--smrt-params``, ``--tag`` and (given ``samplers``) ``--samplers``."""
+    p.add_argument("--smrt-params", default="{}", help="JSON Reconstructor params")
+    p.add_argument("--tag", default="", help="suffix of the output file names")
+    if samplers:
+        p.add_argument("--samplers", default=",".join(samplers))
+
+
+def parse_smrt(
+    p: argparse.ArgumentParser, argv, samplers: Sequence[str] = ()
+) -> tuple[argparse.Namespace, dict, list[str]]:
+    """Parse ``argv``; return the args, the SMRT params and the samplers."""
+    import json
+
+    args = p.parse_args(argv)
+    chosen = args.samplers.split(",") if samplers else []
+    unknown = set(chosen) - set(samplers)
+    if unknown:
+        p.error(f"--samplers: unknown {sorted(unknown)}; choose from {samplers}")
+    return args, json.loads(args.smrt_params), chosen
+
+
 def mnist():
     """MNIST from ``$SMRT_MNIST_PATH``, else ``../shared/data/mnist.npz``, else
     Keras's downloader (the library's own fallback order)."""

@@ -84,15 +84,8 @@ def main(argv=None) -> None:
     p = common.parser(__doc__)
     p.add_argument("--seeds", type=int, default=3)
     p.add_argument("--epochs", type=int, default=5, help="CNN epochs")
-    p.add_argument("--smrt-params", default="{}", help="JSON Reconstructor params")
-    p.add_argument("--samplers", default=",".join(SAMPLERS))
-    p.add_argument("--tag", default="", help="suffix of the output file names")
-    args = p.parse_args(argv)
-    smrt_params = json.loads(args.smrt_params)
-    samplers = args.samplers.split(",")
-    unknown = set(samplers) - set(SAMPLERS)
-    if unknown:
-        p.error(f"--samplers: unknown {sorted(unknown)}; choose from {SAMPLERS}")
+    common.smrt_options(p, SAMPLERS)
+    args, smrt_params, samplers = common.parse_smrt(p, argv, SAMPLERS)
     counts, seeds, epochs = COUNTS, args.seeds, args.epochs
     if args.smoke:
         counts, seeds, epochs = SMOKE_COUNTS, 1, 1

@@ -55,10 +55,8 @@ def main(argv=None) -> None:
     p = common.parser(__doc__)
     p.add_argument("--seeds", type=int, default=3)
     p.add_argument("--judge-epochs", type=int, default=3)
-    p.add_argument("--smrt-params", default="{}", help="JSON Reconstructor params")
-    p.add_argument("--tag", default="", help="suffix of the output file names")
-    args = p.parse_args(argv)
-    smrt_params = json.loads(args.smrt_params)
+    common.smrt_options(p)
+    args, smrt_params, _ = common.parse_smrt(p, argv)
     seeds, n_new, judge_epochs = args.seeds, N_NEW, args.judge_epochs
     (x_train, y_train), (x_test, y_test) = common.mnist()
     if args.smoke:

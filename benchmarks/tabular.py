@@ -132,12 +132,8 @@ def score(y_true, proba) -> dict:
 def main(argv=None) -> None:
     p = common.parser(__doc__)
     p.add_argument("--repeats", type=int, default=2, help="CV repeats of 5 folds")
-    p.add_argument("--smrt-params", default="{}", help="JSON Reconstructor params")
-    p.add_argument("--samplers", default=",".join(SAMPLERS))
-    p.add_argument("--tag", default="", help="suffix of the output file names")
-    args = p.parse_args(argv)
-    smrt_params = json.loads(args.smrt_params)
-    samplers = args.samplers.split(",")
+    common.smrt_options(p, SAMPLERS)
+    args, smrt_params, samplers = common.parse_smrt(p, argv, SAMPLERS)
     repeats = args.repeats
     if args.smoke:
         repeats = 1
