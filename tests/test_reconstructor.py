@@ -498,6 +498,9 @@ def test_augment_auto_only_for_small_image_classes(
     images, target = digit_images
     keep = (target == 0) | ((target == 1) & (np.arange(len(target)) % 6 == 0))
     X, y = images[keep], target[keep]
+    fast(epochs=2).fit(X, y)
+    assert calls == []  # 8x8 images are too small for "auto"
+    X = np.kron(X, np.ones((2, 2)))  # 16x16
     gen = fast(epochs=2).fit(X, y).generators_[1]
     # Every training minibatch of the small image class was augmented, and
     # only real members' codes are stored.
