@@ -41,6 +41,11 @@ DEEPSMOTE = [
         "beta005_elastic",
         "+ elastic distortion (codes of augmented copies stored too)",
     ),
+    (
+        "final",
+        "final defaults (only real members' codes stored), mean of 3 seeds; "
+        "SMOTE 95.46, ROS 96.10 in that run",
+    ),
 ]
 ZEROS = [
     ("v1_beta1_noaug", "beta=1, small-class minibatches, 100 epochs, patience 10"),
@@ -65,6 +70,11 @@ LOG_LINE = re.compile(r"seed 0 (\S+)\s+ACSA ([\d.]+)")
 
 
 def _acsa(tag: str) -> dict:
+    if tag == "final":
+        data = json.loads((RESULTS / "deepsmote_mnist.json").read_text())
+        return {
+            k: 100 * np.mean([r["acsa"] for r in v]) for k, v in data["results"].items()
+        }
     if tag.endswith(".log"):
         text = (ABL / f"deepsmote_{tag}").read_text()
         return {m[1]: float(m[2]) for m in LOG_LINE.finditer(text)}
@@ -83,7 +93,8 @@ def deepsmote_rows() -> list[str]:
             for k, v in acsa.items()
             if k.startswith("SMRT")
         )
-        rows.append(f"| {what} | {cells} | `{tag}` |")
+        source = "`deepsmote_mnist.md`" if tag == "final" else f"`{tag}`"
+        rows.append(f"| {what} | {cells} | {source} |")
     return rows
 
 
@@ -155,6 +166,25 @@ def main() -> None:
         "SMRT AP | run |",
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
         *tabular_rows(),
+        "",
+        "## Levers not tried in this round",
+        "",
+        "- Transfer for tiny classes (pretrain one VAE on all classes, fine-tune per "
+        "class) and a conditional VAE: the largest untried lever for the DeepSMOTE "
+        "target, where the 60- and 40-sample digits limit ACSA.",
+        "- k-NN filtering of synthetic samples that fall in another class's region: "
+        "it can only remove samples near the border, and on the tabular suite SMRT "
+        "already trails SMOTE on G-mean (minority recall), so it would push the "
+        "wrong way there.",
+        "- Capacity and architecture searches (filters, latent size, decoder depth) "
+        "and KL warm-up: not varied; the rows above change only beta, minibatch "
+        "size, training length, augmentation, generation mode, temperature and "
+        "output noise.",
+        "- Storing the latent codes of augmented copies (rows 3-4 of the DeepSMOTE "
+        "table) helped the DeepSMOTE protocol (posterior 96.06 and interpolate "
+        "96.11 on seed 0) but cut the zeros' k-NN precision to 0.75 (posterior) "
+        "and 0.70 (kde) in an exploratory run made outside these scripts (its "
+        "files are not kept), so the defaults store real members' codes only.",
     ]
     path = RESULTS / "ablation.md"
     path.write_text("\n".join(lines) + "\n")
