@@ -141,6 +141,39 @@ def write_report(out: Path, name: str, lines: Sequence[str], smoke: bool) -> Pat
     return path
 
 
+def write_json(out: Path, name: str, data) -> Path:
+    """Write the raw numbers behind a report as ``name`` (JSON) under ``out``."""
+    import json
+
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / name
+    path.write_text(json.dumps(data, indent=1))
+    return path
+
+
+def run_child(code: str, *args) -> dict:
+    """Run ``python -c code args`` in a fresh process and return the JSON it
+    prints on a line starting with ``RESULT `` (fresh processes keep peak
+    memory and start-up costs of one measurement apart from the next)."""
+    import json
+    import subprocess
+
+    proc = subprocess.run(
+        [sys.executable, "-c", code, *map(str, args)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+        check=False,
+    )
+    for line in proc.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return json.loads(line[len("RESULT ") :])
+    raise RuntimeError(
+        f"child {list(map(str, args))} failed (exit {proc.returncode}):\n"
+        f"{proc.stderr[-3000:]}"
+    )
+
+
 def pyplot():
     """matplotlib's pyplot on the Agg backend (files only, no display)."""
     import matplotlib

@@ -16,7 +16,6 @@ Writes ``deepsmote_mnist.md``, ``deepsmote_mnist.json`` and
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -198,8 +197,10 @@ def report(args, results, nines, counts, seeds, epochs, smrt_params) -> None:
             "per seed; 'sampling s' of the SMRT rows includes it for the first mode.",
         ]
     common.write_report(args.out, f"deepsmote_mnist{tag}.md", lines, args.smoke)
-    (args.out / f"deepsmote_mnist{tag}.json").write_text(
-        json.dumps({"smrt_params": smrt_params, "results": results}, indent=1)
+    common.write_json(
+        args.out,
+        f"deepsmote_mnist{tag}.json",
+        {"smrt_params": smrt_params, "results": results},
     )
     plot(args.out, tag, results, nines)
 

@@ -12,8 +12,6 @@ the baseline is the RSS after loading, before generating. Writes
 
 from __future__ import annotations
 
-import json
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -46,8 +44,8 @@ else:
         finite &= bool(np.isfinite(X).all())
 seconds = time.perf_counter() - start
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps(dict(mode=mode, n=n, rows=rows, finite=finite, base_mb=base,
-                      peak_mb=peak, seconds=seconds)))
+print("RESULT " + json.dumps(dict(mode=mode, n=n, rows=rows, finite=finite,
+                                 base_mb=base, peak_mb=peak, seconds=seconds)))
 """
 
 
@@ -70,13 +68,7 @@ def main(argv=None) -> None:
         Reconstructor(epochs=5, random_state=0).fit(X, y).save(path)
         for exp in range(first, last + 1):
             for mode in ("iter_generate", "generate"):
-                out = subprocess.run(
-                    [sys.executable, "-c", CHILD, str(path), mode, str(10**exp)],
-                    capture_output=True,
-                    text=True,
-                    check=True,
-                )
-                row = json.loads(out.stdout.strip().splitlines()[-1])
+                row = common.run_child(CHILD, path, mode, 10**exp)
                 rows.append(row)
                 print(row, flush=True)
 
@@ -101,7 +93,7 @@ def main(argv=None) -> None:
             f"{out_mb:.1f} | {r['seconds']:.1f} |"
         )
     common.write_report(args.out, "memory.md", lines, args.smoke)
-    (args.out / "memory.json").write_text(json.dumps(rows, indent=1))
+    common.write_json(args.out, "memory.json", rows)
     plt = common.pyplot()
     fig, ax = plt.subplots(figsize=(6, 4))
     for mode in ("generate", "iter_generate"):

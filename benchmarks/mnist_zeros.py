@@ -16,7 +16,6 @@ of real, SMOTE and SMRT zeros, as the original demo showed).
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -138,8 +137,10 @@ def main(argv=None) -> None:
     ]
     tag = f"_{args.tag}" if args.tag else ""
     common.write_report(args.out, f"mnist_zeros{tag}.md", lines, args.smoke)
-    (args.out / f"mnist_zeros{tag}.json").write_text(
-        json.dumps({"smrt_params": smrt_params, "results": results}, indent=1)
+    common.write_json(
+        args.out,
+        f"mnist_zeros{tag}.json",
+        {"smrt_params": smrt_params, "results": results},
     )
 
     from smrt_keras.plot import image_grid

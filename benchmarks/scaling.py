@@ -16,9 +16,6 @@ fitted slope of time against rows).
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -55,24 +52,6 @@ print("RESULT " + json.dumps({"seconds": seconds, "peak_kib": peak,
 """
 
 
-def run_one(sampler: str, rows: int, features: int, epochs: int) -> dict:
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    proc = subprocess.run(
-        [sys.executable, "-c", CHILD, sampler, str(rows), str(features), str(epochs)],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
-    for line in proc.stdout.splitlines():
-        if line.startswith("RESULT "):
-            return json.loads(line[len("RESULT ") :])
-    raise RuntimeError(
-        f"{sampler} rows={rows} features={features} failed "
-        f"(exit {proc.returncode}):\n{proc.stderr[-3000:]}"
-    )
-
-
 def main(argv=None) -> None:
     p = common.parser(__doc__)
     p.add_argument("--epochs", type=int, default=10, help="SMRT epochs (fixed)")
@@ -88,7 +67,7 @@ def main(argv=None) -> None:
     for features in feature_grid:
         for sampler in ("SMOTE", "SMRT"):
             for rows in row_grid:
-                r = run_one(sampler, rows, features, epochs)
+                r = common.run_child(CHILD, sampler, rows, features, epochs)
                 r.update(sampler=sampler, rows=rows, features=features)
                 results.append(r)
                 print(
@@ -141,7 +120,7 @@ def main(argv=None) -> None:
         *common.table(["sampler", "features", "slope"], slope_rows),
     ]
     common.write_report(args.out, "scaling.md", lines, args.smoke)
-    (args.out / "scaling.json").write_text(json.dumps(results, indent=1))
+    common.write_json(args.out, "scaling.json", results)
 
     plt = common.pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))

@@ -23,7 +23,6 @@ Writes ``tabular.md``, ``tabular.json`` and ``tabular.png``.
 
 from __future__ import annotations
 
-import json
 import sys
 import warnings
 from pathlib import Path
@@ -241,16 +240,15 @@ def report(args, data, scores, samplers, seconds, fallbacks, repeats, smrt_param
     ]
     tag = f"_{args.tag}" if args.tag else ""
     common.write_report(args.out, f"tabular{tag}.md", lines, args.smoke)
-    (args.out / f"tabular{tag}.json").write_text(
-        json.dumps(
-            {
-                "smrt_params": smrt_params,
-                "ranks": {m: ranks[m].tolist() for m in METRICS},
-                "samplers": samplers,
-                "scores": scores,
-            },
-            indent=1,
-        )
+    common.write_json(
+        args.out,
+        f"tabular{tag}.json",
+        {
+            "smrt_params": smrt_params,
+            "ranks": {m: ranks[m].tolist() for m in METRICS},
+            "samplers": samplers,
+            "scores": scores,
+        },
     )
     plt = common.pyplot()
     fig, ax = plt.subplots(figsize=(8, 3.5))

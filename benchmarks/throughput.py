@@ -24,8 +24,6 @@ Writes ``throughput.md``, ``throughput.json`` and ``throughput.png``.
 
 from __future__ import annotations
 
-import json
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -45,7 +43,7 @@ t1 = time.perf_counter()
 X, y = smrt.generate(10, random_state=0)  # 10 of each digit
 t2 = time.perf_counter()
 assert X.shape == (100, 28, 28), X.shape
-print(f"RESULT {t1 - t0} {t2 - t1}")
+print(f'RESULT {{"import_and_load": {t1 - t0}, "generate_100": {t2 - t1}}}')
 """
 
 
@@ -128,15 +126,8 @@ def cold_start(repeats: int) -> list[dict]:
     runs = []
     for _ in range(repeats):
         t = time.perf_counter()
-        proc = subprocess.run(
-            [sys.executable, "-c", COLD], capture_output=True, text=True, check=False
-        )
-        wall = time.perf_counter() - t
-        line = [s for s in proc.stdout.splitlines() if s.startswith("RESULT ")]
-        if not line:
-            raise RuntimeError(f"cold start failed:\n{proc.stderr[-3000:]}")
-        load, gen = map(float, line[0].split()[1:])
-        runs.append({"wall": wall, "import_and_load": load, "generate_100": gen})
+        parts = common.run_child(COLD)
+        runs.append({"wall": time.perf_counter() - t, **parts})
     return runs
 
 
@@ -262,10 +253,10 @@ def report(args, peak, train, gen, cold, size, epochs, n_train) -> None:
         f"{med['generate_100']:.2f} s.",
     ]
     common.write_report(args.out, "throughput.md", lines, args.smoke)
-    (args.out / "throughput.json").write_text(
-        json.dumps(
-            {"peak": peak, "train": train, "generate": gen, "cold": cold}, indent=1
-        )
+    common.write_json(
+        args.out,
+        "throughput.json",
+        {"peak": peak, "train": train, "generate": gen, "cold": cold},
     )
     plt = common.pyplot()
     fig, ax = plt.subplots(figsize=(6, 4))
