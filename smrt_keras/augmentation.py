@@ -58,10 +58,11 @@ class RandomAffine:
     def __call__(self, images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Transformed copies of ``images`` (n, H, W) or (n, H, W, C)."""
         images = np.asarray(images)
-        h, w = images.shape[1:3]
+        # Work on (n, H, W, C) so gray and colour images share one loop.
+        stack = images if images.ndim == 4 else images[..., None]
+        n, h, w, channels = stack.shape
         centre = np.array([(h - 1) / 2, (w - 1) / 2])
-        out = np.empty_like(images)
-        n = len(images)
+        out = np.empty_like(stack)
         angles = np.deg2rad(rng.uniform(-self.max_rotation, self.max_rotation, n))
         scales = 1.0 + rng.uniform(-self.max_scale, self.max_scale, n)
         shifts = rng.uniform(-self.max_shift, self.max_shift, (n, 2)) * [h, w]
@@ -84,16 +85,11 @@ class RandomAffine:
                 # Normalise so the strongest displacement is `elastic * side`.
                 field *= self.elastic * side / max(np.abs(field).max(), 1e-12)
                 coords = coords + field.reshape(2, -1)
-            if images.ndim == 3:
-                out[i] = ndimage.map_coordinates(
-                    images[i], coords, order=1, mode="nearest"
+            for ch in range(channels):
+                out[i, ..., ch] = ndimage.map_coordinates(
+                    stack[i, ..., ch], coords, order=1, mode="nearest"
                 ).reshape(h, w)
-            else:
-                for ch in range(images.shape[3]):
-                    out[i, ..., ch] = ndimage.map_coordinates(
-                        images[i, ..., ch], coords, order=1, mode="nearest"
-                    ).reshape(h, w)
-        return out
+        return out if images.ndim == 4 else out[..., 0]
 
     def get_config(self) -> dict:
         return {

@@ -69,6 +69,11 @@ def _describe(gen: ClassGenerator, prefit: bool) -> str:
     return f"{len(losses)} epochs, final loss {final}"
 
 
+def _is_auto(value) -> bool:
+    # `value == "auto"` alone would compare arrays element-wise.
+    return isinstance(value, str) and value == "auto"
+
+
 def _is_int(value) -> bool:
     return isinstance(value, Integral) and not isinstance(value, bool)
 
@@ -139,8 +144,9 @@ class Reconstructor(BaseEstimator):
         that decoding means alone shrinks away) and returns means for the
         Bernoulli likelihood (images: draws would be speckled 0/1 pixels).
     augment : {"auto"} or bool, default="auto"
-        Randomly shift, rotate and rescale each training minibatch of image
-        classes (:class:`~smrt_keras.augmentation.RandomAffine`), so that a VAE
+        Randomly shift, rotate, rescale and elastically distort each training
+        minibatch of image classes
+        (:class:`~smrt_keras.augmentation.RandomAffine`), so that a VAE
         fitted on a few dozen images learns how members vary instead of
         memorising them. ``"auto"`` augments image classes with fewer than
         :data:`AUGMENT_BELOW` samples and sides of at least
@@ -263,9 +269,7 @@ class Reconstructor(BaseEstimator):
             raise bad("generation", f"'auto' or one of {GENERATION_MODES}")
         for name in ("augment", "output_noise"):
             value = getattr(self, name)
-            if not (
-                isinstance(value, bool) or (isinstance(value, str) and value == "auto")
-            ):
+            if not (isinstance(value, bool) or _is_auto(value)):
                 raise bad(name, "'auto', True or False")
         for name in ("epochs", "batch_size"):
             if not _is_int(getattr(self, name)) or getattr(self, name) < 1:
@@ -284,7 +288,7 @@ class Reconstructor(BaseEstimator):
             value = getattr(self, name)
             if not isinstance(value, Real) or not np.isfinite(value) or value <= low:
                 raise bad(name, "a finite float > 0")
-        if not (isinstance(self.beta, str) and self.beta == "auto") and (
+        if not _is_auto(self.beta) and (
             not isinstance(self.beta, Real)
             or not np.isfinite(self.beta)
             or (self.beta < 0)
@@ -354,7 +358,7 @@ class Reconstructor(BaseEstimator):
                 hidden_units=_or_default(self.hidden_units, (h1, max(16, h1 // 2))),
                 latent_dim=self.latent_dim or int(np.clip(d // 4, 2, 16)),
             )
-        beta = AUTO_BETA[likelihood] if self.beta == "auto" else float(self.beta)
+        beta = AUTO_BETA[likelihood] if _is_auto(self.beta) else float(self.beta)
         config.update(likelihood=likelihood, beta=beta)
         return config
 
@@ -493,20 +497,7 @@ class Reconstructor(BaseEstimator):
         steps_per_epoch = -(-len(x_train) // batch_size)
         config["kl_warmup_steps"] = int(self.kl_warmup_epochs * steps_per_epoch)
         vae = VAE(**config, seed=seed)
-        augment = None
-        # Only VAEs that see images (conv) are augmented: a dense VAE on
-        # images gets flat vectors. "auto" also skips images smaller than
-        # AUGMENT_MIN_SIDE, where sub-pixel shifts blur the whole digit.
-        shape = config["input_shape"]
-        if len(shape) >= 2 and (
-            self.augment is True
-            or (
-                self.augment == "auto"
-                and len(X_c) < AUGMENT_BELOW
-                and min(shape[:2]) >= AUGMENT_MIN_SIDE
-            )
-        ):
-            augment = RandomAffine(**AUGMENTATION)
+        augment = self._augmentation(config["input_shape"], len(X_c))
         history = train_vae(
             vae,
             x_train,
@@ -521,6 +512,21 @@ class Reconstructor(BaseEstimator):
             augment=augment,
         )
         return ClassGenerator.from_data(vae, scaler, x, history, seed=seed)
+
+    def _augmentation(self, shape: tuple, n_samples: int) -> RandomAffine | None:
+        """The minibatch transform for a class, or None.
+
+        Only VAEs that see images (conv) are augmented: a dense VAE on images
+        gets flat vectors. "auto" also skips large classes and images smaller
+        than AUGMENT_MIN_SIDE, where sub-pixel shifts blur the whole digit.
+        """
+        if len(shape) < 2 or self.augment is False:
+            return None
+        if _is_auto(self.augment) and (
+            n_samples >= AUGMENT_BELOW or min(shape[:2]) < AUGMENT_MIN_SIDE
+        ):
+            return None
+        return RandomAffine(**AUGMENTATION)
 
     def _adopt(self, prefit, X_c, spec, label) -> ClassGenerator:
         if isinstance(prefit, ClassGenerator):
@@ -559,12 +565,12 @@ class Reconstructor(BaseEstimator):
             )
 
     def _generation_mode(self) -> str:
-        if self.generation == "auto":
+        if _is_auto(self.generation):
             return "kde" if self.input_spec_.is_image else "prior"
         return self.generation
 
     def _output_noise(self, gen: ClassGenerator) -> bool:
-        if self.output_noise == "auto":
+        if _is_auto(self.output_noise):
             return gen.vae.likelihood == "gaussian"
         return bool(self.output_noise)
 
