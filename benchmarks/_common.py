@@ -15,6 +15,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 
+# The one path by which every benchmark (and the notebook and the CLI demo)
+# runs ROS, ROS+aug and SMOTE: float input, cast back only after sampling.
+from smrt_keras.baselines import BASELINES, resample_baseline  # noqa: E402, F401
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).resolve().parent / "results"
 SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist.npz"
@@ -93,10 +97,38 @@ def machine() -> str:
         pass
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 0
     return (
-        f"{cpu}, {cores or os.cpu_count()} cores; Python {sys.version.split()[0]}, "
+        f"{cpu}, {cores or os.cpu_count()} cores{_accelerator()}; "
+        f"Python {sys.version.split()[0]}, "
         f"Keras {keras.__version__} ({keras.backend.backend()}), "
         f"scikit-learn {sklearn.__version__}, imbalanced-learn {imb}"
     )
+
+
+def _accelerator() -> str:
+    """``", GPU <name>"`` when the Keras backend computes on one, else ``""``."""
+    import keras
+
+    backend = keras.backend.backend()
+    try:
+        if backend == "jax":
+            import jax
+
+            names = [d.device_kind for d in jax.devices() if d.platform == "gpu"]
+        elif backend == "torch":
+            import torch
+
+            names = [torch.cuda.get_device_name()] if torch.cuda.is_available() else []
+        else:
+            import tensorflow as tf
+
+            gpus = tf.config.list_physical_devices("GPU")
+            names = [
+                tf.config.experimental.get_device_details(g).get("device_name", "GPU")
+                for g in gpus
+            ]
+    except Exception:  # noqa: BLE001 - a report line must not break a run
+        names = []
+    return f", GPU {names[0]}" if names else ""
 
 
 class Timer:
@@ -115,6 +147,19 @@ def mean_std(values: Sequence[float], scale: float = 1.0, digits: int = 2) -> st
     """``"m ± s"`` of ``values * scale`` (population std, as numpy's default)."""
     v = np.asarray(values, dtype=float) * scale
     return f"{v.mean():.{digits}f} ± {v.std():.{digits}f}"
+
+
+def verdict(
+    ours: Sequence[float], theirs: Sequence[float], higher_is_better=True
+) -> str:
+    """``"win"``, ``"loss"`` or ``"tie"`` of ``ours`` against ``theirs`` (one
+    value per seed): a difference of means no larger than the larger of the
+    two seed-to-seed standard deviations is a tie."""
+    a, b = np.asarray(ours, dtype=float), np.asarray(theirs, dtype=float)
+    diff = a.mean() - b.mean()
+    if abs(diff) <= max(a.std(), b.std()):
+        return "tie"
+    return "win" if (diff > 0) == higher_is_better else "loss"
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence]) -> list[str]:

@@ -1,17 +1,25 @@
 """Imbalanced MNIST under the DeepSMOTE protocol: ACSA, macro G-mean, macro F1.
 
 Dablain, Krawczyk & Chawla (IEEE TNNLS 2022) train on MNIST cut to 4000, 2000,
-1000, 750, 500, 350, 200, 100, 60 and 40 images of digits 0..9 (100:1). Each
-sampler balances that set; one fixed CNN (same architecture, seed and epochs
-for every sampler) is trained on the result and scored on the full MNIST test
-set. The paper used ResNet-18 and a balanced test set (SMOTE 87.98 ACSA,
+1000, 750, 500, 350, 200, 100, 60 and 40 images of digits 0..9 (100:1).
+``--ratio 400`` cuts it to a geometric ladder from 4000 down to 10 instead.
+Each sampler balances that set; one fixed CNN (same architecture, seed and
+epochs for every sampler) is trained on the result and scored on the full MNIST
+test set. The paper used ResNet-18 and a balanced test set (SMOTE 87.98 ACSA,
 DeepSMOTE 96.09), so its numbers frame ours but are not the same experiment.
 
-    python benchmarks/deepsmote_mnist.py [--seeds 3] [--epochs 5]
-        [--smrt-params '{"epochs": 60}'] [--samplers none,SMOTE,SMRT-posterior]
+Samplers: none; ROS; ROS+aug (random oversampling whose copies get the same
+affine + elastic augmentation SMRT trains tiny image classes with: if it
+matches SMRT, the VAE adds nothing beyond the augmentation); SMOTE (k=5);
+SMRT with its defaults; optionally SMRT-<mode> for another generation mode.
+The baselines see float pixels (``smrt_keras.baselines``).
 
-Writes ``deepsmote_mnist.md``, ``deepsmote_mnist.json`` and
-``deepsmote_mnist.png`` (ACSA per sampler, and rows of synthetic 9s).
+    python benchmarks/deepsmote_mnist.py [--ratio 100|400] [--seeds 3]
+        [--epochs 5] [--smrt-params '{"epochs": 60}'] [--samplers none,SMOTE,SMRT]
+
+Writes ``deepsmote_mnist.md`` (``deepsmote_mnist_ir400.md`` for ratio 400),
+the JSON and a PNG (ACSA per sampler, and rows of synthetic 9s). The files are
+rewritten after every seed, so an interrupted run keeps the seeds it finished.
 """
 
 from __future__ import annotations
@@ -24,35 +32,32 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as common  # noqa: E402
 import numpy as np  # noqa: E402
 
-COUNTS = (4000, 2000, 1000, 750, 500, 350, 200, 100, 60, 40)
+#: Training images per digit 0..9 for each imbalance ratio: the DeepSMOTE
+#: paper's counts at 100, and 4000 * 400 ** (-i / 9) rounded at 400.
+COUNTS = {
+    100: (4000, 2000, 1000, 750, 500, 350, 200, 100, 60, 40),
+    400: tuple(round(4000 * 400 ** (-i / 9)) for i in range(10)),
+}
 # Smoke: three digits only, so that CI fits two small VAEs.
 SMOKE_COUNTS = (60, 20, 10)
 SMRT_MODES = ("prior", "posterior", "interpolate", "kde")
-SAMPLERS = ("none", "ROS", "SMOTE") + tuple(f"SMRT-{m}" for m in SMRT_MODES)
+DEFAULT_SAMPLERS = ("none", "ROS", "ROS+aug", "SMOTE", "SMRT")
+SAMPLERS = DEFAULT_SAMPLERS + tuple(f"SMRT-{m}" for m in SMRT_MODES)
 
 
 def balance(name, x, y, seed, smrt_params, fitted):
     """Return the balanced training set for sampler ``name``.
 
     SMRT is fitted once per seed (``fitted`` caches it) and then generates
-    with each mode, so the three SMRT rows share their VAEs.
+    with each mode, so the SMRT rows share their VAEs.
     """
-    from imblearn.over_sampling import SMOTE, RandomOverSampler
-
     from smrt_keras import Reconstructor
 
     if name == "none":
         return x, y
-    flat = x.reshape(len(x), -1)
-    if name in ("ROS", "SMOTE"):
-        sampler = (
-            RandomOverSampler(random_state=seed)
-            if name == "ROS"
-            else SMOTE(random_state=seed)
-        )
-        xr, yr = sampler.fit_resample(flat, y)
-        return xr.reshape(-1, *x.shape[1:]), yr
-    mode = name.split("-", 1)[1]
+    if name in common.BASELINES:
+        return common.resample_baseline(name, x, y, random_state=seed)
+    mode = name.split("-", 1)[1] if "-" in name else "auto"
     if "smrt" not in fitted:
         with common.Timer() as t:
             fitted["smrt"] = Reconstructor(random_state=seed, **smrt_params).fit(x, y)
@@ -62,7 +67,7 @@ def balance(name, x, y, seed, smrt_params, fitted):
     for label, n in smrt.sampling_strategy_.items():
         if n:
             xn, yn = smrt.generate(n, label=label, random_state=seed)
-            parts_x.append(np.clip(np.rint(xn), 0, 255).astype(x.dtype))
+            parts_x.append(xn)
             parts_y.append(yn)
     return np.concatenate(parts_x), np.concatenate(parts_y)
 
@@ -82,14 +87,44 @@ def scores(y_true, y_pred) -> dict:
 def main(argv=None) -> None:
     p = common.parser(__doc__)
     p.add_argument("--seeds", type=int, default=3)
+    p.add_argument("--first-seed", type=int, default=0, help="seeds run from here")
     p.add_argument("--epochs", type=int, default=5, help="CNN epochs")
+    p.add_argument("--ratio", type=int, choices=sorted(COUNTS), default=100)
+    p.add_argument(
+        "--merge",
+        nargs="+",
+        type=Path,
+        metavar="JSON",
+        help="write one report from the JSON files of runs over other seeds",
+    )
     common.smrt_options(p, SAMPLERS)
+    p.set_defaults(samplers=",".join(DEFAULT_SAMPLERS))
     args, smrt_params, samplers = common.parse_smrt(p, argv, SAMPLERS)
-    counts, seeds, epochs = COUNTS, args.seeds, args.epochs
+    if args.ratio != 100 and not args.tag:
+        args.tag = f"ir{args.ratio}"
+    if args.merge:
+        return merge(args, args.merge)
+    counts, epochs = COUNTS[args.ratio], args.epochs
+    seeds = range(args.first_seed, args.first_seed + args.seeds)
     if args.smoke:
-        counts, seeds, epochs = SMOKE_COUNTS, 1, 1
+        counts, seeds, epochs = SMOKE_COUNTS, range(1), 1
         smrt_params.setdefault("epochs", 2)
 
+    (x_train, y_train), (x_test, y_test) = common.mnist()
+    keep = y_test < len(counts)
+    x_test, y_test = x_test[keep], y_test[keep]
+    if args.smoke:
+        x_test, y_test = x_test[:500], y_test[:500]
+    run = {"counts": counts, "epochs": epochs, "smrt_params": smrt_params}
+    run.update(results={name: [] for name in samplers}, nines={})
+    for seed in seeds:
+        run_seed(seed, run, (x_train, y_train), (x_test, y_test))
+        report(args, run)
+
+
+def run_seed(seed: int, run: dict, train: tuple, test: tuple) -> None:
+    """Balance one seed's subsample with every sampler, train the CNN on each
+    and add the scores to ``run["results"]`` (and seed 0's 9s to ``nines``)."""
     from smrt_keras.datasets import make_imbalanced
     from smrt_keras.models.classifier import (
         build_image_classifier,
@@ -97,51 +132,64 @@ def main(argv=None) -> None:
         train_classifier,
     )
 
-    (x_train, y_train), (x_test, y_test) = common.mnist()
-    keep = y_test < len(counts)
-    x_test, y_test = x_test[keep], y_test[keep]
-    if args.smoke:
-        x_test, y_test = x_test[:500], y_test[:500]
-    results = {name: [] for name in samplers}
-    nines = {}
-    for seed in range(seeds):
-        x, y = make_imbalanced(
-            x_train, y_train, dict(enumerate(counts)), random_state=seed
+    counts, (x_test, y_test) = run["counts"], test
+    x, y = make_imbalanced(*train, dict(enumerate(counts)), random_state=seed)
+    fitted: dict = {}
+    for name in run["results"]:
+        with common.Timer() as t_sample:
+            xb, yb = balance(name, x, y, seed, run["smrt_params"], fitted)
+        model = build_image_classifier(x.shape[1:], len(counts), seed)
+        with common.Timer() as t_train:
+            train_classifier(
+                model, xb.astype("float32") / 255.0, yb, run["epochs"], seed
+            )
+        _, probs = features_and_probabilities(model, x_test.astype("float32") / 255.0)
+        row = scores(y_test, probs.argmax(1))
+        row.update(
+            seed=seed,
+            n_train=len(xb),
+            sample_seconds=t_sample.seconds,
+            train_seconds=t_train.seconds,
         )
-        fitted: dict = {}
-        for name in samplers:
-            with common.Timer() as t_sample:
-                xb, yb = balance(name, x, y, seed, smrt_params, fitted)
-            model = build_image_classifier(x.shape[1:], len(counts), seed)
-            with common.Timer() as t_train:
-                train_classifier(model, xb.astype("float32") / 255.0, yb, epochs, seed)
-            _, probs = features_and_probabilities(
-                model, x_test.astype("float32") / 255.0
-            )
-            row = scores(y_test, probs.argmax(1))
-            row.update(
-                seed=seed,
-                n_train=len(xb),
-                sample_seconds=t_sample.seconds,
-                train_seconds=t_train.seconds,
-            )
-            if name.startswith("SMRT"):
-                row["smrt_fit_seconds"] = fitted["fit_seconds"]
-            results[name].append(row)
-            if seed == 0:
-                nines[name] = xb[len(x) :][yb[len(x) :] == 9][:12]
-            print(
-                f"seed {seed} {name:<16} ACSA {100 * row['acsa']:.2f} "
-                f"G-mean {100 * row['gmean']:.2f} F1 {100 * row['f1']:.2f} "
-                f"(n={len(xb)}, sample {t_sample.seconds:.1f}s, "
-                f"CNN {t_train.seconds:.1f}s)",
-                flush=True,
-            )
-
-    report(args, results, nines, counts, seeds, epochs, smrt_params)
+        if name.startswith("SMRT"):
+            row["smrt_fit_seconds"] = fitted["fit_seconds"]
+        run["results"][name].append(row)
+        if seed == 0:
+            run["nines"][name] = xb[len(x) :][yb[len(x) :] == 9][:12].tolist()
+        print(
+            f"seed {seed} {name:<16} ACSA {100 * row['acsa']:.2f} "
+            f"G-mean {100 * row['gmean']:.2f} F1 {100 * row['f1']:.2f} "
+            f"(n={len(xb)}, sample {t_sample.seconds:.1f}s, "
+            f"CNN {t_train.seconds:.1f}s)",
+            flush=True,
+        )
 
 
-def report(args, results, nines, counts, seeds, epochs, smrt_params) -> None:
+def merge(args, paths) -> None:
+    """One report from runs over disjoint seeds (e.g. run in parallel)."""
+    import json
+
+    runs = [json.loads(Path(p).read_text()) for p in paths]
+    run = {k: runs[0][k] for k in ("counts", "epochs", "smrt_params", "machine")}
+    run["results"] = {name: [] for name in runs[0]["results"]}
+    run["nines"] = {}
+    for part in runs:
+        if part["counts"] != run["counts"] or part["epochs"] != run["epochs"]:
+            raise SystemExit(f"--merge: runs differ in counts or epochs: {paths}")
+        for name, rows in part["results"].items():
+            run["results"][name] += rows
+        run["nines"].update(part["nines"])
+    for rows in run["results"].values():
+        rows.sort(key=lambda r: r["seed"])
+    report(args, run)
+
+
+def report(args, run: dict) -> None:
+    """Write the table, the JSON (everything ``--merge`` needs) and the plot."""
+    results, counts, epochs = run["results"], run["counts"], run["epochs"]
+    seeds = len(next(iter(results.values())))
+    nines = {k: np.asarray(v, dtype="uint8") for k, v in run["nines"].items()}
+    run.setdefault("machine", common.machine())
     tag = f"_{args.tag}" if args.tag else ""
     rows = []
     for name, runs in results.items():
@@ -157,17 +205,19 @@ def report(args, results, nines, counts, seeds, epochs, smrt_params) -> None:
             ]
         )
     lines = [
-        "# Imbalanced MNIST, DeepSMOTE protocol",
+        f"# Imbalanced MNIST at {counts[0] // counts[-1]}:1, DeepSMOTE protocol",
         "",
         f"Training counts for digits 0..9: {', '.join(map(str, counts))}; full "
         f"MNIST test set ({seeds} seed(s); the seed draws the subsample, the "
         f"sampler and the CNN). CNN: `build_image_classifier` (2 conv blocks, "
         f"128-unit dense), Adam 1e-3, batch 128, {epochs} epochs for every "
-        f"sampler. SMRT: `Reconstructor({common.smrt_settings(smrt_params)})` "
+        f"sampler. SMRT: `Reconstructor({common.smrt_settings(run['smrt_params'])})` "
         "(random_state = seed), fitted once per seed "
-        "and generating with each mode. Scores in %, mean ± std over seeds.",
+        "and generating with each mode. ROS, ROS+aug (copies augmented with "
+        "SMRT's affine + elastic transform) and SMOTE (k=5) run on float pixels. "
+        "Scores in %, mean ± std over seeds.",
         "",
-        f"Machine: {common.machine()}.",
+        f"Machine: {run['machine']}.",
         "",
         *common.table(
             [
@@ -181,8 +231,9 @@ def report(args, results, nines, counts, seeds, epochs, smrt_params) -> None:
             rows,
         ),
         "",
+        *summary(results),
         "Reference (different classifier and test set): DeepSMOTE paper, "
-        "ResNet-18, balanced test set: SMOTE 87.98, DeepSMOTE 96.09 ACSA.",
+        "ResNet-18, balanced test set, 100:1: SMOTE 87.98, DeepSMOTE 96.09 ACSA.",
     ]
     smrt_fit = [
         r["smrt_fit_seconds"]
@@ -197,15 +248,29 @@ def report(args, results, nines, counts, seeds, epochs, smrt_params) -> None:
             "per seed; 'sampling s' of the SMRT rows includes it for the first mode.",
         ]
     common.write_report(args.out, f"deepsmote_mnist{tag}.md", lines, args.smoke)
-    common.write_json(
-        args.out,
-        f"deepsmote_mnist{tag}.json",
-        {"smrt_params": smrt_params, "results": results},
-    )
-    plot(args.out, tag, results, nines)
+    common.write_json(args.out, f"deepsmote_mnist{tag}.json", run)
+    plot(args.out, tag, results, nines, counts[-1])
 
 
-def plot(out: Path, tag: str, results: dict, nines: dict) -> None:
+def summary(results: dict) -> list[str]:
+    """How the first SMRT row does against every other sampler, on ACSA and
+    macro F1 (a difference inside the seed-to-seed spread is a tie)."""
+    ours = next((n for n in results if n.startswith("SMRT")), None)
+    if ours is None:
+        return []
+    lines = [f"{ours} against each other sampler (tie = inside the spread):", ""]
+    for name, runs in results.items():
+        if name == ours:
+            continue
+        acsa = common.verdict(
+            [r["acsa"] for r in results[ours]], [r["acsa"] for r in runs]
+        )
+        f1 = common.verdict([r["f1"] for r in results[ours]], [r["f1"] for r in runs])
+        lines.append(f"- vs {name}: ACSA {acsa}, macro F1 {f1}.")
+    return lines + [""]
+
+
+def plot(out: Path, tag: str, results: dict, nines: dict, n_nines: int) -> None:
     plt = common.pyplot()
     names = list(results)
     fig, axes = plt.subplots(
@@ -228,7 +293,7 @@ def plot(out: Path, tag: str, results: dict, nines: dict) -> None:
         )
         axes[1].set_yticklabels(shown)
         axes[1].set_xticks([])
-        axes[1].set_title("synthetic 9s (seed 0; 40 real 9s)")
+        axes[1].set_title(f"synthetic 9s (seed 0; {n_nines} real 9s)")
     common.save_figure(fig, out, f"deepsmote_mnist{tag}.png")
 
 

@@ -17,7 +17,7 @@ from sklearn.utils import check_random_state
 
 from smrt_keras import persistence
 from smrt_keras._version import __version__
-from smrt_keras.augmentation import RandomAffine
+from smrt_keras.augmentation import AUGMENTATION, RandomAffine
 from smrt_keras.generator import GENERATION_MODES, ClassGenerator
 from smrt_keras.models import VAE
 from smrt_keras.models.io import keras_info, load_vae, save_vae
@@ -43,10 +43,6 @@ AUGMENT_BELOW = 1000
 #: (on scikit-learn's 8x8 digits it lowered the demo's balanced accuracy from 0.924
 #: to 0.908, one seed, 250 test digits).
 AUGMENT_MIN_SIDE = 16
-#: The augmentation applied (``RandomAffine`` arguments): affine plus a mild
-#: elastic distortion, which raised the k-NN recall of 1000 zeros made from 67
-#: MNIST zeros from 0.10 (affine only) to 0.42.
-AUGMENTATION: dict = {"elastic": 0.08}
 #: ``beta="auto"``: the KL weight per likelihood. A low weight lets an image
 #: VAE reconstruct sharply (MNIST FID 7 against 80 at beta=1, 40 samples);
 #: tabular data ranked best at 1.

@@ -34,3 +34,44 @@ def test_image_judge_on_digits(digit_images):
     assert feats.shape == (10, 128) and pred.shape == (10,)
     sevens = images[1200:][target[1200:] == 7] * 16
     assert judge.recognisability(sevens, 7) > 0.7
+
+
+def test_dcr_ratio_copies_new_data_and_far_samples(rng):
+    from smrt_keras.evaluation import closest_distances, dcr_ratio
+
+    train = rng.standard_normal((300, 6))
+    holdout = rng.standard_normal((300, 6))
+    fresh = rng.standard_normal((300, 6))
+    copies = train[rng.integers(0, 300, 300)] + 1e-6
+    assert dcr_ratio(train, holdout, copies) < 0.01
+    assert dcr_ratio(train, holdout, fresh) == pytest.approx(1.0, abs=0.15)
+    assert dcr_ratio(train, holdout, fresh + 10.0) > 5.0
+    # Images are flattened; distances match a brute-force search.
+    d = closest_distances(train.reshape(300, 2, 3), fresh[:5].reshape(5, 2, 3))
+    brute = np.linalg.norm(fresh[:5, None] - train[None], axis=2).min(1)
+    np.testing.assert_allclose(d, brute)
+
+
+def test_dcr_ratio_by_class_keeps_classes_apart(rng):
+    from smrt_keras.evaluation import dcr_ratio_by_class
+
+    centres = {0: 0.0, 1: 50.0}
+
+    def draw(n):
+        y = np.repeat([0, 1], n)
+        X = rng.standard_normal((2 * n, 4)) + np.vectorize(centres.get)(y)[:, None]
+        return X, y
+
+    train, holdout, fake = draw(150), draw(150), draw(150)
+    assert dcr_ratio_by_class(train, holdout, fake) == pytest.approx(1.0, abs=0.2)
+    # Samples labelled with the other class are far from that class's members.
+    swapped = (fake[0], 1 - fake[1])
+    assert dcr_ratio_by_class(train, holdout, swapped) > 10.0
+
+
+def test_dcr_ratio_refuses_duplicated_holdout(rng):
+    from smrt_keras.evaluation import dcr_ratio
+
+    train = rng.standard_normal((20, 3))
+    with pytest.raises(ValueError, match="holdout"):
+        dcr_ratio(train, train[:5], train)
