@@ -56,13 +56,15 @@ def test_demo_runs_end_to_end(tmp_path):
     assert out.returncode == 0, out.stderr
     text = out.stdout
     assert "Fitted 3 generators" in text
-    for row in ("none", "SMRT", "SMOTE"):
+    for row in ("none", "SMRT", "ROS", "SMOTE"):
         assert f"\n  {row} " in text
-    assert "digit 7:" in text and "FID" in text and "recall" in text
-    for name in ("digits_real_vs_smrt.png", "digits_real_smrt_smote.png"):
-        png = tmp_path / "figs" / name
-        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-        assert str(png) in text
+    assert "FID" in text and "recall" in text and "DCR ratio" in text
+    # The closing line names where SMRT beats SMOTE and where it loses.
+    assert "On this demo (one seed) SMRT beats SMOTE on " in text
+    assert " and loses on " in text
+    png = tmp_path / "figs" / "digits_real_smrt_smote.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert str(png) in text
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])

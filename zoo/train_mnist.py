@@ -11,6 +11,7 @@ wall times and the machine it ran on.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import time
@@ -24,6 +25,7 @@ from smrt_keras import Reconstructor  # noqa: E402
 from smrt_keras.datasets import load_mnist  # noqa: E402
 from smrt_keras.evaluation import (  # noqa: E402
     ImageJudge,
+    dcr_ratio,
     frechet_distance,
     knn_precision_recall,
 )
@@ -36,6 +38,16 @@ ARCHITECTURE = dict(filters=(32, 64), strides=(2, 2), hidden_units=(), latent_di
 #: the highest recognisability and lowest FID for every digit.
 DEFAULT_GENERATION = "posterior"
 MODES = ("posterior", "prior", "interpolate")
+
+
+#: Training facts of the shipped set, as its training run recorded them in the
+#: card it wrote (commit 9705fdc); ``--evaluate`` re-scores that set without
+#: retraining it, so it carries these over instead of measuring them again.
+SHIPPED_TRAINING = {
+    "train_minutes": 11.9,
+    "machine": "x86_64 with 2 CPU cores, Keras 3.15.1 on tensorflow, no GPU",
+    "source": "recorded by the training run of commit 9705fdc",
+}
 
 
 def main() -> None:
@@ -51,6 +63,17 @@ def main() -> None:
     )
     parser.add_argument("--out", type=Path, default=HERE / "mnist")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--evaluate",
+        action="store_true",
+        help="re-score the saved set in --out and rewrite its card; no training",
+    )
+    parser.add_argument(
+        "--results",
+        type=Path,
+        default=HERE.parent / "benchmarks" / "results" / "zoo_mnist.json",
+        help="JSON file for the numbers behind the card",
+    )
     args = parser.parse_args()
 
     (x_train, y_train), (x_test, y_test) = load_mnist(args.mnist)
@@ -59,6 +82,23 @@ def main() -> None:
             [np.flatnonzero(y_train == d)[: args.limit] for d in range(10)]
         )
         x_train, y_train = x_train[keep], y_train[keep]
+    if args.evaluate:
+        smrt, training = Reconstructor.load(args.out), dict(SHIPPED_TRAINING)
+    else:
+        smrt, training = train(args, x_train, y_train)
+    training["size_mb"] = sum(p.stat().st_size for p in args.out.iterdir()) / 2**20
+    training["n_params"] = smrt.generators_[0].vae.count_params()
+    card = evaluate(args, smrt, (x_train, y_train), (x_test, y_test))
+    card["training"] = training
+    card["beta"] = float(smrt.get_params()["beta"])
+    args.results.parent.mkdir(parents=True, exist_ok=True)
+    args.results.write_text(json.dumps(card, indent=1))
+    write_card(args, card)
+
+
+def train(args, x_train, y_train) -> tuple[Reconstructor, dict]:
+    """Fit and save the set; return it and its training facts."""
+    import keras
 
     start = time.perf_counter()
     smrt = Reconstructor(
@@ -74,15 +114,23 @@ def main() -> None:
     ).fit(x_train, y_train)
     train_seconds = time.perf_counter() - start
     smrt.save(args.out, overwrite=True, include_optimizer=False)
-    size_mb = sum(p.stat().st_size for p in args.out.iterdir()) / 2**20
-    print(f"trained in {train_seconds:.0f}s; saved {size_mb:.1f} MiB to {args.out}")
+    print(f"trained in {train_seconds:.0f}s; saved to {args.out}")
+    machine = (
+        f"{platform.machine()} with {os.cpu_count()} CPU cores, Keras "
+        f"{keras.__version__} on {keras.backend.backend()}, no GPU"
+    )
+    return smrt, {"train_minutes": train_seconds / 60, "machine": machine}
 
+
+def evaluate(args, smrt, train, test) -> dict:
+    """Judge accuracy and, per digit and generation mode, recognisability,
+    FID, k-NN precision/recall and the DCR memorisation ratio."""
+    (x_train, y_train), (x_test, y_test) = train, test
     start = time.perf_counter()
     judge = ImageJudge(epochs=args.judge_epochs, seed=args.seed).fit(x_train, y_train)
     judge_acc = judge.accuracy(x_test, y_test)
     judge_seconds = time.perf_counter() - start
     print(f"judge test accuracy {judge_acc:.4f} ({judge_seconds:.0f}s)")
-
     rows = []
     for digit in range(10):
         gen = smrt.generators_[digit]
@@ -105,18 +153,23 @@ def main() -> None:
                 fid=frechet_distance(real_feats, fake_feats),
                 precision=precision,
                 recall=recall,
+                dcr=dcr_ratio(x_train[y_train == digit] / 255, real / 255, fake / 255),
             )
         smrt.set_params(generation=DEFAULT_GENERATION)
         rows.append(row)
         print(row, flush=True)
+    return {
+        "judge": {"accuracy": judge_acc, "seconds": judge_seconds},
+        "epochs": args.epochs,
+        "seed": args.seed,
+        "rows": rows,
+    }
 
-    n_params = smrt.generators_[0].vae.count_params()
-    write_card(args, rows, n_params, train_seconds, judge_acc, judge_seconds, size_mb)
 
-
-def write_card(args, rows, n_params, train_seconds, judge_acc, judge_seconds, size_mb):
-    import keras
-
+def write_card(args, card: dict) -> None:
+    """Write ``MODEL_CARD.md`` from the numbers in ``card`` (the results JSON)."""
+    rows, training, judge = card["rows"], card["training"], card["judge"]
+    n_params = training["n_params"]
     lines = [
         "# MNIST zoo: model card",
         "",
@@ -135,25 +188,31 @@ def write_card(args, rows, n_params, train_seconds, judge_acc, judge_seconds, si
         f"{ARCHITECTURE['latent_dim']}-d latent. Decoder mirrors it "
         "(Conv2DTranspose) with Bernoulli output.",
         f"- Parameters per digit: {n_params:,}; {len(rows) * n_params:,} in all. "
-        f"Saved size: {size_mb:.1f} MiB (weights only, no optimizer state).",
-        f"- Adam 1e-3, batch 128, at most {args.epochs} epochs, early stopping on "
-        "validation loss (patience 5, best weights restored), beta = 1, "
-        f"random_state = {args.seed}.",
-        f"- Training wall time: {train_seconds / 60:.1f} min for all ten digits on "
-        f"{platform.machine()} with {os.cpu_count()} CPU cores "
-        f"({platform.processor() or 'cpu'}), Keras {keras.__version__} on "
-        f"{keras.backend.backend()}, no GPU.",
-        f"- Rebuild: `python zoo/train_mnist.py --epochs {args.epochs}`.",
+        f"Saved size: {training['size_mb']:.1f} MiB (weights only, no optimizer "
+        "state).",
+        f"- Adam 1e-3, batch 128, at most {card['epochs']} epochs, early stopping on "
+        f"validation loss (patience 5, best weights restored), beta = "
+        f"{card['beta']:g}, random_state = {card['seed']}.",
+        f"- Training wall time: {training['train_minutes']:.1f} min for all ten "
+        f"digits on {training['machine']}"
+        + (f" ({training['source']})" if "source" in training else "")
+        + ".",
+        f"- Rebuild: `python zoo/train_mnist.py --epochs {card['epochs']}`; "
+        "re-score the shipped set: `python zoo/train_mnist.py --evaluate`. The "
+        "numbers below are in `benchmarks/results/zoo_mnist.json`.",
         "",
         "## Quality per digit",
         f"{N_GENERATED} digits generated per class and mode. The judge is an "
         "independent CNN (2 conv blocks, 128-unit feature layer) trained in the same "
         f"script on MNIST train for {args.judge_epochs} epochs: test accuracy "
-        f"**{judge_acc:.2%}** ({judge_seconds:.0f}s). Recognisable = share of "
-        "generated digits the judge labels as intended. FID and k-NN precision/"
-        "recall (k = 3) are computed in the judge's 128-d feature space against "
-        "the digit's MNIST test images. Test -ELBO is in nats per image (one "
-        "posterior sample).",
+        f"**{judge['accuracy']:.2%}** ({judge['seconds']:.0f}s). Recognisable = "
+        "share of generated digits the judge labels as intended. FID and k-NN "
+        "precision/recall (k = 3) are computed in the judge's 128-d feature space "
+        "against the digit's MNIST test images. DCR ratio (memorisation) = median "
+        "pixel distance of a generated digit to its nearest training image of that "
+        "digit, over the same median for the digit's test images: 1 is as novel as "
+        "new real digits, near 0 means copies. Test -ELBO is in nats per image "
+        "(one posterior sample).",
         "",
         f'The zoo ships with `generation="{DEFAULT_GENERATION}"` (samples around '
         "the latent codes of real training digits, the original SMRT's "
@@ -162,30 +221,34 @@ def write_card(args, rows, n_params, train_seconds, judge_acc, judge_seconds, si
         "",
     ]
     for mode in MODES:
-        label = " (default)" if mode == DEFAULT_GENERATION else ""
-        lines += [
-            f'### generation="{mode}"{label}',
-            "",
-            "| digit | train images | epochs run | test -ELBO | recognisable | FID | "
-            "precision | recall |",
-            "| --- | --- | --- | --- | --- | --- | --- | --- |",
-        ]
-        for r in rows:
-            m = r[mode]
-            lines.append(
-                f"| {r['digit']} | {r['n_train']} | {r['epochs']} | "
-                f"{r['nelbo']:.1f} | {m['recognisable']:.1%} | {m['fid']:.2f} | "
-                f"{m['precision']:.3f} | {m['recall']:.3f} |"
-            )
-        worst = min(rows, key=lambda r, mode=mode: r[mode]["recognisable"])
-        lines += [
-            "",
-            f"Lowest recognisability: digit {worst['digit']} at "
-            f"{worst[mode]['recognisable']:.1%} (target: every digit >= 98%).",
-            "",
-        ]
+        lines += mode_table(rows, mode)
     (args.out / "MODEL_CARD.md").write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
+
+
+def mode_table(rows: list, mode: str) -> list[str]:
+    label = " (default)" if mode == DEFAULT_GENERATION else ""
+    lines = [
+        f'### generation="{mode}"{label}',
+        "",
+        "| digit | train images | epochs run | test -ELBO | recognisable | FID | "
+        "precision | recall | DCR ratio |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in rows:
+        m = r[mode]
+        lines.append(
+            f"| {r['digit']} | {r['n_train']} | {r['epochs']} | "
+            f"{r['nelbo']:.1f} | {m['recognisable']:.1%} | {m['fid']:.2f} | "
+            f"{m['precision']:.3f} | {m['recall']:.3f} | {m['dcr']:.3f} |"
+        )
+    worst = min(rows, key=lambda r: r[mode]["recognisable"])
+    return lines + [
+        "",
+        f"Lowest recognisability: digit {worst['digit']} at "
+        f"{worst[mode]['recognisable']:.1%} (target: every digit >= 98%).",
+        "",
+    ]
 
 
 if __name__ == "__main__":
