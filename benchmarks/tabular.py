@@ -86,7 +86,9 @@ def datasets(smoke: bool) -> dict:
         )
     if smoke:
         out = {"breast_cancer": out["breast_cancer"]}
-    return out
+    # Every sampler gets float features (all sets are float already; the cast
+    # keeps it so if one is ever loaded as integers, which SMOTE would wrap).
+    return {name: (np.asarray(X, dtype="float64"), y) for name, (X, y) in out.items()}
 
 
 def make_sampler(name: str, seed: int, smrt_params: dict):
