@@ -49,3 +49,12 @@ def test_readme_lists_every_benchmark_command():
     readme = (ROOT / "README.md").read_text()
     for name in SCRIPTS:
         assert f"python benchmarks/{name}.py" in readme, name
+
+
+def test_readme_tables_match_the_results_files():
+    # Every number in the README's comparison comes from benchmarks/results/:
+    # the tables are rebuilt from the JSON files and must appear verbatim.
+    tables = load("_readme")
+    readme = (ROOT / "README.md").read_text()
+    assert "\n".join(tables.comparison_table()) in readme
+    assert "\n".join(tables.tabular_lines()) in readme

@@ -1,0 +1,107 @@
+"""Build the README's comparison table from the committed results files.
+
+    python benchmarks/_readme.py
+
+prints the table; ``tests/test_benchmarks.py`` checks that the README holds
+exactly these lines, so the README cannot drift from ``benchmarks/results/``.
+Each cell is mean ± std over seeds (or folds); the last column is SMRT's
+verdict against SMOTE, where a difference inside the seed-to-seed spread is a
+tie (``_common.verdict``).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _common as common  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results"
+IMAGE_COLUMNS = ("none", "ROS", "ROS+aug", "SMOTE", "SMRT")
+HEADER = ["benchmark", "measure", *IMAGE_COLUMNS, "SMRT vs SMOTE"]
+
+
+def _load(name: str) -> dict:
+    return json.loads((RESULTS / name).read_text())
+
+
+def _cell(runs: list | None, key: str, scale: float, digits: int) -> str:
+    if not runs:
+        return "—"
+    return common.mean_std([r[key] for r in runs], scale, digits)
+
+
+def zeros_rows() -> list[list[str]]:
+    res = _load("mnist_zeros.json")["results"]
+    runs = {"ROS+aug": res["ROS+aug"], "SMOTE": res["SMOTE"], "SMRT": res["SMRT-kde"]}
+    rows = []
+    measures = (
+        ("recognisability", "recognisable %", 100, 1, True),
+        ("fid", "FID (lower is better)", 1, 1, False),
+        ("precision", "k-NN precision", 1, 3, True),
+        ("recall", "k-NN recall", 1, 3, True),
+        ("dcr", "DCR ratio (1 = as novel as real data)", 1, 2, None),
+    )
+    for i, (key, label, scale, digits, better) in enumerate(measures):
+        name = "MNIST zeros: 1000 made from 67 (3 seeds)" if i == 0 else ""
+        verdict = "—"
+        if better is not None:
+            verdict = common.verdict(
+                [r[key] for r in runs["SMRT"]],
+                [r[key] for r in runs["SMOTE"]],
+                better,
+            )
+        rows.append(
+            [name, label]
+            + [_cell(runs.get(c), key, scale, digits) for c in IMAGE_COLUMNS]
+            + [verdict]
+        )
+    return rows
+
+
+def deepsmote_rows(tag: str, label: str) -> list[list[str]]:
+    res = _load(f"deepsmote_mnist{tag}.json")["results"]
+    rows = []
+    for i, (key, measure) in enumerate((("acsa", "ACSA %"), ("f1", "macro F1 %"))):
+        verdict = common.verdict(
+            [r[key] for r in res["SMRT"]], [r[key] for r in res["SMOTE"]]
+        )
+        rows.append(
+            [label if i == 0 else "", measure]
+            + [_cell(res.get(c), key, 100, 2) for c in IMAGE_COLUMNS]
+            + [verdict]
+        )
+    return rows
+
+
+def tabular_lines() -> list[str]:
+    """Average ranks (1 = best) over the tabular suite's cells."""
+    data = _load("tabular.json")
+    samplers, ranks = data["samplers"], data["ranks"]
+    names = {"roc_auc": "ROC AUC", "gmean": "G-mean", "f1": "F1", "ap": "AP"}
+    rows = [
+        [s] + [f"{ranks[m][i]:.2f}" for m in names] for i, s in enumerate(samplers)
+    ]
+    return common.table(["sampler", *names.values()], rows)
+
+
+def comparison_table() -> list[str]:
+    rows = (
+        zeros_rows()
+        + deepsmote_rows("", "MNIST 100:1, DeepSMOTE protocol (3 seeds)")
+        + deepsmote_rows("_ir400", "MNIST 400:1, same protocol (3 seeds)")
+    )
+    return common.table(HEADER, rows)
+
+
+def main() -> None:
+    print("\n".join(comparison_table()))
+    print()
+    print("\n".join(tabular_lines()))
+
+
+if __name__ == "__main__":
+    main()
