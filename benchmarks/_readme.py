@@ -82,9 +82,7 @@ def tabular_lines() -> list[str]:
     data = _load("tabular.json")
     samplers, ranks = data["samplers"], data["ranks"]
     names = {"roc_auc": "ROC AUC", "gmean": "G-mean", "f1": "F1", "ap": "AP"}
-    rows = [
-        [s] + [f"{ranks[m][i]:.2f}" for m in names] for i, s in enumerate(samplers)
-    ]
+    rows = [[s] + [f"{ranks[m][i]:.2f}" for m in names] for i, s in enumerate(samplers)]
     return common.table(["sampler", *names.values()], rows)
 
 
