@@ -272,6 +272,7 @@ def report(args, data, scores, samplers, seconds, fallbacks, repeats, smrt_param
             "smrt_params": smrt_params,
             "ranks": {m: ranks[m].tolist() for m in METRICS},
             "samplers": samplers,
+            "resampling_seconds": seconds,
             "scores": scores,
         },
     )
