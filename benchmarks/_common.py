@@ -154,8 +154,11 @@ def verdict(
 ) -> str:
     """``"win"``, ``"loss"`` or ``"tie"`` of ``ours`` against ``theirs`` (one
     value per seed): a difference of means no larger than the larger of the
-    two seed-to-seed standard deviations is a tie."""
+    two seed-to-seed standard deviations is a tie. One seed has no spread, so
+    it gets no verdict."""
     a, b = np.asarray(ours, dtype=float), np.asarray(theirs, dtype=float)
+    if min(len(a), len(b)) < 2:
+        return "n/a (1 seed)"  # no spread to judge a difference against
     diff = a.mean() - b.mean()
     if abs(diff) <= max(a.std(), b.std()):
         return "tie"

@@ -1,9 +1,11 @@
 """Build the README's comparison table from the committed results files.
 
-    python benchmarks/_readme.py
+    python benchmarks/_readme.py [--write]
 
-prints the table; ``tests/test_benchmarks.py`` checks that the README holds
-exactly these lines, so the README cannot drift from ``benchmarks/results/``.
+prints the tables (``--write`` puts them into README.md between the
+``<!-- begin: NAME -->`` and ``<!-- end: NAME -->`` markers);
+``tests/test_benchmarks.py`` checks that the README holds exactly these lines,
+so the README cannot drift from ``benchmarks/results/``.
 Each cell is mean ± std over seeds (or folds); the last column is SMRT's
 verdict against SMOTE, where a difference inside the seed-to-seed spread is a
 tie (``_common.verdict``).
@@ -31,6 +33,8 @@ def _load(name: str) -> dict:
 def _cell(runs: list | None, key: str, scale: float, digits: int) -> str:
     if not runs:
         return "—"
+    if len(runs) == 1:  # one seed: no spread to show
+        return f"{runs[0][key] * scale:.{digits}f}"
     return common.mean_std([r[key] for r in runs], scale, digits)
 
 
@@ -65,6 +69,8 @@ def zeros_rows() -> list[list[str]]:
 def deepsmote_rows(tag: str, label: str) -> list[list[str]]:
     res = _load(f"deepsmote_mnist{tag}.json")["results"]
     rows = []
+    n = len(res["SMRT"])
+    label += f" ({n} seed{'s' if n > 1 else ''})"
     for i, (key, measure) in enumerate((("acsa", "ACSA %"), ("f1", "macro F1 %"))):
         verdict = common.verdict(
             [r[key] for r in res["SMRT"]], [r[key] for r in res["SMOTE"]]
@@ -87,15 +93,27 @@ def tabular_lines() -> list[str]:
 
 
 def comparison_table() -> list[str]:
-    rows = (
-        zeros_rows()
-        + deepsmote_rows("", "MNIST 100:1, DeepSMOTE protocol (3 seeds)")
-        + deepsmote_rows("_ir400", "MNIST 400:1, same protocol (3 seeds)")
-    )
+    rows = zeros_rows() + deepsmote_rows("", "MNIST 100:1, DeepSMOTE protocol")
+    # The 400:1 run joins the table once its results file is committed.
+    if (RESULTS / "deepsmote_mnist_ir400.json").is_file():
+        rows += deepsmote_rows("_ir400", "MNIST 400:1, same protocol")
     return common.table(HEADER, rows)
 
 
+def write(readme: Path) -> None:
+    """Replace each marked block of ``readme`` with its freshly built table."""
+    text = readme.read_text()
+    for name, lines in (("images", comparison_table()), ("tabular", tabular_lines())):
+        begin, end = f"<!-- begin: {name} -->\n", f"<!-- end: {name} -->"
+        head, rest = text.split(begin, 1)
+        _, tail = rest.split(end, 1)
+        text = head + begin + "\n".join(lines) + "\n" + end + tail
+    readme.write_text(text)
+
+
 def main() -> None:
+    if "--write" in sys.argv[1:]:
+        write(Path(__file__).resolve().parents[1] / "README.md")
     print("\n".join(comparison_table()))
     print()
     print("\n".join(tabular_lines()))
