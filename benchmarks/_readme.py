@@ -47,7 +47,7 @@ def zeros_rows() -> list[list[str]]:
         ("fid", "FID (lower is better)", 1, 1, False),
         ("precision", "k-NN precision", 1, 3, True),
         ("recall", "k-NN recall", 1, 3, True),
-        ("dcr", "DCR ratio (1 = as novel as real data)", 1, 2, None),
+        ("dcr", "DCR ratio (0 = copies, 1 = as far as real data)", 1, 2, None),
     )
     for i, (key, label, scale, digits, better) in enumerate(measures):
         name = "MNIST zeros: 1000 made from 67 (3 seeds)" if i == 0 else ""
@@ -89,7 +89,22 @@ def tabular_lines() -> list[str]:
     samplers, ranks = data["samplers"], data["ranks"]
     names = {"roc_auc": "ROC AUC", "gmean": "G-mean", "f1": "F1", "ap": "AP"}
     rows = [[s] + [f"{ranks[m][i]:.2f}" for m in names] for i, s in enumerate(samplers)]
-    return common.table(["sampler", *names.values()], rows)
+    scores = data["scores"]
+    cells = [(d, c) for d in scores for c in scores[d]]
+    verdicts = []
+    for m, label in names.items():
+        v = [
+            common.verdict(scores[d][c]["SMRT"][m], scores[d][c]["SMOTE"][m])
+            for d, c in cells
+        ]
+        verdicts.append(f"{label} {v.count('win')}/{v.count('tie')}/{v.count('loss')}")
+    return common.table(["sampler", *names.values()], rows) + [
+        "",
+        f"SMRT against SMOTE cell by cell ({len(cells)} dataset x classifier cells; "
+        "wins/ties/losses, tie = inside the fold-to-fold spread): "
+        + ", ".join(verdicts)
+        + ".",
+    ]
 
 
 def comparison_table() -> list[str]:

@@ -11,7 +11,8 @@ MNIST training set judges them:
 - k-NN precision and recall (Kynkäänniemi et al. 2019, k = 3) in that space;
 - DCR ratio (memorisation), in pixel space: median distance of a synthetic
   zero to its nearest training zero over the same median for the 980 test
-  zeros. 1.0 is as novel as new real zeros; near 0 means copies.
+  zeros. Near 0 means copies; 1.0 means as far from the training zeros as new
+  real zeros are (a blurred average scores high too: it is no variety measure).
 
     python benchmarks/mnist_zeros.py [--seeds 3] [--smrt-params '{...}']
 
@@ -151,7 +152,8 @@ def report(args, results, examples, setup, smrt_params) -> None:
         "with SMRT's own affine + elastic transform) run on float pixels. "
         "DCR ratio: median pixel distance of a "
         "synthetic zero to its nearest training zero over the same for the real "
-        "test zeros (1 = as novel as new real data, 0 = copies). SMRT: "
+        "test zeros (0 = copies, 1 = as far from the training set as new real data; "
+        "not a variety measure). SMRT: "
         f"`Reconstructor({common.smrt_settings(smrt_params)})` (random_state = "
         f"seed), fit {np.mean(fit):.1f} s.",
         "",

@@ -90,9 +90,12 @@ def dcr_ratio(train: np.ndarray, holdout: np.ndarray, fake: np.ndarray) -> float
     DCR (distance to closest record) of a sample is its distance to the
     nearest training member. The ratio is the median DCR of the synthetic
     samples over the median DCR of held-out real members of the same class:
-    1.0 means "as novel as new real data", values near 0 mean near-copies of
-    training members, and values well above 1 mean samples further from the
-    training data than real data is (off the data, or very varied).
+    Values near 0 mean near-copies of training members; 1.0 means samples sit
+    as far from the training set as new real data does; values well above 1
+    mean further than real data (off the data). It guards against winning by
+    copying and says nothing about variety: a blurred class average repeated
+    many times scores near 1 too, so read it beside k-NN recall and the
+    pictures.
 
     Parameters
     ----------
