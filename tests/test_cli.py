@@ -60,8 +60,8 @@ def test_demo_runs_end_to_end(tmp_path):
         assert f"\n  {row} " in text
     assert "FID" in text and "recall" in text and "DCR ratio" in text
     # The closing line names where SMRT beats SMOTE and where it loses.
-    assert "On this demo (one seed) SMRT beats SMOTE on " in text
-    assert " and loses on " in text
+    verdict = text.split("On this demo (one seed) SMRT ", 1)[1].splitlines()[0]
+    assert any(w in verdict for w in ("beats SMOTE on", "ties on", "loses on"))
     png = tmp_path / "figs" / "digits_real_smrt_smote.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert str(png) in text
