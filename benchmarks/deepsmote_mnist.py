@@ -155,7 +155,7 @@ def run_seed(seed: int, run: dict, train: tuple, test: tuple) -> None:
             row["smrt_fit_seconds"] = fitted["fit_seconds"]
         run["results"][name].append(row)
         if seed == 0:
-            run["nines"][name] = xb[len(x) :][yb[len(x) :] == 9][:12].tolist()
+            run["nines"][name] = encode(xb[len(x) :][yb[len(x) :] == 9][:12])
         print(
             f"seed {seed} {name:<16} ACSA {100 * row['acsa']:.2f} "
             f"G-mean {100 * row['gmean']:.2f} F1 {100 * row['f1']:.2f} "
@@ -163,6 +163,20 @@ def run_seed(seed: int, run: dict, train: tuple, test: tuple) -> None:
             f"CNN {t_train.seconds:.1f}s)",
             flush=True,
         )
+
+
+def encode(images: np.ndarray) -> dict:
+    """uint8 images as JSON: their shape and their bytes in hex (compact)."""
+    images = np.asarray(images, dtype="uint8")
+    return {"shape": list(images.shape), "hex": images.tobytes().hex()}
+
+
+def decode(value) -> np.ndarray:
+    """Inverse of :func:`encode`; also reads nested lists (older files)."""
+    if isinstance(value, dict):
+        flat = np.frombuffer(bytes.fromhex(value["hex"]), dtype="uint8")
+        return flat.reshape(value["shape"])
+    return np.asarray(value, dtype="uint8")
 
 
 def merge(args, paths) -> None:
@@ -188,7 +202,8 @@ def report(args, run: dict) -> None:
     """Write the table, the JSON (everything ``--merge`` needs) and the plot."""
     results, counts, epochs = run["results"], run["counts"], run["epochs"]
     seeds = len(next(iter(results.values())))
-    nines = {k: np.asarray(v, dtype="uint8") for k, v in run["nines"].items()}
+    run["nines"] = {k: encode(decode(v)) for k, v in run["nines"].items()}
+    nines = {k: decode(v) for k, v in run["nines"].items()}
     run.setdefault("machine", common.machine())
     tag = f"_{args.tag}" if args.tag else ""
     rows = []
