@@ -12,9 +12,14 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _common as common  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
@@ -106,8 +111,7 @@ def deepsmote_rows() -> list[str]:
         source = f"`{tag}`"
         if tag == "final":
             runs = json.loads((RESULTS / "deepsmote_mnist.json").read_text())
-            n = len(runs["results"]["SMRT"])
-            what += f", {n} seed{'s' if n > 1 else ''}"
+            what += f", {common.seeds_label(len(runs['results']['SMRT']))}"
             source = "`deepsmote_mnist.md`"
         rows.append(f"| {what} | {cells} | {base} | {source} |")
     return rows

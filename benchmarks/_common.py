@@ -165,6 +165,22 @@ def verdict(
     return "win" if (diff > 0) == higher_is_better else "loss"
 
 
+def cell_verdicts(scores: dict, cells, metric: str, ours: str, theirs: str):
+    """``(wins, ties, losses)`` of sampler ``ours`` against ``theirs`` over the
+    ``(dataset, classifier)`` cells of the tabular ``scores`` (one value per
+    fold; :func:`verdict`'s tie rule)."""
+    v = [
+        verdict(scores[d][c][ours][metric], scores[d][c][theirs][metric])
+        for d, c in cells
+    ]
+    return v.count("win"), v.count("tie"), v.count("loss")
+
+
+def seeds_label(n: int) -> str:
+    """``"1 seed"``, ``"3 seeds"``."""
+    return f"{n} seed{'s' if n != 1 else ''}"
+
+
 def table(header: Sequence[str], rows: Sequence[Sequence]) -> list[str]:
     """Markdown table lines."""
     lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]

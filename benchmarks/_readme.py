@@ -41,6 +41,7 @@ def _cell(runs: list | None, key: str, scale: float, digits: int) -> str:
 def zeros_rows() -> list[list[str]]:
     res = _load("mnist_zeros.json")["results"]
     runs = {"ROS+aug": res["ROS+aug"], "SMOTE": res["SMOTE"], "SMRT": res["SMRT-kde"]}
+    n = len(runs["SMRT"])
     rows = []
     measures = (
         ("recognisability", "recognisable %", 100, 1, True),
@@ -50,7 +51,9 @@ def zeros_rows() -> list[list[str]]:
         ("dcr", "DCR ratio (0 = copies, 1 = as far as real data)", 1, 2, None),
     )
     for i, (key, label, scale, digits, better) in enumerate(measures):
-        name = "MNIST zeros: 1000 made from 67 (3 seeds)" if i == 0 else ""
+        name = ""
+        if i == 0:
+            name = f"MNIST zeros: 1000 made from 67 ({common.seeds_label(n)})"
         verdict = "—"
         if better is not None:
             verdict = common.verdict(
@@ -69,8 +72,7 @@ def zeros_rows() -> list[list[str]]:
 def deepsmote_rows(tag: str, label: str) -> list[list[str]]:
     res = _load(f"deepsmote_mnist{tag}.json")["results"]
     rows = []
-    n = len(res["SMRT"])
-    label += f" ({n} seed{'s' if n > 1 else ''})"
+    label += f" ({common.seeds_label(len(res['SMRT']))})"
     for i, (key, measure) in enumerate((("acsa", "ACSA %"), ("f1", "macro F1 %"))):
         verdict = common.verdict(
             [r[key] for r in res["SMRT"]], [r[key] for r in res["SMOTE"]]
@@ -91,13 +93,11 @@ def tabular_lines() -> list[str]:
     rows = [[s] + [f"{ranks[m][i]:.2f}" for m in names] for i, s in enumerate(samplers)]
     scores = data["scores"]
     cells = [(d, c) for d in scores for c in scores[d]]
-    verdicts = []
-    for m, label in names.items():
-        v = [
-            common.verdict(scores[d][c]["SMRT"][m], scores[d][c]["SMOTE"][m])
-            for d, c in cells
-        ]
-        verdicts.append(f"{label} {v.count('win')}/{v.count('tie')}/{v.count('loss')}")
+    verdicts = [
+        f"{label} "
+        + "/".join(map(str, common.cell_verdicts(scores, cells, m, "SMRT", "SMOTE")))
+        for m, label in names.items()
+    ]
     return common.table(["sampler", *names.values()], rows) + [
         "",
         f"SMRT against SMOTE cell by cell ({len(cells)} dataset x classifier cells; "

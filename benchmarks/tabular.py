@@ -321,13 +321,9 @@ def anchors(scores: dict, samplers, cells) -> list[str]:
     if "SMRT" in samplers and "SMOTE" in samplers:
         lines += ["", "SMRT against SMOTE per cell (tie = inside the fold spread):", ""]
         for m in METRICS:
-            v = [
-                common.verdict(scores[d][c]["SMRT"][m], scores[d][c]["SMOTE"][m])
-                for d, c in cells
-            ]
+            wins, ties, losses = common.cell_verdicts(scores, cells, m, "SMRT", "SMOTE")
             lines.append(
-                f"- {METRIC_NAMES[m]}: {v.count('win')} wins, {v.count('tie')} "
-                f"ties, {v.count('loss')} losses."
+                f"- {METRIC_NAMES[m]}: {wins} wins, {ties} ties, {losses} losses."
             )
     rows = [
         [c, s] + [f"{np.mean([mean[d, c, s, m] for d in scores]):.3f}" for m in METRICS]
