@@ -1,0 +1,67 @@
+"""Outputs pinned from before the #13 refactor: same seed, same samples.
+
+``tests/data/pinned_outputs.json`` was written by :func:`cases` on the code at
+commit 3058826 (TensorFlow backend, this CPU type). The refactor moved every
+line these outputs pass through (parameter checks, recipe, trainer, generator,
+output restoration), so a change in any of them shows here. Values are rounded
+to 6 decimals; the tolerance allows for that rounding and for float32 noise,
+and is far below what a different random stream or setting changes.
+"""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from smrt_keras import Reconstructor
+
+PINNED = Path(__file__).parent / "data" / "pinned_outputs.json"
+
+
+def cases() -> dict:
+    from sklearn.datasets import load_digits, make_classification
+
+    X, y = make_classification(
+        n_samples=160,
+        n_features=6,
+        n_informative=4,
+        n_classes=3,
+        weights=[0.7, 0.2, 0.1],
+        random_state=0,
+    )
+    fast = dict(epochs=3, batch_size=32, patience=None)
+    out = {}
+    r = Reconstructor(**fast, random_state=0).fit(X, y)
+    out["tabular_generate"] = r.generate(3, label=2)[0]
+    out["tabular_generate_seeded"] = r.generate(2, label=1, random_state=5)[0]
+    Xr, _ = Reconstructor(**fast, random_state=1).fit_resample(X, y)
+    out["tabular_resample_tail"] = Xr[-3:]
+    for mode in ("posterior", "interpolate", "kde"):
+        r.set_params(generation=mode)
+        out[f"tabular_{mode}"] = r.generate(2, label=2, random_state=3)[0]
+    digits = load_digits()
+    # 16x16 images: the conv VAE with augmentation and "kde" generation.
+    images = np.kron(digits.images[:120], np.ones((1, 2, 2)))
+    labels = (digits.target[:120] == 0).astype(int)
+    ri = Reconstructor(epochs=2, patience=None, random_state=0).fit(images, labels)
+    out["image_kde"] = ri.generate(2, label=1, random_state=0)[0].reshape(2, -1)
+    ri.set_params(generation="prior")
+    out["image_prior"] = ri.generate(1, label=1, random_state=0)[0].reshape(1, -1)
+    out["image_kde"] = out["image_kde"][:, 100:108]
+    out["image_prior"] = out["image_prior"][:, 100:108]
+    return out
+
+
+@pytest.mark.skipif(
+    __import__("keras").backend.backend() != "tensorflow",
+    reason="pinned on the TensorFlow backend",
+)
+def test_outputs_match_the_values_pinned_before_the_refactor():
+    pinned = json.loads(PINNED.read_text())
+    got = cases()
+    assert sorted(got) == sorted(pinned)
+    for key, values in pinned.items():
+        np.testing.assert_allclose(
+            np.asarray(got[key], dtype=float), values, rtol=0, atol=1e-4, err_msg=key
+        )
