@@ -74,15 +74,7 @@ def resample_baseline(
     """
     X = np.asarray(X)
     y = np.asarray(y)
-    if name not in BASELINES:
-        raise ValueError(f"name must be one of {BASELINES}; got {name!r}")
-    if X.dtype.kind not in "biuf":
-        raise TypeError(f"X must hold numbers; got dtype {X.dtype}")
-    if name == "ROS+aug" and X.ndim < 3:
-        raise ValueError(
-            "name='ROS+aug' augments images of shape (n, H, W) or (n, H, W, C); "
-            f"got X of shape {X.shape}"
-        )
+    _check(name, X)
     flat = X.reshape(len(X), -1).astype("float64")
     sampler = _sampler(name, sampling_strategy, random_state)
     X_res, y_res = sampler.fit_resample(flat, y)
@@ -93,6 +85,18 @@ def resample_baseline(
         rng = np.random.default_rng(random_state)
         new = RandomAffine(**AUGMENTATION)(new, rng)
     return np.concatenate([X, _cast_like(new, X)]), y_res
+
+
+def _check(name: str, X: np.ndarray) -> None:
+    if name not in BASELINES:
+        raise ValueError(f"name must be one of {BASELINES}; got {name!r}")
+    if X.dtype.kind not in "biuf":
+        raise TypeError(f"X must hold numbers; got dtype {X.dtype}")
+    if name == "ROS+aug" and X.ndim < 3:
+        raise ValueError(
+            "name='ROS+aug' augments images of shape (n, H, W) or (n, H, W, C); "
+            f"got X of shape {X.shape}"
+        )
 
 
 def _sampler(name: str, sampling_strategy: Any, random_state: int | None):

@@ -1,22 +1,65 @@
-"""One class's generator: a fitted VAE, the scaler fitted on that class, and the
-latent codes of the class's real members (for posterior and interpolation
-sampling)."""
+"""One class's generator and its whole lifecycle.
+
+A :class:`ClassGenerator` is a fitted VAE, the scaler fitted on its class, the
+latent codes of the class's real members and the :class:`~smrt_keras.recipe.Recipe`
+it was built from. This module plans its training (scale, reshape, split),
+builds it from a trained VAE or adopts a prefit one, draws new samples, and
+converts it to and from a manifest entry. The Keras side lives in
+:mod:`smrt_keras.models` and is imported only when a model is needed, so
+``GENERATION_MODES`` stays cheap to import (the command line's ``--help``).
+"""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
-from smrt_keras.models import VAE
+from smrt_keras.models import latent
+from smrt_keras.params import is_int
 from smrt_keras.preprocessing import FeatureScaler
-from smrt_keras.validation import GENERATION_MODES
+from smrt_keras.progress import FitProgress, JobReporter
+from smrt_keras.recipe import Recipe, build_recipe, recipe_of_vae
+from smrt_keras.spec import InputSpec
 
-#: Neighbours considered when interpolating between latent codes.
-INTERPOLATION_NEIGHBORS = 5
+if TYPE_CHECKING:  # pragma: no cover
+    from smrt_keras.models import VAE
+    from smrt_keras.models.training import TrainingJob
+
+#: How ``generate`` draws latent codes (see ``Reconstructor(generation=...)``).
+GENERATION_MODES = ("prior", "posterior", "interpolate", "kde")
+
+#: Samples decoded per step when generating; bounds the memory of one step.
+GENERATE_BATCH = 10_000
 
 #: Latent codes of at most this many real members are kept (a random subset
-#: for larger classes): enough to cover the class for posterior sampling and
-#: interpolation while keeping saved generators small.
+#: for larger classes): enough to cover the class, small enough to save.
 MAX_STORED_CODES = 2000
+
+
+def check_data_shape(
+    vae: VAE, spec: InputSpec, error: type, what: str, against: str = "X has"
+) -> None:
+    """Refuse a VAE whose input shape does not fit ``spec``'s samples."""
+    expected = spec.sample_shape if vae.encoder_type == "conv" else (spec.n_features,)
+    if vae.data_shape != tuple(expected):
+        raise error(
+            f"{what} takes samples of shape {vae.data_shape}, but {against} "
+            f"samples of shape {spec.sample_shape}."
+        )
+
+
+@dataclass
+class PlannedClass:
+    """A class ready to train: its recipe, fitted scaler, scaled data and job."""
+
+    recipe: Recipe
+    scaler: FeatureScaler
+    x: np.ndarray
+    job: TrainingJob
 
 
 class ClassGenerator:
@@ -32,6 +75,8 @@ class ClassGenerator:
         Posterior parameters of the class's real members.
     history : dict, optional
         Per-epoch training curves (empty for prefit generators).
+    recipe : Recipe, optional
+        How the generator was built; ``None`` for hand-assembled generators.
     """
 
     def __init__(
@@ -41,12 +86,44 @@ class ClassGenerator:
         z_mean: np.ndarray,
         z_log_var: np.ndarray,
         history: dict | None = None,
+        recipe: Recipe | None = None,
     ):
         self.vae = vae
         self.scaler = scaler
         self.z_mean = np.asarray(z_mean, dtype="float32")
         self.z_log_var = np.asarray(z_log_var, dtype="float32")
         self.history = dict(history or {})
+        self.recipe = recipe
+
+    # ------------------------------------------------------------ building
+    @staticmethod
+    def scale(recipe: Recipe, X_c: np.ndarray) -> tuple[FeatureScaler, np.ndarray]:
+        """Fit the recipe's scaler on a class; return it and the VAE's input."""
+        scaler = FeatureScaler(recipe.scaler_kind, recipe.per_feature).fit(X_c)
+        x = scaler.transform(X_c).reshape((len(X_c), *recipe.data_shape))
+        return scaler, x
+
+    @classmethod
+    def plan(cls, recipe: Recipe, X_c: np.ndarray, seed: int) -> PlannedClass:
+        """Scale, reshape and split a class into a training job."""
+        from smrt_keras.augmentation import AUGMENTATION, RandomAffine
+        from smrt_keras.models.training import TrainingJob
+
+        scaler, x = cls.scale(recipe, X_c)
+        order = np.random.default_rng(seed).permutation(len(x))
+        n_val = recipe.validation_size
+        job = TrainingJob(
+            config=dict(recipe.vae_config),
+            x_train=x[order[n_val:]],
+            x_val=x[order[:n_val]] if n_val else None,
+            seed=seed,
+            epochs=recipe.epochs,
+            batch_size=recipe.batch_size,
+            learning_rate=recipe.learning_rate,
+            patience=recipe.patience,
+            augment=RandomAffine(**AUGMENTATION) if recipe.augment else None,
+        )
+        return PlannedClass(recipe, scaler, x, job)
 
     @classmethod
     def from_data(
@@ -56,13 +133,14 @@ class ClassGenerator:
         x_scaled: np.ndarray,
         history=None,
         seed: int | None = 0,
+        recipe: Recipe | None = None,
     ) -> ClassGenerator:
         """Build from a fitted VAE and the scaled class data it was fitted on.
 
         Classes larger than :data:`MAX_STORED_CODES` keep the codes of a random
         subset of members drawn with ``seed``. Only real members' codes are
-        stored, never augmented copies: measured on MNIST, sampling around
-        augmented codes lowered precision (0.75 against 0.91).
+        stored, never augmented copies (sampling around augmented codes lowered
+        precision on MNIST; see ``benchmarks/results/ablation.md``).
         """
         if len(x_scaled) > MAX_STORED_CODES:
             keep = np.random.default_rng(seed).choice(
@@ -70,8 +148,75 @@ class ClassGenerator:
             )
             x_scaled = x_scaled[np.sort(keep)]
         z_mean, z_log_var = vae.encode(x_scaled)
-        return cls(vae, scaler, z_mean, z_log_var, history)
+        return cls(vae, scaler, z_mean, z_log_var, history, recipe)
 
+    @classmethod
+    def from_training(
+        cls, planned: PlannedClass, vae: VAE, history: dict
+    ) -> ClassGenerator:
+        """The generator of a trained job."""
+        return cls.from_data(
+            vae, planned.scaler, planned.x, history, planned.job.seed, planned.recipe
+        )
+
+    @classmethod
+    def adopt(
+        cls, prefit: Any, X_c: np.ndarray, spec: InputSpec, label, params: dict
+    ) -> ClassGenerator:
+        """Reuse a prefit generator or a bare fitted VAE for a class.
+
+        A :class:`ClassGenerator` is shared as is; a bare VAE gets this class's
+        scaler and member codes (the original SMRT's ``prefit_estimators``).
+        """
+        from smrt_keras.models import VAE
+
+        vae = prefit.vae if isinstance(prefit, ClassGenerator) else prefit
+        if not isinstance(vae, VAE):
+            raise TypeError(
+                f"generators[{label!r}] must be a ClassGenerator (from another "
+                f"Reconstructor's generators_) or a fitted VAE; got "
+                f"{type(prefit).__name__}."
+            )
+        check_data_shape(vae, spec, ValueError, f"generators[{label!r}]")
+        recipe = recipe_of_vae(params, spec, vae.get_config())
+        if isinstance(prefit, ClassGenerator):
+            if prefit.recipe is not None:
+                return prefit
+            return cls(
+                vae,
+                prefit.scaler,
+                prefit.z_mean,
+                prefit.z_log_var,
+                prefit.history,
+                recipe,
+            )
+        scaler, x = cls.scale(recipe, X_c)
+        return cls.from_data(vae, scaler, x, recipe=recipe)
+
+    # -------------------------------------------------------------- saving
+    def to_entry(self) -> dict:
+        """The JSON part of this generator's manifest entry (files aside)."""
+        return {
+            "scaler": self.scaler.to_dict(),
+            "history": self.history,
+            "recipe": None if self.recipe is None else self.recipe.to_dict(),
+        }
+
+    @classmethod
+    def from_entry(
+        cls, entry: dict, vae: VAE, codes: tuple[np.ndarray, np.ndarray]
+    ) -> ClassGenerator:
+        """Inverse of :meth:`to_entry`, given the entry's loaded VAE and codes."""
+        recipe = entry.get("recipe")
+        return cls(
+            vae,
+            FeatureScaler.from_dict(entry["scaler"]),
+            *codes,
+            entry.get("history"),
+            None if recipe is None else Recipe.from_dict(recipe),
+        )
+
+    # ---------------------------------------------------------- generating
     @property
     def kde_scale(self) -> np.ndarray:
         """Per-dimension kernel width of ``"kde"`` sampling: the members' code
@@ -83,11 +228,7 @@ class ClassGenerator:
         ``"posterior"`` gives near-copies), so new samples fill the space
         between members the way real class members do.
         """
-        n, d = self.z_mean.shape
-        if n < 2:
-            return np.ones(d, dtype=np.float32)
-        factor = n ** (-1.0 / (d + 4))
-        return (self.z_mean.std(axis=0) * factor).astype(np.float32)
+        return latent.kde_scale(self.z_mean)
 
     @property
     def n_members(self) -> int:
@@ -98,30 +239,21 @@ class ClassGenerator:
         self, n: int, rng: np.random.Generator, mode: str, temperature: float
     ) -> np.ndarray:
         """Draw ``n`` latent codes by ``mode`` (see :data:`GENERATION_MODES`)."""
-        dim = self.vae.latent_dim
         if mode == "prior" or self.n_members == 0:
-            return rng.standard_normal((n, dim), dtype=np.float32) * temperature
+            return latent.prior(n, self.vae.latent_dim, rng, temperature)
+        if mode not in GENERATION_MODES:
+            raise ValueError(
+                f"generation must be one of {GENERATION_MODES}; got "
+                f"generation={mode!r}."
+            )
         idx = rng.integers(0, self.n_members, size=n)
         if mode == "posterior":
-            eps = rng.standard_normal((n, dim), dtype=np.float32) * temperature
-            return self.z_mean[idx] + np.exp(0.5 * self.z_log_var[idx]) * eps
+            return latent.posterior(
+                self.z_mean[idx], self.z_log_var[idx], rng, temperature
+            )
         if mode == "kde":
-            eps = rng.standard_normal((n, dim), dtype=np.float32)
-            return self.z_mean[idx] + self.kde_scale * temperature * eps
-        if mode == "interpolate":
-            if self.n_members < 2:
-                return self.z_mean[idx]
-            from sklearn.neighbors import NearestNeighbors
-
-            k = min(INTERPOLATION_NEIGHBORS + 1, self.n_members)
-            nn = NearestNeighbors(n_neighbors=k).fit(self.z_mean)
-            neighbours = nn.kneighbors(self.z_mean[idx], return_distance=False)[:, 1:]
-            partner = neighbours[np.arange(n), rng.integers(0, k - 1, size=n)]
-            t = rng.random((n, 1), dtype=np.float32)
-            return (1 - t) * self.z_mean[idx] + t * self.z_mean[partner]
-        raise ValueError(
-            f"generation must be one of {GENERATION_MODES}; got generation={mode!r}."
-        )
+            return latent.kde(self.z_mean[idx], self.kde_scale, rng, temperature)
+        return latent.interpolate(self.z_mean, idx, rng)
 
     def generate(
         self,
@@ -148,6 +280,14 @@ class ClassGenerator:
                 decoded = (rng.random(decoded.shape) < decoded).astype(np.float64)
         return self.scaler.inverse_transform(decoded)
 
+    def generate_as(
+        self, n: int, rng: np.random.Generator, recipe: Recipe
+    ) -> np.ndarray:
+        """:meth:`generate` with the mode, temperature and noise of ``recipe``."""
+        return self.generate(
+            n, rng, recipe.generation, recipe.temperature, recipe.output_noise
+        )
+
     def __deepcopy__(self, memo):
         # Fitted generators are immutable once built; sharing them across
         # sklearn.clone copies avoids duplicating Keras models.
@@ -158,3 +298,103 @@ class ClassGenerator:
             f"ClassGenerator(encoder={self.vae.encoder_type!r}, "
             f"latent_dim={self.vae.latent_dim}, members={self.n_members})"
         )
+
+
+def iter_samples(
+    generators: Mapping,
+    counts: Mapping,
+    rng,
+    batch_size: int,
+    settings: tuple,
+    dtype=None,
+):
+    """Yield raw float64 rows ``(b, n_features)`` and labels, batch by batch.
+
+    ``settings`` are the estimator's ``(generation, temperature,
+    output_noise)``; they may change after fit (``set_params``), so each
+    generator's recipe resolves them, by the same rule as at fit.
+    """
+    for label, n in counts.items():
+        if n <= 0:
+            continue
+        gen = generators[label]
+        recipe = gen.recipe.with_generation(*settings)
+        for start in range(0, int(n), batch_size):
+            b = min(batch_size, int(n) - start)
+            yield gen.generate_as(b, rng, recipe), np.full(b, label, dtype=dtype)
+
+
+def sample_arrays(
+    batches, counts: Mapping, n_features: int, dtype
+) -> tuple[np.ndarray, np.ndarray]:
+    """Gather :func:`iter_samples` ``batches`` for ``counts`` into raw float64
+    rows ``(n, n_features)`` and labels of ``dtype``.
+
+    Filled in place batch by batch, so peak memory is the output plus one
+    batch, whatever ``n`` is.
+    """
+    total = int(sum(max(int(n), 0) for n in counts.values()))
+    X_out = np.empty((total, n_features))
+    y_out = np.empty(total, dtype=dtype)
+    pos = 0
+    for X, y in batches:
+        X_out[pos : pos + len(X)] = X
+        y_out[pos : pos + len(X)] = y
+        pos += len(X)
+    return X_out, y_out
+
+
+def select_labels(generators: Mapping, n, label) -> list:
+    """The labels a ``generate(n, label)`` call draws from, after checking both."""
+    if not is_int(n) or n <= 0:
+        raise ValueError(f"n must be a positive int; got n={n!r}.")
+    if label is None:
+        if not generators:
+            raise ValueError(
+                "This Reconstructor has no generators (no class needed "
+                "samples); refit with classes='all' to generate any class."
+            )
+        return list(generators)
+    if label not in generators:
+        raise ValueError(
+            f"label={label!r} has no generator; available labels: "
+            f"{list(generators)}. Fit with classes='all' (or list it "
+            "in classes) to generate it."
+        )
+    return [label]
+
+
+def build_generators(
+    members: Mapping, spec: InputSpec, seeds: Mapping, prefit: Mapping, params: dict
+) -> dict:
+    """``{label: ClassGenerator}`` for ``members`` (``{label: X_c}``).
+
+    Prefit classes are adopted; the others get a recipe and a training plan,
+    and train together in one call to the trainer. ``params`` are the
+    estimator's; its ``epochs`` and ``verbose`` drive the progress report.
+    """
+    from smrt_keras.models.training import train_jobs
+
+    generators, planned, reports = {}, [], []
+    with FitProgress(len(members), params["epochs"], params["verbose"]) as progress:
+        for k, (label, X_c) in enumerate(members.items(), start=1):
+            if label not in prefit:
+                recipe = build_recipe(params, spec, len(X_c))
+                planned.append((label, ClassGenerator.plan(recipe, X_c, seeds[label])))
+                reports.append((k, label, len(X_c)))
+                continue
+            start = time.perf_counter()
+            progress.start_class(k, label)
+            generators[label] = ClassGenerator.adopt(
+                prefit[label], X_c, spec, label, params
+            )
+            seconds = time.perf_counter() - start
+            progress.end_class(k, label, len(X_c), "prefit generator reused", seconds)
+        results = train_jobs(
+            [plan.job for _, plan in planned],
+            JobReporter(progress, reports),
+            verbose=1 if params["verbose"] >= 2 else 0,
+        )
+    for (label, plan), (vae, history) in zip(planned, results, strict=True):
+        generators[label] = ClassGenerator.from_training(plan, vae, history)
+    return {label: generators[label] for label in members}

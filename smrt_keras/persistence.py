@@ -1,16 +1,21 @@
-"""The saved-directory format of a fitted Reconstructor.
+"""The saved-directory format of a fitted Reconstructor, end to end.
 
 ::
 
     <dir>/
       manifest.json        format version, versions, labels, input spec,
-                           scalers, hyperparameters, sha256 of every file
+                           hyperparameters, per class its scaler, history and
+                           recipe, the random stream's state, sha256 of every file
       class_<i>.keras      the VAE of label classes_[i] (safe_mode loadable)
       class_<i>_codes.npz  latent codes of the class's real members (no pickle)
 
 Writing is atomic: everything goes to a hidden temporary directory beside the
 target, which is renamed into place only when complete. A crash leaves the
 previous save (or nothing) behind, never a half-written directory.
+
+Format history: 1 (smrt-keras 0.1.0) had no recipes and no stream state;
+:func:`load` migrates it (:func:`_migrate_v1`), so old directories, the
+shipped zoo included, keep loading.
 """
 
 from __future__ import annotations
@@ -23,16 +28,23 @@ import re
 import shutil
 import tempfile
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from smrt_keras._version import __version__
+from smrt_keras.generator import ClassGenerator, check_data_shape
+from smrt_keras.params import is_int
+from smrt_keras.recipe import recipe_of_vae
+from smrt_keras.spec import InputSpec
 from smrt_keras.validation import label_kind
 
 FORMAT_NAME = "smrt-keras-generators"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
@@ -187,7 +199,7 @@ def read_manifest(path: str | Path) -> tuple[Path, dict]:
             f"{str(manifest_path)!r} is not a {FORMAT_NAME} manifest."
         )
     version = manifest.get("format_version")
-    if not isinstance(version, int) or version > FORMAT_VERSION or version < 1:
+    if not is_int(version) or version > FORMAT_VERSION or version < 1:
         raise InvalidSaveError(
             f"{str(directory)!r} was saved in format version {version!r}; this "
             f"smrt_keras reads format versions 1 to {FORMAT_VERSION}. Upgrade "
@@ -233,3 +245,177 @@ def load_codes(path: Path) -> tuple[np.ndarray, np.ndarray]:
         raise InvalidSaveError(
             f"could not read latent codes {path.name!r}: {exc}"
         ) from exc
+
+
+# ------------------------------------------------------- the fitted state
+@dataclass
+class FittedState:
+    """Everything a fitted Reconstructor holds, as saved and loaded.
+
+    ``params`` are the estimator's parameters in JSON form; ``rng_state`` is
+    the state of its generation stream (``numpy`` ``bit_generator.state``).
+    """
+
+    classes: np.ndarray
+    strategy: OrderedDict
+    generators: dict
+    spec: InputSpec
+    rng_state: dict | None = None
+    params: dict = field(default_factory=dict)
+
+
+def _entry(gen: ClassGenerator, index: int, tmp: Path, include_optimizer: bool):
+    from smrt_keras.models.io import save_vae
+
+    model_file, codes_file = f"class_{index}.keras", f"class_{index}_codes.npz"
+    save_vae(gen.vae, tmp / model_file, include_optimizer)
+    save_codes(tmp / codes_file, gen.z_mean, gen.z_log_var)
+    return {
+        "label_index": index,
+        "model": model_file,
+        "codes": codes_file,
+        **gen.to_entry(),
+    }
+
+
+def save(
+    path: str | Path,
+    state: FittedState,
+    overwrite: bool = False,
+    include_optimizer: bool = True,
+) -> Path:
+    """Write ``state`` to directory ``path``, atomically."""
+    from smrt_keras.models.io import keras_info
+
+    index_of = {c: i for i, c in enumerate(state.classes.tolist())}
+    labels = encode_labels(state.classes)
+    with atomic_directory(path, overwrite) as tmp:
+        entries = [
+            _entry(gen, index_of[label], tmp, include_optimizer)
+            for label, gen in state.generators.items()
+        ]
+        manifest = {
+            "format": FORMAT_NAME,
+            "format_version": FORMAT_VERSION,
+            "smrt_keras_version": __version__,
+            **keras_info(),
+            "labels": labels,
+            "input": state.spec.to_dict(),
+            "sampling_strategy_": [
+                [index_of[c], int(n)] for c, n in state.strategy.items()
+            ],
+            "params": state.params,
+            "rng_state": state.rng_state,
+            "generators": entries,
+        }
+        write_manifest(tmp, manifest)
+    return Path(path)
+
+
+def _migrate_v1(manifest: dict) -> dict:
+    """Format 1 -> 2: no recipes (derived from each VAE at load), no stream state."""
+    manifest = dict(manifest, format_version=2, rng_state=None)
+    manifest["generators"] = [dict(e, recipe=None) for e in manifest["generators"]]
+    return manifest
+
+
+def _load_generator(directory: Path, entry: dict, spec: InputSpec, params: dict):
+    from smrt_keras.models.io import load_vae
+
+    vae = load_vae(check_file(directory, entry.get("model")))
+    check_data_shape(
+        vae, spec, InvalidSaveError, repr(entry["model"]), "the manifest gives"
+    )
+    codes = load_codes(check_file(directory, entry.get("codes")))
+    try:
+        gen = ClassGenerator.from_entry(entry, vae, codes)
+        if gen.recipe is None:  # format 1
+            gen.recipe = recipe_of_vae(params, spec, vae.get_config(), prefit=False)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InvalidSaveError(
+            f"the manifest entry of {entry['model']!r} is malformed: {exc}"
+        ) from exc
+    return gen
+
+
+def load(path: str | Path) -> FittedState:
+    """Read, check and migrate a saved directory; load every generator.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` is not a directory.
+    InvalidSaveError
+        (a ``ValueError``) for anything missing, tampered with or unknown.
+    """
+    directory, manifest = read_manifest(path)
+    try:
+        if manifest["format_version"] == 1:
+            manifest = _migrate_v1(manifest)
+        classes = decode_labels(manifest["labels"])
+        spec = InputSpec.from_dict(manifest["input"])
+        params = dict(manifest["params"])
+        entries = list(manifest["generators"])
+        strategy_pairs = list(manifest["sampling_strategy_"])
+        rng_state = manifest["rng_state"]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InvalidSaveError(
+            f"manifest of {str(path)!r} is missing or has a malformed field: {exc}"
+        ) from exc
+
+    def label_at(i):
+        if not is_int(i) or not 0 <= i < len(classes):
+            raise InvalidSaveError(
+                f"label index {i!r} is out of range for {len(classes)} labels."
+            )
+        return classes[i]
+
+    generators = OrderedDict(
+        (label_at(e.get("label_index")), _load_generator(directory, e, spec, params))
+        for e in entries
+    )
+    strategy = OrderedDict((label_at(i), int(n)) for i, n in strategy_pairs)
+    return FittedState(classes, strategy, generators, spec, rng_state, params)
+
+
+def stream_from_state(state: dict | None, seed: int | None) -> np.random.Generator:
+    """The generation stream saved in a manifest, or one seeded by ``seed``."""
+    rng = np.random.default_rng(seed)
+    if state is None:
+        return rng
+    try:
+        if state["bit_generator"] != type(rng.bit_generator).__name__:
+            raise ValueError(f"unknown bit generator {state['bit_generator']!r}")
+        rng.bit_generator.state = state
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InvalidSaveError(f"the manifest's rng_state is malformed: {exc}") from exc
+    return rng
+
+
+def json_params(params: dict) -> dict:
+    """Estimator parameters in JSON form; prefit generators are left out and
+    what JSON cannot hold (callables, RandomState) is kept as its repr."""
+    out = {}
+    for key, value in params.items():
+        if key == "generators":
+            continue
+        try:
+            json.dumps(value)
+            out[key] = value
+        except TypeError:
+            out[key] = repr(value)
+    return out
+
+
+def loadable_params(saved: dict, defaults: dict) -> dict:
+    """The saved parameters an estimator with ``defaults`` accepts again.
+
+    Unknown names are dropped (saves from other versions); a ``random_state``
+    or ``sampling_strategy`` saved only as a repr falls back to its default.
+    """
+    kwargs = {k: v for k, v in saved.items() if k in defaults}
+    if not isinstance(kwargs.get("random_state"), (int, type(None))):
+        kwargs["random_state"] = None
+    if not isinstance(kwargs.get("sampling_strategy"), (int, float, str, dict)):
+        kwargs["sampling_strategy"] = "auto"
+    return kwargs

@@ -99,3 +99,34 @@ def _isatty(stream) -> bool:
         return stream.isatty()
     except (AttributeError, ValueError):
         return False
+
+
+def describe_history(history: dict) -> str:
+    """Summary of one class's training for its progress line."""
+    losses = history.get("loss", [])
+    final = f"{losses[-1]:.4g}" if losses else "n/a"
+    return f"{len(losses)} epochs, final loss {final}"
+
+
+class JobReporter:
+    """Reports the trainer's jobs as classes on a :class:`FitProgress`.
+
+    The trainer numbers jobs 0, 1, ...; ``classes[i]`` is job ``i``'s
+    ``(k, label, n_samples)`` in the progress's numbering.
+    """
+
+    def __init__(self, progress: FitProgress, classes: list[tuple]):
+        self.progress = progress
+        self.classes = classes
+
+    def start_job(self, index: int) -> None:
+        k, label, _ = self.classes[index]
+        self.progress.start_class(k, label)
+
+    def epoch(self, epoch: int, logs=None) -> None:
+        self.progress.epoch(epoch, logs)
+
+    def end_job(self, index: int, history: dict, seconds: float) -> None:
+        k, label, n = self.classes[index]
+        detail = describe_history(history)
+        self.progress.end_class(k, label, n, detail, seconds)

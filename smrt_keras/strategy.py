@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from smrt_keras.params import is_int
+
 STRATEGY_NAMES = ("minority", "not minority", "not majority", "all", "auto")
 
 
@@ -58,7 +60,7 @@ def _from_dict(strategy: Mapping, stats: dict) -> dict:
     if missing:
         raise ValueError(f"The {missing} target class is/are not present in the data.")
     for label, n in strategy.items():
-        if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
+        if not is_int(n):
             raise TypeError(
                 "The number of samples asked for each class in 'sampling_strategy' "
                 f"must be an int; got {n!r} for class {label!r}."
@@ -104,6 +106,28 @@ def _from_float(ratio: float, stats: dict) -> dict:
     return {k: n for k, n in out.items() if n > 0}
 
 
+def _dispatch(sampling_strategy, y: np.ndarray, stats: dict) -> dict:
+    if isinstance(sampling_strategy, str):
+        return _from_string(sampling_strategy, stats)
+    if isinstance(sampling_strategy, Mapping):
+        return _from_dict(sampling_strategy, stats)
+    if isinstance(sampling_strategy, Real) and not isinstance(sampling_strategy, bool):
+        return _from_float(float(sampling_strategy), stats)
+    if callable(sampling_strategy):
+        result = sampling_strategy(y)
+        if not isinstance(result, Mapping):
+            raise TypeError(
+                "A callable sampling_strategy must return a dict {label: count}; "
+                f"got {type(result).__name__}."
+            )
+        return _from_dict(result, stats)
+    raise TypeError(
+        "sampling_strategy must be a float, str, dict or callable; got "
+        f"sampling_strategy={sampling_strategy!r} of type "
+        f"{type(sampling_strategy).__name__}."
+    )
+
+
 def resolve_sampling_strategy(
     sampling_strategy: float | str | Mapping | Callable, y: np.ndarray
 ) -> OrderedDict:
@@ -144,29 +168,61 @@ def resolve_sampling_strategy(
             "The target 'y' needs to have more than 1 class. "
             f"Got {len(stats)} class instead"
         )
-    if isinstance(sampling_strategy, str):
-        out = _from_string(sampling_strategy, stats)
-    elif isinstance(sampling_strategy, Mapping):
-        out = _from_dict(sampling_strategy, stats)
-    elif isinstance(sampling_strategy, bool):
-        raise TypeError(
-            "sampling_strategy must be a float, str, dict or callable; got "
-            f"sampling_strategy={sampling_strategy!r}."
-        )
-    elif isinstance(sampling_strategy, Real):
-        out = _from_float(float(sampling_strategy), stats)
-    elif callable(sampling_strategy):
-        result = sampling_strategy(y)
-        if not isinstance(result, Mapping):
-            raise TypeError(
-                "A callable sampling_strategy must return a dict {label: count}; "
-                f"got {type(result).__name__}."
-            )
-        out = _from_dict(result, stats)
-    else:
-        raise TypeError(
-            "sampling_strategy must be a float, str, dict or callable; got "
-            f"sampling_strategy={sampling_strategy!r} of type "
-            f"{type(sampling_strategy).__name__}."
-        )
+    out = _dispatch(sampling_strategy, y, stats)
     return OrderedDict(sorted(out.items()))
+
+
+def strategy_for(sampling_strategy, y: np.ndarray) -> OrderedDict:
+    """:func:`resolve_sampling_strategy`, with errors that name the argument
+    (imbalanced-learn's messages, kept verbatim, do not always say which)."""
+    classes = np.unique(y)
+    if len(classes) < 2:
+        raise ValueError(
+            f"y has a single class {classes.tolist()[0]!r}; resampling needs at "
+            "least 2 classes."
+        )
+    try:
+        return resolve_sampling_strategy(sampling_strategy, y)
+    except (ValueError, TypeError) as exc:
+        raise type(exc)(
+            f"sampling_strategy={sampling_strategy!r} does not fit y: {exc}"
+        ) from exc
+
+
+def classes_to_fit(
+    y_classes: np.ndarray, strategy: Mapping, classes, prefit: Mapping, counts
+) -> list:
+    """The labels that get a generator, in ``y_classes`` order.
+
+    Always the classes ``strategy`` makes samples for (so ``fit_resample`` can
+    make them), plus those of ``prefit`` and of ``classes`` (``None``,
+    ``"all"`` or a list of labels). ``counts[i]`` is the size of class
+    ``y_classes[i]``; a class to train needs at least 2 samples.
+    """
+    wanted = [c for c, n in strategy.items() if n > 0]
+    if isinstance(classes, str):
+        if classes != "all":
+            raise ValueError(
+                f"classes must be None, 'all' or a list of labels; got "
+                f"classes={classes!r}."
+            )
+        wanted = list(y_classes)
+    elif classes is not None:
+        wanted += list(classes)
+    known = set(y_classes.tolist())
+    for label in list(wanted) + list(prefit):
+        if label not in known:
+            raise ValueError(
+                f"label {label!r} (from classes or generators) is not in y; "
+                f"y holds {sorted(known, key=str)}."
+            )
+    wanted_set = set(wanted) | set(prefit)
+    chosen = [c for c in y_classes.tolist() if c in wanted_set]
+    count_of = dict(zip(y_classes.tolist(), np.asarray(counts).tolist(), strict=True))
+    for label in chosen:
+        if label not in prefit and count_of[label] < 2:
+            raise ValueError(
+                f"class {label!r} has {count_of[label]} sample(s); SMRT needs at "
+                "least 2 samples of a class to fit its generator."
+            )
+    return chosen

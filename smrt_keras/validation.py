@@ -1,24 +1,13 @@
-"""Input checks for the facade, and the inverse: giving results back in the
-container, shape and dtypes the user handed in."""
+"""Input checks: what X and y may be, with errors that name the argument and
+the value. The description of valid input (and the way back to it) is in
+:mod:`smrt_keras.spec`."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 from sklearn.utils.multiclass import type_of_target
 
-#: How ``generate`` draws latent codes (see ``Reconstructor(generation=...)``).
-GENERATION_MODES = ("prior", "posterior", "interpolate", "kde")
-
-
-def _is_dataframe(obj) -> bool:
-    return type(obj).__name__ == "DataFrame" and hasattr(obj, "columns")
-
-
-def _is_series(obj) -> bool:
-    return type(obj).__name__ == "Series" and hasattr(obj, "name")
+from smrt_keras.spec import InputSpec, is_dataframe, is_series
 
 
 def _is_sparse(obj) -> bool:
@@ -36,46 +25,6 @@ def _check_numeric(dtype, what: str):
     )
 
 
-@dataclass
-class InputSpec:
-    """What the user's X looked like, so outputs can look the same."""
-
-    kind: str  # "array" or "dataframe"
-    sample_shape: tuple[int, ...]
-    dtype: str  # numpy dtype of the array (arrays only)
-    columns: list[Any] = field(default_factory=list)
-    column_dtypes: list[str] = field(default_factory=list)
-
-    @property
-    def is_image(self) -> bool:
-        return len(self.sample_shape) >= 2
-
-    @property
-    def n_features(self) -> int:
-        return int(np.prod(self.sample_shape))
-
-    def to_dict(self) -> dict:
-        return {
-            "kind": self.kind,
-            "sample_shape": list(self.sample_shape),
-            "dtype": self.dtype,
-            "columns": [
-                c if isinstance(c, (str, int)) else str(c) for c in self.columns
-            ],
-            "column_dtypes": list(self.column_dtypes),
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict) -> InputSpec:
-        return cls(
-            kind=d["kind"],
-            sample_shape=tuple(int(s) for s in d["sample_shape"]),
-            dtype=d["dtype"],
-            columns=list(d.get("columns", [])),
-            column_dtypes=list(d.get("column_dtypes", [])),
-        )
-
-
 def check_X(X, name: str = "X") -> tuple[np.ndarray, InputSpec]:
     """Validate ``X`` and return it as float64 plus its :class:`InputSpec`.
 
@@ -89,7 +38,7 @@ def check_X(X, name: str = "X") -> tuple[np.ndarray, InputSpec]:
             f"{name} is a sparse matrix ({type(X).__name__}); SMRT's VAEs need "
             f"dense input. Pass {name}.toarray() if it fits in memory."
         )
-    if _is_dataframe(X):
+    if is_dataframe(X):
         from pandas.api.types import is_bool_dtype, is_complex_dtype, is_numeric_dtype
 
         for col, dt in zip(X.columns, X.dtypes, strict=True):
@@ -163,7 +112,7 @@ def check_y(y, n_samples: int, name: str = "y") -> np.ndarray:
         raise ValueError(f"{name} is required; got {name}=None.")
     if _is_sparse(y):
         raise TypeError(f"{name} must be a 1-D array of labels, not a sparse matrix.")
-    if _is_series(y):
+    if is_series(y):
         y_arr = y.to_numpy()
     else:
         if not hasattr(y, "dtype"):
@@ -199,52 +148,3 @@ def check_y(y, n_samples: int, name: str = "y") -> np.ndarray:
             )
         )
     return y_arr
-
-
-def restore_dtypes(X: np.ndarray, spec: InputSpec) -> np.ndarray | Any:
-    """Return generated float64 rows in the user's container and dtypes.
-
-    Integer columns are rounded (values were already clipped to the observed
-    range), bool columns are thresholded at 0.5, float columns keep their
-    precision.
-    """
-
-    def cast(values: np.ndarray, dtype) -> np.ndarray:
-        dtype = np.dtype(dtype)
-        if dtype.kind == "b":
-            return values >= 0.5
-        if np.issubdtype(dtype, np.integer):
-            return np.rint(values).astype(dtype)
-        return values.astype(dtype, copy=False)
-
-    X = X.reshape((len(X), *spec.sample_shape))
-    if spec.kind == "array":
-        return cast(X, spec.dtype)
-    import pandas as pd
-
-    data = {}
-    for j, (col, dt) in enumerate(zip(spec.columns, spec.column_dtypes, strict=True)):
-        try:
-            np_dtype = np.dtype(dt)
-        except TypeError:
-            np_dtype = None
-        if np_dtype is not None:
-            data[col] = cast(X[:, j], np_dtype)
-        else:  # pandas extension dtypes (Int64, boolean, Float32 ...)
-            kind = pd.api.types.pandas_dtype(dt)
-            col_values = X[:, j]
-            if pd.api.types.is_bool_dtype(kind):
-                col_values = col_values >= 0.5
-            elif pd.api.types.is_integer_dtype(kind):
-                col_values = np.rint(col_values)
-            data[col] = pd.array(col_values, dtype=kind)
-    return pd.DataFrame(data, columns=spec.columns)
-
-
-def restore_labels(y: np.ndarray, like) -> np.ndarray | Any:
-    """Return labels as a Series named like ``like`` when ``like`` is one."""
-    if _is_series(like):
-        import pandas as pd
-
-        return pd.Series(y, name=like.name, dtype=like.dtype)
-    return y

@@ -257,3 +257,72 @@ def test_truncated_file_fails_checksum(saved):
     model.write_bytes(data[: len(data) // 3])
     with pytest.raises(InvalidSaveError, match=f"checksum mismatch for '{model.name}'"):
         Reconstructor.load(saved)
+
+
+# ------------------------------------------- recipes, stream, format 1 (#13)
+def test_loaded_stream_continues_where_the_saved_one_was(small_tabular, tmp_path):
+    """fit -> save -> load -> generate() without random_state draws the same
+    stream as the unsaved object, also after earlier draws."""
+    X, y = small_tabular
+    for seed in (0, None):
+        fitted = Reconstructor(epochs=2, patience=None, random_state=seed).fit(X, y)
+        fitted.generate(3, label=1)  # the stream has moved on before the save
+        path = fitted.save(tmp_path / f"gens_{seed}")
+        loaded = Reconstructor.load(path)
+        for _ in range(2):
+            a, la = fitted.generate(4)
+            b, lb = loaded.generate(4)
+            np.testing.assert_array_equal(a, b)
+            np.testing.assert_array_equal(la, lb)
+
+
+def test_recipes_are_saved_and_read_back(saved, fitted):
+    manifest = json.loads((saved / MANIFEST).read_text())
+    loaded = Reconstructor.load(saved)
+    for entry, (label, gen) in zip(
+        manifest["generators"], fitted.generators_.items(), strict=True
+    ):
+        assert entry["recipe"] == gen.recipe.to_dict()
+        assert loaded.generators_[label].recipe == gen.recipe
+        assert gen.recipe.vae_config["likelihood"] == "gaussian"
+        assert gen.recipe.generation == "prior" and gen.recipe.output_noise is True
+    assert manifest["rng_state"]["bit_generator"] == "PCG64"
+
+
+def test_format_1_directory_loads_and_migrates(fitted, saved):
+    """A directory in the 0.1.0 layout (no recipes, no stream state) loads; its
+    generators get recipes derived from each VAE and the saved parameters."""
+
+    def to_format_1(manifest):
+        manifest["format_version"] = 1
+        del manifest["rng_state"]
+        for entry in manifest["generators"]:
+            del entry["recipe"]
+
+    edit_manifest(saved, to_format_1)
+    loaded = Reconstructor.load(saved)
+    for label, gen in fitted.generators_.items():
+        recipe = loaded.generators_[label].recipe
+        assert recipe.vae_config["latent_dim"] == gen.recipe.vae_config["latent_dim"]
+        assert recipe.generation == gen.recipe.generation
+        assert recipe.output_noise == gen.recipe.output_noise
+        assert recipe.epochs == 0  # the training budget was not recorded
+        a = fitted.generate(5, label=label, random_state=1)[0]
+        np.testing.assert_array_equal(
+            a, loaded.generate(5, label=label, random_state=1)[0]
+        )
+    # Without a saved stream, the old rule: a stream seeded by random_state.
+    b = Reconstructor.load(saved).generate(3)[0]
+    np.testing.assert_array_equal(loaded.generate(3)[0], b)
+
+
+def test_malformed_recipe_or_stream_is_refused(saved):
+    edit_manifest(saved, lambda m: m["generators"][0]["recipe"].update(bogus=1))
+    with pytest.raises(InvalidSaveError, match="malformed.*bogus"):
+        Reconstructor.load(saved)
+
+
+def test_malformed_stream_state_is_refused(saved):
+    edit_manifest(saved, lambda m: m.update(rng_state={"bit_generator": "MT19937"}))
+    with pytest.raises(InvalidSaveError, match="rng_state"):
+        Reconstructor.load(saved)

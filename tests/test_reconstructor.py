@@ -371,7 +371,7 @@ def test_failed_fit_leaves_estimator_unchanged(small_tabular):
 @pytest.mark.parametrize("error", [KeyboardInterrupt, TrainingDivergedError])
 def test_interrupted_fit_keeps_previous_state(small_tabular, monkeypatch, error):
     """Ctrl-C or divergence on the second class leaves the old fit untouched."""
-    import smrt_keras.reconstructor as module
+    import smrt_keras.models.training as module
 
     X, y = small_tabular
     r = fast().fit(X, y)
@@ -410,7 +410,7 @@ def test_iter_generate_streams_the_same_samples(small_tabular):
     assert (labels == 2).all() and np.isfinite(whole).all()
     small = list(r.iter_generate(5, batch_size=2, random_state=0))
     assert [len(b[1]) for b in small] == [2, 2, 1, 2, 2, 1]
-    with pytest.raises(ValueError, match="batch_size must be a positive int"):
+    with pytest.raises(ValueError, match="batch_size must be an int >= 1; got batch_"):
         next(r.iter_generate(5, batch_size=0))
     with pytest.raises(NotFittedError):
         next(Reconstructor().iter_generate(5))

@@ -9,6 +9,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from smrt_keras.models import latent
 from smrt_keras.models.layers import (
     ConvDecoder,
     ConvEncoder,
@@ -16,6 +17,7 @@ from smrt_keras.models.layers import (
     DenseEncoder,
     Sampling,
 )
+from smrt_keras.params import Float, Int, Options, PositiveInts, check_params, is_int
 
 #: Clamp for the learned output log-variance of the Gaussian likelihood: a
 #: standard deviation between ~0.03 and ~33 standardised units.
@@ -24,6 +26,19 @@ OUTPUT_LOG_VAR_RANGE = (-7.0, 7.0)
 ENCODERS = ("dense", "conv")
 LIKELIHOODS = ("bernoulli", "gaussian")
 _LOG_2PI = math.log(2.0 * math.pi)
+#: What each VAE argument accepts (conv-only ones are checked for conv only).
+_CONSTRAINTS = {
+    "encoder": [Options(*ENCODERS)],
+    "likelihood": [Options(*LIKELIHOODS)],
+    "latent_dim": [Int(1)],
+    "input_shape": [PositiveInts()],
+    "hidden_units": [PositiveInts()],
+    "dropout": [Float(0.0, 1.0, closed="left")],
+    "l2": [Float(0.0)],
+    "beta": [Float(0.0)],
+    "kl_warmup_steps": [Int(0)],
+    "output_variance": [Options("learned"), Float(0.0, closed="neither")],
+}
 
 
 class TrainingDivergedError(ValueError, FloatingPointError):
@@ -69,7 +84,7 @@ class DivergenceGuard(keras.callbacks.Callback):
 
 
 def _as_tuple(value, name: str) -> tuple[int, ...]:
-    if isinstance(value, (int, np.integer)):
+    if is_int(value):
         return (int(value),)
     try:
         out = tuple(value)
@@ -77,9 +92,7 @@ def _as_tuple(value, name: str) -> tuple[int, ...]:
         raise TypeError(
             f"{name} must be an int or a sequence of ints; got {value!r}."
         ) from None
-    if not all(
-        isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in out
-    ):
+    if not all(is_int(v) for v in out):
         raise TypeError(f"{name} must contain only ints; got {value!r}.")
     return tuple(int(v) for v in out)
 
@@ -184,7 +197,11 @@ class VAE(keras.Model):
         self.kl_warmup_steps = kl_warmup_steps
         self.seed = seed
         self._validate()
+        self._make_layers(seed)
+        self.build((None, *self.data_shape))
 
+    # ------------------------------------------------------------------ config
+    def _make_layers(self, seed: int | None) -> None:
         block_kwargs = dict(
             hidden_units=self.hidden_units,
             activation=self.activation,
@@ -216,54 +233,36 @@ class VAE(keras.Model):
         )
         self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction")
         self.kl_tracker = keras.metrics.Mean(name="kl")
-        self.build((None, *self.data_shape))
 
-    # ------------------------------------------------------------------ config
     def _validate(self):
-        def bad(name, value, expected):
-            return ValueError(f"{name} must be {expected}; got {name}={value!r}.")
-
-        if self.encoder_type not in ENCODERS:
-            raise bad("encoder", self.encoder_type, f"one of {ENCODERS}")
-        if self.likelihood not in LIKELIHOODS:
-            raise bad("likelihood", self.likelihood, f"one of {LIKELIHOODS}")
-        if not isinstance(self.latent_dim, (int, np.integer)) or self.latent_dim <= 0:
-            raise bad("latent_dim", self.latent_dim, "a positive int")
-        if any(d <= 0 for d in self.data_shape):
-            raise bad("input_shape", self.data_shape, "made of positive ints")
-        if any(u <= 0 for u in self.hidden_units):
-            raise bad("hidden_units", self.hidden_units, "made of positive ints")
-        if not 0.0 <= float(self.dropout) < 1.0:
-            raise bad("dropout", self.dropout, "a float in [0, 1)")
-        if float(self.l2) < 0:
-            raise bad("l2", self.l2, "a float >= 0")
-        if float(self.beta) < 0 or not math.isfinite(float(self.beta)):
-            raise bad("beta", self.beta, "a finite float >= 0")
-        if not isinstance(self.kl_warmup_steps, (int, np.integer)) or (
-            self.kl_warmup_steps < 0
-        ):
-            raise bad("kl_warmup_steps", self.kl_warmup_steps, "an int >= 0")
-        if self.output_variance != "learned":
-            try:
-                ok = float(self.output_variance) > 0
-            except (TypeError, ValueError):
-                ok = False
-            if not ok:
-                raise bad(
-                    "output_variance", self.output_variance, "'learned' or a float > 0"
-                )
+        values = {
+            "encoder": self.encoder_type,
+            "likelihood": self.likelihood,
+            "latent_dim": self.latent_dim,
+            "input_shape": self.data_shape,
+            "hidden_units": self.hidden_units,
+            "dropout": self.dropout,
+            "l2": self.l2,
+            "beta": self.beta,
+            "kl_warmup_steps": self.kl_warmup_steps,
+            "output_variance": self.output_variance,
+        }
+        check_params(values, _CONSTRAINTS)
         if self.encoder_type == "dense":
             if len(self.data_shape) != 1:
-                raise bad(
-                    "input_shape",
-                    self.data_shape,
-                    "(n_features,) for encoder='dense' (flatten images first or "
-                    "use encoder='conv')",
+                raise ValueError(
+                    f"input_shape must be (n_features,) for encoder='dense' (flatten "
+                    f"images first or use encoder='conv'); got "
+                    f"input_shape={self.data_shape!r}."
                 )
             return
+        self._validate_conv()
+
+    def _validate_conv(self):
         if len(self.data_shape) not in (2, 3):
-            raise bad(
-                "input_shape", self.data_shape, "(H, W) or (H, W, C) for encoder='conv'"
+            raise ValueError(
+                "input_shape must be (H, W) or (H, W, C) for encoder='conv'; got "
+                f"input_shape={self.data_shape!r}."
             )
         if not self.filters or len(self.filters) != len(self.strides):
             raise ValueError(
@@ -276,8 +275,7 @@ class VAE(keras.Model):
                 "filters and strides must be positive; got "
                 f"filters={self.filters!r}, strides={self.strides!r}."
             )
-        if not isinstance(self.kernel_size, (int, np.integer)) or self.kernel_size < 1:
-            raise bad("kernel_size", self.kernel_size, "a positive int")
+        check_params({"kernel_size": self.kernel_size}, {"kernel_size": [Int(1)]})
         need = math.prod(self.strides)
         h, w = self.data_shape[:2]
         if h < need or w < need:
@@ -528,13 +526,17 @@ class VAE(keras.Model):
         ``seed`` (an int or a numpy ``Generator``) makes the draw repeatable on
         every backend; ``None`` uses the model's own ``SeedGenerator``.
         """
-        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0:
+        if not is_int(n) or n < 0:
             raise ValueError(f"n must be an int >= 0; got n={n!r}.")
         rng = self._rng(seed)
         parts = [np.zeros((0, *self.data_shape), "float32")]
         for start in range(0, int(n), batch_size):
-            z = self._normal((min(batch_size, int(n) - start), self.latent_dim), rng)
-            parts.append(self.decode(z * float(temperature), batch_size))
+            b = min(batch_size, int(n) - start)
+            if rng is None:
+                z = self._normal((b, self.latent_dim), None) * float(temperature)
+            else:
+                z = latent.prior(b, self.latent_dim, rng, float(temperature))
+            parts.append(self.decode(z, batch_size))
         return np.concatenate(parts)
 
     def sample_posterior(
@@ -550,8 +552,12 @@ class VAE(keras.Model):
         ``generate_from_sample``).
         """
         z_mean, z_log_var = self.encode(x, batch_size)
-        eps = self._normal(z_mean.shape, self._rng(seed))
-        z = z_mean + np.exp(0.5 * z_log_var) * eps * float(temperature)
+        rng = self._rng(seed)
+        if rng is None:
+            eps = self._normal(z_mean.shape, None) * float(temperature)
+            z = z_mean + np.exp(0.5 * z_log_var) * eps
+        else:
+            z = latent.posterior(z_mean, z_log_var, rng, float(temperature))
         return self.decode(z, batch_size)
 
     def negative_elbo(

@@ -1,0 +1,290 @@
+"""One class's recipe: every ``"auto"`` of the estimator resolved, once.
+
+A :class:`Recipe` is built at fit time from the estimator's parameters, the
+data's :class:`~smrt_keras.spec.InputSpec` and the class's size. It says which
+VAE to build, how to scale and train it, and how to draw from it. It holds only
+primitives, is saved in the manifest beside each generator and read back, so a
+loaded reconstructor generates as the fitted one did.
+
+Nothing here imports Keras; the trainer in :mod:`smrt_keras.models.training`
+turns a recipe's numbers into a fitted VAE.
+
+The measurements behind each default are in ``benchmarks/results/ablation.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+from smrt_keras.spec import InputSpec
+
+#: Small classes train on smaller minibatches, down to 8, so that an epoch is
+#: at least this many optimiser steps (one step per epoch starves them).
+MIN_STEPS_PER_EPOCH = 8
+#: With ``augment="auto"``, image classes smaller than this are augmented.
+AUGMENT_BELOW = 1000
+#: With ``augment="auto"``, images with a side below this are not augmented:
+#: sub-pixel shifts blur the whole of a tiny image.
+AUGMENT_MIN_SIDE = 16
+#: ``beta="auto"``: the KL weight per likelihood. A low weight lets an image
+#: VAE reconstruct sharply; tabular data ranked best at 1.
+AUTO_BETA = {"bernoulli": 0.05, "gaussian": 1.0}
+
+
+def is_auto(value: Any) -> bool:
+    """True for the string ``"auto"``; ``value == "auto"`` compares arrays
+    element-wise."""
+    return isinstance(value, str) and value == "auto"
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How one class's generator is built, trained and sampled.
+
+    Attributes
+    ----------
+    vae_config : dict
+        Keyword arguments of :class:`~smrt_keras.VAE` (without ``seed``).
+    scaler_kind : {"minmax", "standard"}
+        Feature scaling before the VAE (from the likelihood).
+    per_feature : bool
+        One scale per feature (tables) or one for all pixels (images).
+    augment : bool
+        Whether training minibatches are augmented.
+    batch_size, validation_size, epochs, patience : int
+        The training budget for this class (``patience`` may be ``None``).
+    learning_rate : float
+    generation : str
+        Latent sampling mode (:data:`smrt_keras.generator.GENERATION_MODES`).
+    temperature : float
+    output_noise : bool
+        Draw from ``p(x | z)`` rather than return its mean.
+    prefit : bool
+        The generator was adopted, not trained: the training fields are unused.
+    image : bool
+        The data are images (decides ``generation="auto"``).
+    """
+
+    vae_config: Mapping[str, Any]
+    scaler_kind: str
+    per_feature: bool
+    generation: str
+    temperature: float
+    output_noise: bool
+    image: bool
+    augment: bool = False
+    batch_size: int = 0
+    validation_size: int = 0
+    epochs: int = 0
+    learning_rate: float = 0.0
+    patience: int | None = None
+    prefit: bool = False
+
+    @property
+    def likelihood(self) -> str:
+        return self.vae_config["likelihood"]
+
+    @property
+    def data_shape(self) -> tuple[int, ...]:
+        return tuple(self.vae_config["input_shape"])
+
+    def with_generation(self, generation, temperature, output_noise) -> Recipe:
+        """The same recipe drawing by these (possibly ``"auto"``) settings.
+
+        Generation settings may change after fit (``set_params``); they are
+        resolved here by the same rule as at fit.
+        """
+        return replace(
+            self,
+            **_generation(
+                generation, temperature, output_noise, self.image, self.likelihood
+            ),
+        )
+
+    def to_dict(self) -> dict:
+        """JSON-able form for the manifest."""
+        out = asdict(self)
+        out["vae_config"] = {
+            k: list(v) if isinstance(v, tuple) else v
+            for k, v in self.vae_config.items()
+        }
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> Recipe:
+        known = {f for f in cls.__dataclass_fields__}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown recipe field(s) {sorted(unknown)}")
+        values = dict(data)
+        config = dict(values["vae_config"])
+        for key in ("input_shape", "hidden_units", "filters", "strides"):
+            if key in config:
+                config[key] = tuple(int(v) for v in config[key])
+        values["vae_config"] = config
+        return cls(**values)
+
+
+# ------------------------------------------------------------- resolution
+def resolve_encoder(encoder: str, spec: InputSpec) -> str:
+    """``"auto"`` is conv for image batches, dense otherwise."""
+    fits_conv = spec.is_image and len(spec.sample_shape) <= 3
+    if encoder == "auto":
+        return "conv" if fits_conv else "dense"
+    if encoder == "conv" and not fits_conv:
+        raise ValueError(
+            "encoder='conv' needs image batches (N, H, W) or (N, H, W, C); got "
+            f"X with sample shape {spec.sample_shape}. Use encoder='dense'."
+        )
+    return encoder
+
+
+def resolve_likelihood(likelihood: str, spec: InputSpec) -> str:
+    """``"auto"`` is Bernoulli for images (scaled to [0, 1]), Gaussian otherwise."""
+    if likelihood == "auto":
+        return "bernoulli" if spec.is_image else "gaussian"
+    return likelihood
+
+
+def _or_default(value, default) -> tuple:
+    # `()` is a valid choice (no dense layers), so test for None, not falsiness.
+    return tuple(default if value is None else value)
+
+
+def vae_config(params: Mapping, spec: InputSpec, encoder: str, likelihood: str) -> dict:
+    """The VAE's architecture from the estimator's parameters and the data."""
+    config = dict(params.get("vae_params") or {})
+    if encoder == "conv":
+        h, w = spec.sample_shape[:2]
+        side = min(h, w)
+        strides = tuple(params["strides"] or ((2, 2) if side >= 4 else (1,)))
+        default_filters = (32, 64) if side >= 16 else (16, 32)
+        filters = tuple(params["filters"] or default_filters[: len(strides)])
+        if len(filters) < len(strides):
+            filters = filters + (filters[-1],) * (len(strides) - len(filters))
+        config.update(
+            input_shape=spec.sample_shape,
+            encoder="conv",
+            filters=filters,
+            strides=strides,
+            hidden_units=_or_default(params["hidden_units"], (128,)),
+            latent_dim=params["latent_dim"] or (16 if h * w >= 256 else 8),
+        )
+    else:
+        d = spec.n_features
+        h1 = int(min(max(2 * d, 32), 256))
+        config.update(
+            input_shape=(d,),
+            encoder="dense",
+            hidden_units=_or_default(params["hidden_units"], (h1, max(16, h1 // 2))),
+            latent_dim=params["latent_dim"] or int(min(max(d // 4, 2), 16)),
+        )
+    beta = params["beta"]
+    config.update(
+        likelihood=likelihood,
+        beta=AUTO_BETA[likelihood] if is_auto(beta) else float(beta),
+    )
+    return config
+
+
+def _generation(generation, temperature, output_noise, image, likelihood) -> dict:
+    if is_auto(generation):
+        # The best of each kind in the ablation: kde for images, prior for tables.
+        generation = "kde" if image else "prior"
+    if is_auto(output_noise):
+        # Gaussian draws restore the spread decoded means lose; Bernoulli
+        # draws would be speckled 0/1 pixels.
+        output_noise = likelihood == "gaussian"
+    return {
+        "generation": generation,
+        "temperature": float(temperature),
+        "output_noise": bool(output_noise),
+    }
+
+
+def _augment(augment, shape: tuple, n_samples: int) -> bool:
+    # Only VAEs that see images (conv) are augmented: a dense VAE gets flat
+    # vectors. "auto" also skips large classes and tiny images.
+    if len(shape) < 2 or augment is False:
+        return False
+    if is_auto(augment) and (
+        n_samples >= AUGMENT_BELOW or min(shape[:2]) < AUGMENT_MIN_SIDE
+    ):
+        return False
+    return True
+
+
+def _budget(params: Mapping, n_samples: int) -> dict:
+    """Validation split, minibatch size and KL warm-up steps for a class."""
+    n_val = int(round(params["validation_fraction"] * n_samples))
+    if n_val < 1 or n_samples - n_val < 2:
+        n_val = 0
+    n_train = n_samples - n_val
+    # An epoch is at least MIN_STEPS_PER_EPOCH steps where the class allows.
+    batch = min(params["batch_size"], max(8, -(-n_train // MIN_STEPS_PER_EPOCH)))
+    batch = min(batch, n_train)
+    steps_per_epoch = -(-n_train // batch)
+    return {
+        "validation_size": n_val,
+        "batch_size": batch,
+        "kl_warmup_steps": int(params["kl_warmup_epochs"] * steps_per_epoch),
+    }
+
+
+def build_recipe(params: Mapping, spec: InputSpec, n_samples: int) -> Recipe:
+    """The recipe of a class of ``n_samples`` to be trained.
+
+    ``params`` are the estimator's (``get_params()``), already checked.
+    """
+    encoder = resolve_encoder(params["encoder"], spec)
+    likelihood = resolve_likelihood(params["likelihood"], spec)
+    config = vae_config(params, spec, encoder, likelihood)
+    budget = _budget(params, n_samples)
+    config["kl_warmup_steps"] = budget.pop("kl_warmup_steps")
+    return Recipe(
+        vae_config=config,
+        scaler_kind="minmax" if likelihood == "bernoulli" else "standard",
+        per_feature=not spec.is_image,
+        image=spec.is_image,
+        augment=_augment(params["augment"], tuple(config["input_shape"]), n_samples),
+        epochs=int(params["epochs"]),
+        learning_rate=float(params["learning_rate"]),
+        patience=params["patience"],
+        **budget,
+        **_generation(
+            params["generation"],
+            params["temperature"],
+            params["output_noise"],
+            spec.is_image,
+            likelihood,
+        ),
+    )
+
+
+def recipe_of_vae(
+    params: Mapping, spec: InputSpec, config: Mapping, prefit: bool = True
+) -> Recipe:
+    """The recipe of a VAE built elsewhere, described by its own config.
+
+    Used for adopted (prefit) VAEs and for generators saved in format 1,
+    which predates recipes: their training budget is unknown and left empty.
+    """
+    skip = ("name", "trainable", "dtype", "seed")
+    config = {k: v for k, v in config.items() if k not in skip}
+    likelihood = config["likelihood"]
+    return Recipe(
+        vae_config=config,
+        scaler_kind="minmax" if likelihood == "bernoulli" else "standard",
+        per_feature=not spec.is_image,
+        image=spec.is_image,
+        prefit=prefit,
+        **_generation(
+            params.get("generation", "auto"),
+            params.get("temperature", 1.0),
+            params.get("output_noise", "auto"),
+            spec.is_image,
+            likelihood,
+        ),
+    )

@@ -1,0 +1,143 @@
+"""What the caller's input looked like, and the way back to it.
+
+:class:`InputSpec` records the container, sample shape and dtypes of ``X``;
+:class:`OutputRestorer` turns generated float64 rows back into that container,
+like imbalanced-learn's ``ArraysTransformer``. This is the only place outputs
+are reshaped, cast or wrapped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+def is_dataframe(obj) -> bool:
+    return type(obj).__name__ == "DataFrame" and hasattr(obj, "columns")
+
+
+def is_series(obj) -> bool:
+    return type(obj).__name__ == "Series" and hasattr(obj, "name")
+
+
+@dataclass
+class InputSpec:
+    """What the user's X looked like, so outputs can look the same."""
+
+    kind: str  # "array" or "dataframe"
+    sample_shape: tuple[int, ...]
+    dtype: str  # numpy dtype of the array (arrays only)
+    columns: list[Any] = field(default_factory=list)
+    column_dtypes: list[str] = field(default_factory=list)
+
+    @property
+    def is_image(self) -> bool:
+        return len(self.sample_shape) >= 2
+
+    @property
+    def n_features(self) -> int:
+        return int(np.prod(self.sample_shape))
+
+    def to_dict(self) -> dict:
+        return {
+            "kind": self.kind,
+            "sample_shape": list(self.sample_shape),
+            "dtype": self.dtype,
+            "columns": [
+                c if isinstance(c, (str, int)) else str(c) for c in self.columns
+            ],
+            "column_dtypes": list(self.column_dtypes),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> InputSpec:
+        return cls(
+            kind=d["kind"],
+            sample_shape=tuple(int(s) for s in d["sample_shape"]),
+            dtype=d["dtype"],
+            columns=list(d.get("columns", [])),
+            column_dtypes=list(d.get("column_dtypes", [])),
+        )
+
+
+def _cast(values: np.ndarray, dtype) -> np.ndarray:
+    # Integers are rounded (values were already clipped to the observed
+    # range), bools thresholded at 0.5, floats keep their precision.
+    dtype = np.dtype(dtype)
+    if dtype.kind == "b":
+        return values >= 0.5
+    if np.issubdtype(dtype, np.integer):
+        return np.rint(values).astype(dtype)
+    return values.astype(dtype, copy=False)
+
+
+def _cast_column(values: np.ndarray, dtype: str):
+    try:
+        np_dtype = np.dtype(dtype)
+    except TypeError:
+        np_dtype = None
+    if np_dtype is not None:
+        return _cast(values, np_dtype)
+    import pandas as pd  # pandas extension dtypes (Int64, boolean, Float32 ...)
+
+    kind = pd.api.types.pandas_dtype(dtype)
+    if pd.api.types.is_bool_dtype(kind):
+        values = values >= 0.5
+    elif pd.api.types.is_integer_dtype(kind):
+        values = np.rint(values)
+    return pd.array(values, dtype=kind)
+
+
+class OutputRestorer:
+    """Give generated rows back in the caller's container, shape and dtypes.
+
+    Parameters
+    ----------
+    spec : InputSpec
+        What ``X`` looked like at fit.
+
+    Examples
+    --------
+    >>> spec = InputSpec(kind="array", sample_shape=(2,), dtype="int64")
+    >>> OutputRestorer(spec).samples(np.array([[0.6, 2.4]]))
+    array([[1, 2]])
+    """
+
+    def __init__(self, spec: InputSpec):
+        self.spec = spec
+
+    def samples(self, X: np.ndarray):
+        """Float64 rows ``(n, n_features)`` as an array or DataFrame like ``X``."""
+        spec = self.spec
+        X = X.reshape((len(X), *spec.sample_shape))
+        if spec.kind == "array":
+            return _cast(X, spec.dtype)
+        import pandas as pd
+
+        data = {
+            col: _cast_column(X[:, j], dt)
+            for j, (col, dt) in enumerate(
+                zip(spec.columns, spec.column_dtypes, strict=True)
+            )
+        }
+        return pd.DataFrame(data, columns=spec.columns)
+
+    def resampled(self, X, y, X_new: np.ndarray, y_new: np.ndarray):
+        """``X`` and ``y`` as given, followed by the synthetic rows, in their types."""
+        synthetic = self.samples(X_new)
+        if self.spec.kind == "dataframe":
+            import pandas as pd
+
+            X_res = pd.concat([X.reset_index(drop=True), synthetic], ignore_index=True)
+        else:
+            X_res = np.concatenate([np.asarray(X), synthetic])
+        y_orig = y.to_numpy() if hasattr(y, "to_numpy") else np.asarray(y)
+        y_orig = y_orig.reshape(-1)
+        y_res = np.concatenate([y_orig, y_new.astype(y_orig.dtype, copy=False)])
+        if is_series(y):
+            import pandas as pd
+
+            return X_res, pd.Series(y_res, name=y.name, dtype=y.dtype)
+        return X_res, y_res
