@@ -99,16 +99,48 @@ def make_imbalanced(
 
 
 def load_imbalanced_digits(
-    counts: Mapping | None = None, random_state: int = 0
-) -> tuple[np.ndarray, np.ndarray]:
+    counts: Mapping | None = None, random_state: int = 0, holdout: int = 0
+) -> tuple[np.ndarray, ...]:
     """scikit-learn's bundled 8x8 digits as images, made imbalanced.
 
     The default keeps 150 of digits 0-6 and 15 each of 7, 8 and 9 (10:1), the
-    embedded default of ``smrt-keras demo``.
+    data of ``smrt-keras demo``.
+
+    Parameters
+    ----------
+    counts : dict or None
+        ``{digit: images kept}``; ``None`` is the default above.
+    random_state : int
+        Seeds the hold-out draw and the cut.
+    holdout : int, default=0
+        Images per digit set aside first, never in the imbalanced set (a
+        balanced test set no sampler sees).
+
+    Returns
+    -------
+    X, y : ndarrays
+        The imbalanced images ``(n, 8, 8)`` and labels.
+    X_holdout, y_holdout : ndarrays
+        Only when ``holdout > 0``.
+
+    Examples
+    --------
+    >>> X, y, X_test, y_test = load_imbalanced_digits(holdout=25)
+    >>> np.bincount(y).tolist(), len(y_test)
+    ([150, 150, 150, 150, 150, 150, 150, 15, 15, 15], 250)
     """
     from sklearn.datasets import load_digits
 
     digits = load_digits()
+    images, target = digits.images, digits.target
     if counts is None:
         counts = {d: (150 if d < 7 else 15) for d in range(10)}
-    return make_imbalanced(digits.images, digits.target, counts, random_state)
+    if not holdout:
+        return make_imbalanced(images, target, counts, random_state)
+    rng = np.random.default_rng(random_state)
+    held = np.zeros(len(target), bool)
+    for d in np.unique(target):
+        members = np.flatnonzero(target == d)
+        held[rng.choice(members, holdout, replace=False)] = True
+    X, y = make_imbalanced(images[~held], target[~held], counts, random_state)
+    return X, y, images[held], target[held]

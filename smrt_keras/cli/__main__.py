@@ -1,0 +1,7 @@
+"""``python -m smrt_keras.cli``."""
+
+import sys
+
+from smrt_keras.cli import main
+
+sys.exit(main())
