@@ -75,3 +75,28 @@ def test_zoo_found_in_a_regular_install(tmp_path):
     module_file, zoo_dir, shape = out.stdout.split("\n")[:3]
     assert module_file.startswith(str(target)) and zoo_dir.startswith(str(target))
     assert shape == "(20, 28, 28)"
+
+
+def test_model_card_is_generated_from_the_saved_set_and_results():
+    """The shipped card is exactly what the training script renders from the
+    saved set's own parameters and recipes plus the committed results file,
+    so it cannot drift from what ships."""
+    import importlib.util
+    import json
+
+    script = ROOT / zoo.preset("mnist")["script"]
+    spec = importlib.util.spec_from_file_location("train_mnist", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    results = json.loads((ROOT / zoo.preset("mnist")["results"]).read_text())
+    facts = module.fitted_facts(zoo.load("mnist"))
+    card = "\n".join(module.card_lines(results, facts))
+    assert card == zoo.info("mnist")
+    assert f"beta = {facts['beta']}," in card and facts["beta"] == "1.0"
+
+
+def test_training_scripts_are_not_installed():
+    import importlib.resources
+
+    root = Path(str(importlib.resources.files("smrt_keras.zoo_data")))
+    assert not list(root.glob("train_*.py"))

@@ -1,11 +1,15 @@
 """Rebuild the MNIST zoo from scratch: one conv VAE per digit, then its model card.
 
-    python zoo/train_mnist.py [--mnist PATH] [--epochs 60] [--out zoo/mnist]
+    python zoo/scripts/train_mnist.py [--mnist PATH] [--epochs 60] [--out zoo/mnist]
 
 MNIST comes from ``smrt_keras.datasets.load_mnist`` (``--mnist``, then
-``$SMRT_MNIST_PATH``, then ``keras.datasets``). Everything is seeded. The script
-writes the saved Reconstructor directory and ``MODEL_CARD.md`` beside it, with
-wall times and the machine it ran on.
+``$SMRT_MNIST_PATH``, then ``keras.datasets``). Everything is seeded. The
+training settings are the ``mnist`` preset's (``smrt_keras.zoo.PRESETS``). The
+script writes the saved Reconstructor directory and ``MODEL_CARD.md`` beside it;
+the card's architecture and training lines are read from the saved set itself
+(its parameters and recipes), so they cannot drift from what ships.
+
+This script is not installed with the package; it lives with the zoo's sources.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 
-from smrt_keras import Reconstructor  # noqa: E402
+from smrt_keras import Reconstructor, zoo  # noqa: E402
 from smrt_keras.datasets import load_mnist  # noqa: E402
 from smrt_keras.evaluation import (  # noqa: E402
     ImageJudge,
@@ -30,14 +34,13 @@ from smrt_keras.evaluation import (  # noqa: E402
     knn_precision_recall,
 )
 
-HERE = Path(__file__).resolve().parent
+ZOO = Path(__file__).resolve().parents[1]
+PRESET = zoo.preset("mnist")
 N_GENERATED = 1000
-ARCHITECTURE = dict(filters=(32, 64), strides=(2, 2), hidden_units=(), latent_dim=16)
-#: Generation mode the zoo ships with. In the model card it keeps the prior's
-#: k-NN recall with an FID close to or below "interpolate"'s ("interpolate" is
-#: a little more recognisable for most digits; "prior" has the worst FID).
-DEFAULT_GENERATION = "posterior"
-MODES = ("posterior", "prior", "interpolate")
+#: Generation mode the zoo ships with (the preset's): in the card it keeps the
+#: prior's k-NN recall with an FID close to or below "interpolate"'s.
+DEFAULT_GENERATION = PRESET["training"]["generation"]
+MODES = PRESET["modes"]
 
 
 #: Training facts of the shipped set, as its training run recorded them in the
@@ -53,7 +56,7 @@ SHIPPED_TRAINING = {
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mnist", default=None, help="path to mnist.npz")
-    parser.add_argument("--epochs", type=int, default=60)
+    parser.add_argument("--epochs", type=int, default=PRESET["training"]["epochs"])
     parser.add_argument("--judge-epochs", type=int, default=3)
     parser.add_argument(
         "--limit",
@@ -61,8 +64,8 @@ def main() -> None:
         default=None,
         help="train on at most this many images per digit (smoke runs)",
     )
-    parser.add_argument("--out", type=Path, default=HERE / "mnist")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=ZOO / PRESET["directory"])
+    parser.add_argument("--seed", type=int, default=PRESET["training"]["random_state"])
     parser.add_argument(
         "--evaluate",
         action="store_true",
@@ -71,7 +74,7 @@ def main() -> None:
     parser.add_argument(
         "--results",
         type=Path,
-        default=HERE.parent / "benchmarks" / "results" / "zoo_mnist.json",
+        default=ZOO.parent / PRESET["results"],
         help="JSON file for the numbers behind the card",
     )
     parser.add_argument(
@@ -81,7 +84,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.card_only:
-        return write_card(args, json.loads(args.results.read_text()))
+        card = json.loads(args.results.read_text())
+        return write_card(args, card, Reconstructor.load(args.out))
 
     (x_train, y_train), (x_test, y_test) = load_mnist(args.mnist)
     if args.limit:
@@ -97,10 +101,9 @@ def main() -> None:
     training["n_params"] = smrt.generators_[0].vae.count_params()
     card = evaluate(args, smrt, (x_train, y_train), (x_test, y_test))
     card["training"] = training
-    card["beta"] = float(smrt.get_params()["beta"])
     args.results.parent.mkdir(parents=True, exist_ok=True)
     args.results.write_text(json.dumps(card, indent=1))
-    write_card(args, card)
+    write_card(args, card, Reconstructor.load(args.out))
 
 
 def train(args, x_train, y_train) -> tuple[Reconstructor, dict]:
@@ -108,17 +111,8 @@ def train(args, x_train, y_train) -> tuple[Reconstructor, dict]:
     import keras
 
     start = time.perf_counter()
-    smrt = Reconstructor(
-        classes="all",
-        epochs=args.epochs,
-        batch_size=128,
-        patience=5,
-        validation_fraction=0.1,
-        random_state=args.seed,
-        verbose=1,
-        generation=DEFAULT_GENERATION,
-        **ARCHITECTURE,
-    ).fit(x_train, y_train)
+    settings = {**PRESET["training"], "epochs": args.epochs, "random_state": args.seed}
+    smrt = Reconstructor(**settings, verbose=1).fit(x_train, y_train)
     train_seconds = time.perf_counter() - start
     smrt.save(args.out, overwrite=True, include_optimizer=False)
     print(f"trained in {train_seconds:.0f}s; saved to {args.out}")
@@ -177,8 +171,47 @@ def evaluate(args, smrt, train, test) -> dict:
     }
 
 
-def write_card(args, card: dict) -> None:
-    """Write ``MODEL_CARD.md`` from the numbers in ``card`` (the results JSON)."""
+def fitted_facts(smrt: Reconstructor) -> dict:
+    """What the saved set records about its models and training."""
+    recipes = [g.recipe for g in smrt.generators_.values()]
+    configs = [r.vae_config for r in recipes]
+
+    def one(values, what):
+        values = sorted({v if isinstance(v, str) else repr(v) for v in values})
+        return values[0] if len(values) == 1 else f"{what} differs: {values}"
+
+    params = smrt.get_params()
+    trained = all(r.epochs for r in recipes)  # format 1 saves have no budget
+    return {
+        "beta": one([c["beta"] for c in configs], "beta"),
+        "filters": one([tuple(c["filters"]) for c in configs], "filters"),
+        "strides": one([tuple(c["strides"]) for c in configs], "strides"),
+        "kernel_size": one([c.get("kernel_size", 3) for c in configs], "kernel"),
+        "latent_dim": one([c["latent_dim"] for c in configs], "latent_dim"),
+        "likelihood": one([c["likelihood"] for c in configs], "likelihood"),
+        "augment": (
+            one([r.augment for r in recipes], "augment")
+            if trained
+            else "not recorded (a format-1 save, older than the setting; under "
+            "augment='auto' classes of 1,000+ images are not augmented)"
+        ),
+        "output_noise": one([r.output_noise for r in recipes], "output_noise"),
+        **{
+            k: params[k]
+            for k in (
+                "learning_rate",
+                "batch_size",
+                "patience",
+                "validation_fraction",
+                "random_state",
+                "generation",
+            )
+        },
+    }
+
+
+def card_lines(card: dict, facts: dict) -> list[str]:
+    """``MODEL_CARD.md`` from the results (``card``) and the saved set's facts."""
     rows, training, judge = card["rows"], card["training"], card["judge"]
     n_params = training["n_params"]
     lines = [
@@ -188,35 +221,40 @@ def write_card(args, card: dict) -> None:
         "convolutional VAE per digit 0-9.",
         "",
         "## Data",
-        f"MNIST training set, {sum(r['n_train'] for r in rows)} images "
-        "(per digit below); 10% of each digit held out for early stopping. "
-        "Pixels min-max scaled to [0, 1]; outputs are uint8 28x28 images. "
-        "Evaluation uses the 10,000 MNIST test images, which no model saw.",
+        f"{PRESET['data']}, {sum(r['n_train'] for r in rows)} images "
+        f"(per digit below); {facts['validation_fraction']:.0%} of each digit held "
+        "out for early stopping. Pixels min-max scaled to [0, 1]; outputs are uint8 "
+        "28x28 images. Evaluation uses the 10,000 MNIST test images, which no model "
+        "saw.",
         "",
         "## Architecture and training",
-        f"- Encoder: Conv2D {ARCHITECTURE['filters']} filters, kernel 3, strides "
-        f"{ARCHITECTURE['strides']}, ReLU; dense heads to a "
-        f"{ARCHITECTURE['latent_dim']}-d latent. Decoder mirrors it "
-        "(Conv2DTranspose) with Bernoulli output.",
+        "Read from the saved set (its parameters and per-class recipes):",
+        "",
+        f"- Encoder: Conv2D {facts['filters']} filters, kernel {facts['kernel_size']},"
+        f" strides {facts['strides']}, ReLU; dense heads to a "
+        f"{facts['latent_dim']}-d latent. Decoder mirrors it (Conv2DTranspose) with "
+        f"{facts['likelihood']} output.",
         f"- Parameters per digit: {n_params:,}; {len(rows) * n_params:,} in all. "
         f"Saved size: {training['size_mb']:.1f} MiB (weights only, no optimizer "
         "state).",
-        f"- Adam 1e-3, batch 128, at most {card['epochs']} epochs, early stopping on "
-        f"validation loss (patience 5, best weights restored), beta = "
-        f"{card['beta']:g}, random_state = {card['seed']}.",
+        f"- Adam {facts['learning_rate']:g}, batch {facts['batch_size']}, at most "
+        f"{card['epochs']} epochs, early stopping on validation loss (patience "
+        f"{facts['patience']}, best weights restored), beta = {facts['beta']}, "
+        f"random_state = {facts['random_state']}.",
+        f"- Augmentation: {facts['augment']}. Output noise when generating: "
+        f"{facts['output_noise']}.",
         f"- Training wall time: {training['train_minutes']:.1f} min for all ten "
         f"digits on {training['machine']}"
         + (f" ({training['source']})" if "source" in training else "")
         + ".",
-        f"- Rebuild: `python zoo/train_mnist.py --epochs {card['epochs']}`; "
-        "re-score the shipped set: `python zoo/train_mnist.py --evaluate`. The "
-        "numbers below are in `benchmarks/results/zoo_mnist.json`.",
+        f"- Rebuild: `python {PRESET['script']} --epochs {card['epochs']}`; "
+        f"re-score the shipped set: `python {PRESET['script']} --evaluate`. The "
+        f"numbers below are in `{PRESET['results']}`.",
         "",
         "## Quality per digit",
         f"{N_GENERATED} digits generated per class and mode. The judge is an "
         "independent CNN (2 conv blocks, 128-unit feature layer) trained in the same "
-        f"script on MNIST train for {judge.get('epochs', args.judge_epochs)} epochs: "
-        "test accuracy "
+        f"script on MNIST train for {judge.get('epochs', 3)} epochs: test accuracy "
         f"**{judge['accuracy']:.2%}** ({judge['seconds']:.0f}s). Recognisable = "
         "share of generated digits the judge labels as intended. FID and k-NN "
         "precision/recall (k = 3) are computed in the judge's 128-d feature space "
@@ -225,10 +263,9 @@ def write_card(args, card: dict) -> None:
         "digit, over the same median for the digit's test images: near 0 means "
         "copies, 1 means as far from the training set as new real digits (a "
         "guard against copying, not a measure of variety). Test -ELBO is in nats "
-        "per image "
-        "(one posterior sample).",
+        "per image (one posterior sample).",
         "",
-        f'The zoo ships with `generation="{DEFAULT_GENERATION}"` (samples around '
+        f'The zoo ships with `generation="{facts["generation"]}"` (samples around '
         "the latent codes of real training digits, the original SMRT's "
         '`generate_from_sample`); `smrt.set_params(generation="prior")` samples '
         "the prior instead. All three modes, same models:",
@@ -236,6 +273,12 @@ def write_card(args, card: dict) -> None:
     ]
     for mode in MODES:
         lines += mode_table(rows, mode)
+    return lines
+
+
+def write_card(args, card: dict, smrt: Reconstructor) -> None:
+    """Write ``MODEL_CARD.md`` beside the saved set."""
+    lines = card_lines(card, fitted_facts(smrt))
     (args.out / "MODEL_CARD.md").write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
 
