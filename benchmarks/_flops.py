@@ -1,4 +1,4 @@
-"""Analytic floating-point operation counts of a built model, for throughput
+"""Analytic floating-point operation counts of a built Keras model, for the throughput
 benchmarks (achieved FLOP/s = counted FLOPs / measured seconds).
 
 Only the layers that dominate the cost are counted: dense, 2-D convolution and

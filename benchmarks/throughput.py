@@ -8,7 +8,7 @@ and cold-start latency.
    one digit; seconds per epoch after the first (which includes tracing), and
    achieved FLOP/s = 3 x forward FLOPs per sample x samples / seconds (the
    backward pass costs about twice the forward). FLOPs are counted
-   analytically (``smrt_keras.models.flops``).
+   analytically (``benchmarks/_flops.py``).
 3. Generation: ``Reconstructor.iter_generate`` for n = 10^3 ... 10^6 with the
    same two architectures; samples/s and achieved decoder FLOP/s.
 4. Cold start: a fresh ``python -c`` that imports smrt_keras, loads the MNIST
@@ -76,8 +76,9 @@ def matmul_peak(size: int, repeats: int = 5) -> dict:
 def train_rate(x, vae_config: dict, epochs: int, batch: int) -> dict:
     """Seconds per epoch and achieved FLOP/s of a fresh VAE built from
     ``vae_config``, trained on images ``x`` (uint8)."""
+    from _flops import forward_flops
+
     from smrt_keras.models import VAE
-    from smrt_keras.models.flops import forward_flops
     from smrt_keras.models.training import train_vae
 
     vae = VAE.from_config({**vae_config, "seed": 0})
@@ -104,7 +105,7 @@ def train_rate(x, vae_config: dict, epochs: int, batch: int) -> dict:
 
 
 def generate_rate(smrt, label, n: int) -> dict:
-    from smrt_keras.models.flops import forward_flops
+    from _flops import forward_flops
 
     gen = smrt.generators_[label]
     next(iter(smrt.iter_generate(100, label=label, random_state=0)))  # warm-up
