@@ -305,20 +305,20 @@ def iter_samples(
     counts: Mapping,
     rng,
     batch_size: int,
-    settings: tuple,
+    settings: Mapping,
     dtype=None,
 ):
     """Yield raw float64 rows ``(b, n_features)`` and labels, batch by batch.
 
-    ``settings`` are the estimator's ``(generation, temperature,
-    output_noise)``; they may change after fit (``set_params``), so each
-    generator's recipe resolves them, by the same rule as at fit.
+    ``settings`` are the estimator's ``generation``, ``temperature`` and
+    ``output_noise`` (a dict); they may change after fit (``set_params``), so
+    each generator's recipe resolves them, by the same rule as at fit.
     """
     for label, n in counts.items():
         if n <= 0:
             continue
         gen = generators[label]
-        recipe = gen.recipe.with_generation(*settings)
+        recipe = gen.recipe.with_generation(**settings)
         for start in range(0, int(n), batch_size):
             b = min(batch_size, int(n) - start)
             yield gen.generate_as(b, rng, recipe), np.full(b, label, dtype=dtype)
@@ -342,6 +342,20 @@ def sample_arrays(
         y_out[pos : pos + len(X)] = y
         pos += len(X)
     return X_out, y_out
+
+
+def stream(random_state, default: np.random.Generator) -> np.random.Generator:
+    """The random stream of one draw: ``default`` (the estimator's own) for
+    ``None``, else a new one seeded by ``random_state``."""
+    if random_state is None:
+        return default
+    try:
+        return np.random.default_rng(random_state)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            "random_state must be an int >= 0, a numpy Generator or None; got "
+            f"random_state={random_state!r} ({exc})."
+        ) from None
 
 
 def select_labels(generators: Mapping, n, label) -> list:

@@ -53,7 +53,7 @@ class Options(Constraint):
 
     @property
     def description(self) -> str:
-        return " or ".join(repr(v) for v in self.values)
+        return _either([repr(v) for v in self.values])
 
 
 @dataclass(frozen=True)
@@ -143,6 +143,11 @@ class InstanceOf(Constraint):
 MAPPING = InstanceOf(Mapping, "a dict")
 
 
+def _either(items: list[str]) -> str:
+    """'a', 'b' or 'c'."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
+
+
 def check_params(params: Mapping[str, Any], constraints: Mapping[str, list]) -> None:
     """Raise ``ValueError`` naming the first parameter no constraint accepts.
 
@@ -152,5 +157,5 @@ def check_params(params: Mapping[str, Any], constraints: Mapping[str, list]) -> 
     for name, allowed in constraints.items():
         value = params[name]
         if not any(c.accepts(value) for c in allowed):
-            expected = " or ".join(c.description for c in allowed)
+            expected = _either([c.description for c in allowed])
             raise ValueError(f"{name} must be {expected}; got {name}={value!r}.")

@@ -23,11 +23,13 @@ from smrt_keras.generator import (
     iter_samples,
     sample_arrays,
     select_labels,
+    stream,
 )
 from smrt_keras.params import (
     MAPPING,
     Bool,
     Float,
+    InstanceOf,
     Int,
     Options,
     PositiveInts,
@@ -39,6 +41,7 @@ from smrt_keras.strategy import classes_to_fit, strategy_for
 from smrt_keras.validation import check_X, check_y
 
 _MAX_SEED = 2**31 - 1
+_GENERATION = ("generation", "temperature", "output_noise")
 _AUTO = Options("auto")
 _NONE = Options(None)
 
@@ -60,8 +63,7 @@ class Reconstructor(BaseEstimator):
     encoder : {"auto", "dense", "conv"}, default="auto"
         VAE architecture. ``"auto"`` is dense for 2-D data, conv for images.
     hidden_units : sequence of int or None, default=None
-        Dense widths of the encoder (mirrored by the decoder). ``None`` derives
-        them from the number of features at fit time.
+        Encoder dense widths (mirrored by the decoder); ``None`` derives them.
     filters, strides : sequence of int or None, default=None
         Conv filters and strides per stage (conv only); ``None`` derives them.
     latent_dim : int or None, default=None
@@ -74,8 +76,7 @@ class Reconstructor(BaseEstimator):
     learning_rate : float, default=1e-3
         Adam learning rate.
     likelihood : {"auto", "bernoulli", "gaussian"}, default="auto"
-        ``"auto"`` is Bernoulli for images (scaled to [0, 1]) and Gaussian for
-        tabular data (standardised per feature).
+        ``"auto"``: Bernoulli for images (in [0, 1]), Gaussian for tables.
     beta : float or "auto", default="auto"
         KL weight (beta-VAE); ``"auto"`` is 0.05 for Bernoulli (images decode
         sharply), 1.0 for Gaussian (:data:`~smrt_keras.recipe.AUTO_BETA`).
@@ -113,10 +114,9 @@ class Reconstructor(BaseEstimator):
     verbose : int, default=0
         0 silent; 1 one line per class; 2 also Keras's per-epoch output.
     generators : dict or None, default=None
-        Prefit generators to reuse instead of training, ``{label: generator}``
-        where a generator is another reconstructor's ``generators_[label]`` or a
-        fitted :class:`~smrt_keras.VAE` trained on data scaled as
-        ``likelihood`` implies (the original SMRT's ``prefit_estimators``).
+        Prefit generators to reuse, ``{label: generator}``: another
+        reconstructor's ``generators_[label]`` or a fitted :class:`~smrt_keras.VAE`
+        (the original SMRT's ``prefit_estimators``).
     classes : None, "all" or list, default=None
         Classes that get a generator besides those the strategy needs;
         ``"all"`` fits every class, so that any can be generated.
@@ -222,7 +222,12 @@ class Reconstructor(BaseEstimator):
         "beta": [_AUTO, Float(0.0)],
         "validation_fraction": [Float(0.0, 1.0, closed="left")],
         "verbose": [Int(0)],
-        "generators": [MAPPING, _NONE],
+        "random_state": [
+            Int(0),
+            InstanceOf(np.random.RandomState, "a RandomState"),
+            _NONE,
+        ],
+        "generators": [InstanceOf(Mapping, "a dict {label: generator}"), _NONE],
         "vae_params": [MAPPING, _NONE],
         "hidden_units": [PositiveInts(), _NONE],
         "filters": [PositiveInts(), _NONE],
@@ -297,19 +302,15 @@ class Reconstructor(BaseEstimator):
             )
 
     def _draws(self, counts: Mapping, rng, batch_size: int = GENERATE_BATCH):
-        settings = (self.generation, self.temperature, self.output_noise)
-        return iter_samples(
-            self.generators_, counts, rng, batch_size, settings, self.classes_.dtype
-        )
+        # Generation settings may be changed after fit, so they are checked here.
+        settings = {k: getattr(self, k) for k in _GENERATION}
+        check_params(settings, {k: self._constraints[k] for k in _GENERATION})
+        gens, dtype = self.generators_, self.classes_.dtype
+        return iter_samples(gens, counts, rng, batch_size, settings, dtype)
 
     def _sample(self, counts: Mapping, rng) -> tuple[np.ndarray, np.ndarray]:
         batches = self._draws(counts, rng)
         return sample_arrays(batches, counts, self.n_features_in_, self.classes_.dtype)
-
-    def _stream(self, random_state):
-        if random_state is None:
-            return self._rng
-        return np.random.default_rng(random_state)
 
     def generate(self, n: int, label=None, random_state=None):
         """Draw ``n`` new samples of ``label``, or ``n`` of every generator's class.
@@ -336,7 +337,8 @@ class Reconstructor(BaseEstimator):
         """
         self._check_fitted("generate")
         targets = select_labels(self.generators_, n, label)
-        X_new, y_new = self._sample({t: n for t in targets}, self._stream(random_state))
+        rng = stream(random_state, self._rng)
+        X_new, y_new = self._sample({t: n for t in targets}, rng)
         return OutputRestorer(self.input_spec_).samples(X_new), y_new
 
     def iter_generate(
@@ -355,7 +357,8 @@ class Reconstructor(BaseEstimator):
         self._check_fitted("iter_generate")
         targets = select_labels(self.generators_, n, label)
         check_params({"batch_size": batch_size}, {"batch_size": [Int(1)]})
-        rng, restorer = self._stream(random_state), OutputRestorer(self.input_spec_)
+        rng = stream(random_state, self._rng)
+        restorer = OutputRestorer(self.input_spec_)
         for X, y in self._draws({t: n for t in targets}, rng, batch_size):
             yield restorer.samples(X), y
 

@@ -161,6 +161,30 @@ def test_fit_then_generate(table, tmp_path):
     assert np.load(tmp_path / "all.npy").shape == (6, 4)
 
 
+def test_generate_npy_of_a_table_with_bool_columns(tmp_path):
+    """Mixed int/bool/float columns once made an object array that np.load
+    refuses; tables are written as float64."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "x": rng.normal(size=60),
+            "flag": rng.random(60) < 0.5,
+            "k": rng.integers(0, 5, 60),
+            "y": np.where(np.arange(60) < 50, "no", "yes"),
+        }
+    )
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    gens = tmp_path / "gens"
+    out = run("fit", str(tmp_path / "t.csv"), "--target", "y", "-o", str(gens),
+              "--epochs", "2", "-q")  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    out = run("generate", str(gens), "-n", "4", "-o", str(tmp_path / "g.npy"))
+    assert out.returncode == 0, out.stderr
+    values = np.load(tmp_path / "g.npy")  # allow_pickle=False by default
+    assert values.shape == (4, 3) and values.dtype == np.float64
+    assert set(np.unique(values[:, 1])) <= {0.0, 1.0}
+
+
 def test_generate_from_the_zoo_and_zoo_commands(tmp_path):
     out = run("generate", "zoo:mnist", "-n", "4", "-o", str(tmp_path / "d.png"))
     assert out.returncode == 0, out.stderr

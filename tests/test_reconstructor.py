@@ -353,6 +353,45 @@ def test_bad_parameters_named(small_tabular, param, value):
         fast(**{param: value}).fit(X, y)
 
 
+def test_option_lists_read_naturally(small_tabular):
+    X, y = small_tabular
+    with pytest.raises(ValueError, match="encoder must be 'auto', 'dense' or 'conv';"):
+        fast(encoder="rnn").fit(X, y)
+    with pytest.raises(ValueError, match=r"a dict \{label: generator\} or None"):
+        fast(generators=[1]).fit(X, y)
+
+
+@pytest.mark.parametrize("value", ["a", -1, 1.5])
+def test_bad_random_state_named(small_tabular, value):
+    X, y = small_tabular
+    with pytest.raises(
+        ValueError, match=f"random_state must be .*random_state={value!r}"
+    ):
+        fast(random_state=value).fit(X, y)
+
+
+def test_generation_settings_changed_after_fit_are_checked(small_tabular):
+    """set_params after fit bypasses fit's checks; generate checks them too."""
+    X, y = small_tabular
+    r = fast().fit(X, y)
+    for name, value in [
+        ("temperature", float("nan")),
+        ("temperature", -1.0),
+        ("output_noise", "yes"),
+        ("generation", "magic"),
+    ]:
+        good = r.get_params()[name]
+        r.set_params(**{name: value})  # still fitted: set_params does not refit
+        with pytest.raises(ValueError, match=f"{name} must be .*got {name}="):
+            r.generate(3, label=1)
+        with pytest.raises(ValueError, match=f"{name} must be"):
+            next(r.iter_generate(3, label=1))
+        r.set_params(**{name: good})
+    assert r.generate(3, label=1)[0].shape == (3, 6)
+    with pytest.raises(ValueError, match="random_state must be .*random_state='x'"):
+        r.generate(3, label=1, random_state="x")
+
+
 def test_conv_on_tabular_is_refused(small_tabular):
     X, y = small_tabular
     with pytest.raises(ValueError, match="encoder='conv' needs image"):

@@ -62,7 +62,10 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"-o {str(out)!r}: use a .npy, .csv or .png file.")
     out.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".npy":
-        np.save(out, np.asarray(X))
+        # A DataFrame's mixed columns would make an object array, which
+        # np.load refuses without allow_pickle; tables are saved as float64.
+        values = X.to_numpy(dtype="float64") if hasattr(X, "to_numpy") else X
+        np.save(out, np.asarray(values))
     elif suffix == ".csv":
         write_table(out, X, y, "label")
     else:
