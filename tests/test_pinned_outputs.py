@@ -22,6 +22,8 @@ PINNED = Path(__file__).parent / "data" / "pinned_outputs.json"
 def cases() -> dict:
     from sklearn.datasets import load_digits, make_classification
 
+    # The data is spelled out here, not taken from conftest's small_tabular
+    # (the same call today): a pinned test must own its inputs.
     X, y = make_classification(
         n_samples=160,
         n_features=6,
