@@ -20,6 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _common as common  # noqa: E402
+import numpy as np  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 IMAGE_COLUMNS = ("none", "ROS", "ROS+aug", "SMOTE", "SMRT")
@@ -85,26 +86,68 @@ def deepsmote_rows(tag: str, label: str) -> list[list[str]]:
     return rows
 
 
+def _verdict_line(scores, cells, names, ours: str, theirs: str, what: str) -> str:
+    counts = [
+        f"{label} "
+        + "/".join(map(str, common.cell_verdicts(scores, cells, m, ours, theirs)))
+        for m, label in names.items()
+    ]
+    return (
+        f"{ours} against {what} ({len(cells)} cells; wins/ties/losses, tie = inside "
+        "the fold-to-fold spread): " + ", ".join(counts) + "."
+    )
+
+
+def _strong_classifier_line(scores, names) -> str:
+    """SMRT's best pipeline per dataset against gradient boosting without
+    resampling: ``(wins, ties, losses)`` over datasets, per metric."""
+    counts = []
+    for m, label in names.items():
+        v = []
+        for d in scores:
+            best = max(scores[d], key=lambda c: float(np.mean(scores[d][c]["SMRT"][m])))
+            v.append(
+                common.verdict(scores[d][best]["SMRT"][m], scores[d]["HGB"]["none"][m])
+            )
+        counts.append(f"{label} {v.count('win')}/{v.count('tie')}/{v.count('loss')}")
+    return (
+        f"SMRT with its best classifier per dataset against gradient boosting (HGB) "
+        f"without resampling ({len(scores)} datasets; wins/ties/losses): "
+        + ", ".join(counts)
+        + "."
+    )
+
+
 def tabular_lines() -> list[str]:
-    """Average ranks (1 = best) over the tabular suite's cells."""
+    """Average ranks (1 = best) over the tabular suite's cells, and SMRT
+    against SMOTE and against the no-resampling anchors."""
     data = _load("tabular.json")
     samplers, ranks = data["samplers"], data["ranks"]
     names = {"roc_auc": "ROC AUC", "gmean": "G-mean", "f1": "F1", "ap": "AP"}
     rows = [[s] + [f"{ranks[m][i]:.2f}" for m in names] for i, s in enumerate(samplers)]
     scores = data["scores"]
     cells = [(d, c) for d in scores for c in scores[d]]
-    verdicts = [
-        f"{label} "
-        + "/".join(map(str, common.cell_verdicts(scores, cells, m, "SMRT", "SMOTE")))
-        for m, label in names.items()
-    ]
-    return common.table(["sampler", *names.values()], rows) + [
-        "",
-        f"SMRT against SMOTE cell by cell ({len(cells)} dataset x classifier cells; "
-        "wins/ties/losses, tie = inside the fold-to-fold spread): "
-        + ", ".join(verdicts)
-        + ".",
-    ]
+    lines = common.table(["sampler", *names.values()], rows) + [""]
+    lines.append(_verdict_line(scores, cells, names, "SMRT", "SMOTE", "SMOTE"))
+    if "threshold" in samplers:
+        lines += [
+            "",
+            _verdict_line(
+                scores, cells, names, "SMRT", "none", "no resampling, same classifier"
+            ),
+            "",
+            _verdict_line(
+                scores,
+                cells,
+                names,
+                "SMRT",
+                "threshold",
+                "no resampling with a tuned decision threshold, same classifier",
+            ),
+        ]
+    if all("HGB" in scores[d] for d in scores):
+        lines += ["", _strong_classifier_line(scores, names)]
+    return lines
 
 
 def comparison_table() -> list[str]:
