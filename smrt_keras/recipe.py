@@ -233,6 +233,28 @@ def _budget(params: Mapping, n_samples: int) -> dict:
     }
 
 
+def _shared(params: Mapping, spec: InputSpec, config: dict) -> dict:
+    """The fields every recipe derives the same way: scaling and sampling.
+
+    Generation settings missing from ``params`` (format-1 saves of older
+    versions) take the estimator's defaults.
+    """
+    likelihood = config["likelihood"]
+    return {
+        "vae_config": config,
+        "scaler_kind": "minmax" if likelihood == "bernoulli" else "standard",
+        "per_feature": not spec.is_image,
+        "image": spec.is_image,
+        **_generation(
+            params.get("generation", "auto"),
+            params.get("temperature", 1.0),
+            params.get("output_noise", "auto"),
+            spec.is_image,
+            likelihood,
+        ),
+    }
+
+
 def build_recipe(params: Mapping, spec: InputSpec, n_samples: int) -> Recipe:
     """The recipe of a class of ``n_samples`` to be trained.
 
@@ -244,22 +266,12 @@ def build_recipe(params: Mapping, spec: InputSpec, n_samples: int) -> Recipe:
     budget = _budget(params, n_samples)
     config["kl_warmup_steps"] = budget.pop("kl_warmup_steps")
     return Recipe(
-        vae_config=config,
-        scaler_kind="minmax" if likelihood == "bernoulli" else "standard",
-        per_feature=not spec.is_image,
-        image=spec.is_image,
         augment=_augment(params["augment"], tuple(config["input_shape"]), n_samples),
         epochs=int(params["epochs"]),
         learning_rate=float(params["learning_rate"]),
         patience=params["patience"],
         **budget,
-        **_generation(
-            params["generation"],
-            params["temperature"],
-            params["output_noise"],
-            spec.is_image,
-            likelihood,
-        ),
+        **_shared(params, spec, config),
     )
 
 
@@ -273,18 +285,4 @@ def recipe_of_vae(
     """
     skip = ("name", "trainable", "dtype", "seed")
     config = {k: v for k, v in config.items() if k not in skip}
-    likelihood = config["likelihood"]
-    return Recipe(
-        vae_config=config,
-        scaler_kind="minmax" if likelihood == "bernoulli" else "standard",
-        per_feature=not spec.is_image,
-        image=spec.is_image,
-        prefit=prefit,
-        **_generation(
-            params.get("generation", "auto"),
-            params.get("temperature", 1.0),
-            params.get("output_noise", "auto"),
-            spec.is_image,
-            likelihood,
-        ),
-    )
+    return Recipe(prefit=prefit, **_shared(params, spec, config))
