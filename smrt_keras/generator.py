@@ -405,9 +405,7 @@ def build_generators(
             seconds = time.perf_counter() - start
             progress.end_class(k, label, len(X_c), "prefit generator reused", seconds)
         results = train_jobs(
-            [plan.job for _, plan in planned],
-            JobReporter(progress, reports),
-            verbose=1 if params["verbose"] >= 2 else 0,
+            [plan.job for _, plan in planned], JobReporter(progress, reports)
         )
     for (label, plan), (vae, history) in zip(planned, results, strict=True):
         generators[label] = ClassGenerator.from_training(plan, vae, history)

@@ -30,7 +30,7 @@ class FitProgress:
         self.epochs = epochs
         self.verbose = verbose
         self.stream = stream or sys.stdout
-        # verbose=2 shows Keras's own per-epoch bars; one bar at a time.
+        # verbose=2 prints a line per epoch instead of the bar.
         self.interactive = verbose == 1 and _isatty(self.stream)
         self._bar = None
         self._task = None
@@ -70,6 +70,10 @@ class FitProgress:
         self._class_epochs += 1
         if self._bar is not None:
             self._bar.advance(self._task)
+        elif self.verbose >= 2:
+            loss = (logs or {}).get("loss")
+            shown = "n/a" if loss is None else f"{loss:.4g}"
+            print(f"[smrt]   epoch {epoch + 1}: loss {shown}", file=self.stream)
 
     def end_class(self, k: int, label, n: int, detail: str, seconds: float) -> None:
         """Class ``k`` finished: skip its unused epochs and print its summary."""

@@ -106,13 +106,17 @@ class Reconstructor(BaseEstimator):
         least :data:`~smrt_keras.recipe.AUGMENT_MIN_SIDE` pixels; tables and
         dense VAEs never are.
     validation_fraction : float in [0, 1), default=0.1
-        Share of each class held out for early stopping (none if too small).
+        Share of each class held out for early stopping. A class whose share
+        would be under :data:`~smrt_keras.recipe.MIN_VALIDATION_SIZE` rows
+        holds out none and stops on its training loss instead.
     patience : int or None, default=20
-        Early-stopping patience in epochs; ``None`` trains all ``epochs``.
+        Early-stopping patience in epochs, checked every
+        :data:`~smrt_keras.models.engine.BLOCK_STEPS` optimizer steps;
+        ``None`` trains all ``epochs``.
     random_state : int, RandomState or None, default=None
         Makes fit, generate and fit_resample repeatable on a backend and machine.
     verbose : int, default=0
-        0 silent; 1 one line per class; 2 also Keras's per-epoch output.
+        0 silent; 1 one line per class; 2 also a line per epoch.
     generators : dict or None, default=None
         Prefit generators to reuse, ``{label: generator}``: another
         reconstructor's ``generators_[label]`` or a fitted :class:`~smrt_keras.VAE`

@@ -2,9 +2,9 @@
 stopping and progress hooks.
 
 It knows nothing about labels, columns or files: a job is a VAE configuration,
-scaled arrays and a training budget. Taking a list (not one class at a time)
-lets a faster engine fit several jobs in one compiled program later without
-changing its callers.
+scaled arrays and a training budget. Each job runs through the compiled engine
+(``engine.py``, ``runner.py``); jobs of the same architecture and padded batch
+share one compiled program.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from smrt_keras.models.runner import fit_job
 from smrt_keras.models.vae import VAE
 
 
@@ -56,57 +57,6 @@ class ShuffledBatches(keras.utils.PyDataset):
         self.order = self.rng.permutation(len(self.x))
 
 
-def train_vae(
-    vae: VAE,
-    x: np.ndarray,
-    *,
-    x_val: np.ndarray | None = None,
-    epochs: int = 100,
-    batch_size: int = 64,
-    learning_rate: float = 1e-3,
-    patience: int | None = 10,
-    seed: int | None = None,
-    verbose: int = 0,
-    on_epoch_end=None,
-    augment=None,
-) -> dict[str, list[float]]:
-    """Fit ``vae`` on ``x`` and return its per-epoch history.
-
-    Early stopping watches ``val_loss`` when ``x_val`` is given, else ``loss``,
-    and restores the best weights. ``patience=None`` disables it.
-    ``on_epoch_end(epoch, logs)``, if given, is called after every epoch (the
-    facade's progress bar listens there). ``augment(batch, rng) -> batch``,
-    if given, transforms every training minibatch (not the validation data).
-    """
-    x = vae.check_data(x, "x")
-    validation = None
-    if x_val is not None and len(x_val):
-        validation = (vae.check_data(x_val, "x_val"),)
-    vae.compile(optimizer=keras.optimizers.Adam(learning_rate))
-    callbacks = []
-    if patience is not None:
-        callbacks.append(
-            keras.callbacks.EarlyStopping(
-                monitor="val_loss" if validation else "loss",
-                patience=int(patience),
-                restore_best_weights=True,
-            )
-        )
-    if on_epoch_end is not None:
-        callbacks.append(keras.callbacks.LambdaCallback(on_epoch_end=on_epoch_end))
-    history = vae.fit(
-        ShuffledBatches(x, min(int(batch_size), len(x)), seed, transform=augment),
-        epochs=int(epochs),
-        validation_data=validation,
-        callbacks=callbacks,
-        verbose=verbose,
-        # Order comes from ShuffledBatches; Keras's own shuffle of a PyDataset
-        # would draw from Python's global `random`.
-        shuffle=False,
-    )
-    return {k: [float(v) for v in vals] for k, vals in history.history.items()}
-
-
 @dataclass
 class TrainingJob:
     """One VAE to fit: its configuration, data and budget.
@@ -142,7 +92,6 @@ class JobListener:
 def train_jobs(
     jobs: Sequence[TrainingJob],
     listener: JobListener | None = None,
-    verbose: int = 0,
 ) -> list[tuple[VAE, dict[str, list[float]]]]:
     """Fit every job, in order; return ``(vae, history)`` per job.
 
@@ -154,20 +103,7 @@ def train_jobs(
     for index, job in enumerate(jobs):
         listener.start_job(index)
         start = time.perf_counter()
-        vae = VAE(**job.config, seed=job.seed)
-        history = train_vae(
-            vae,
-            job.x_train,
-            x_val=job.x_val,
-            epochs=job.epochs,
-            batch_size=job.batch_size,
-            learning_rate=job.learning_rate,
-            patience=job.patience,
-            seed=job.seed,
-            verbose=verbose,
-            on_epoch_end=listener.epoch,
-            augment=job.augment,
-        )
+        vae, history = fit_job(job, on_epoch_end=listener.epoch)
         results.append((vae, history))
         listener.end_job(index, history, time.perf_counter() - start)
     return results

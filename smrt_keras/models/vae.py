@@ -50,6 +50,22 @@ class TrainingDivergedError(ValueError, FloatingPointError):
     """
 
 
+def divergence_message(loss: float, epoch: int, batch: int, likelihood: str) -> str:
+    """What a diverged fit tells the user: where, and the likely causes."""
+    return (
+        f"Training diverged: the loss became {loss} at epoch {epoch}, batch "
+        f"{batch}. Likely causes: "
+        + (
+            "inputs outside [0, 1] with likelihood='bernoulli' (scale "
+            "them first, e.g. divide 8-bit images by 255); "
+            if likelihood == "bernoulli"
+            else "unscaled or extreme inputs with likelihood='gaussian' "
+            "(standardise them first); "
+        )
+        + "or a learning rate that is too high (try one 10x lower)."
+    )
+
+
 class DivergenceGuard(keras.callbacks.Callback):
     """Stops ``fit`` with :class:`TrainingDivergedError` on a NaN/inf loss.
 
@@ -70,16 +86,9 @@ class DivergenceGuard(keras.callbacks.Callback):
         if loss is not None and not math.isfinite(float(loss)):
             self.model.stop_training = True
             raise TrainingDivergedError(
-                f"Training diverged: the loss became {float(loss)} at epoch "
-                f"{self._epoch + 1}, batch {batch + 1}. Likely causes: "
-                + (
-                    "inputs outside [0, 1] with likelihood='bernoulli' (scale "
-                    "them first, e.g. divide 8-bit images by 255); "
-                    if self.likelihood == "bernoulli"
-                    else "unscaled or extreme inputs with likelihood='gaussian' "
-                    "(standardise them first); "
+                divergence_message(
+                    float(loss), self._epoch + 1, batch + 1, self.likelihood
                 )
-                + "or a learning rate that is too high (try one 10x lower)."
             )
 
 

@@ -1,0 +1,141 @@
+"""The compiled training engine (models/engine.py, models/runner.py)."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+
+from smrt_keras.models import VAE, TrainingDivergedError, engine
+from smrt_keras.models.runner import BatchPlan, fit_job
+from smrt_keras.models.training import JobListener, TrainingJob, train_jobs
+
+pytestmark = pytest.mark.backend
+
+CONFIG = {
+    "input_shape": [6],
+    "encoder": "dense",
+    "hidden_units": [16],
+    "latent_dim": 2,
+    "likelihood": "gaussian",
+    "beta": 1.0,
+    "kl_warmup_steps": 0,
+}
+
+
+def job(x, x_val=None, seed=0, epochs=5, batch_size=8, patience=None, **config):
+    return TrainingJob(
+        config={**CONFIG, **config},
+        x_train=x,
+        x_val=x_val,
+        seed=seed,
+        epochs=epochs,
+        batch_size=batch_size,
+        learning_rate=3e-3,
+        patience=patience,
+    )
+
+
+def data(n, seed=0):
+    return np.random.default_rng(seed).standard_normal((n, 6)).astype("float32")
+
+
+def weights(vae):
+    return [keras.ops.convert_to_numpy(w) for w in vae.weights]
+
+
+@pytest.mark.parametrize("n, beta, warmup", [(5, 1.0, 0), (16, 0.5, 3)])
+def test_engine_matches_keras_fit(n, beta, warmup):
+    # One full batch per epoch; Keras sees the rows in the engine's order
+    # (the sampling noise is drawn per row). n=5 is padded to 8 rows inside
+    # the engine, which must not change the result.
+    x = data(n)
+    plan = BatchPlan(n, n, 4, seed=3)
+    in_order = np.concatenate([x[plan.rows(step)] for step in range(4)])
+    config = {"beta": beta, "kl_warmup_steps": warmup}
+    reference = VAE(**{**CONFIG, **config}, seed=3)
+    reference.compile(optimizer=keras.optimizers.Adam(3e-3))
+    keras_hist = reference.fit(
+        in_order, epochs=1, batch_size=n, shuffle=False, verbose=0
+    )
+    vae, hist = fit_job(job(x, seed=3, epochs=4, batch_size=n, **config))
+    assert np.mean(hist["loss"]) == pytest.approx(
+        keras_hist.history["loss"][0], rel=1e-5
+    )
+    for ours, theirs in zip(weights(vae), weights(reference), strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-5)
+
+
+def test_same_seed_same_weights_and_different_seed_differs():
+    x = data(40)
+    first = weights(fit_job(job(x, seed=1))[0])
+    again = weights(fit_job(job(x, seed=1))[0])
+    other = weights(fit_job(job(x, seed=2))[0])
+    for a, b in zip(first, again, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert any(not np.array_equal(a, b) for a, b in zip(first, other, strict=True))
+
+
+def test_jobs_of_one_shape_share_a_compiled_program():
+    engine.clear_programs()
+    x = data(20)
+    fit_job(job(x, seed=0, epochs=2))
+    fit_job(job(data(24, seed=1), seed=5, epochs=3, beta=0.3, kl_warmup_steps=7))
+    assert len(engine._PROGRAMS) == 1  # 20 and 24 rows: batch 8, one program
+    fit_job(job(x, epochs=1, hidden_units=[8]))
+    assert len(engine._PROGRAMS) == 2
+
+
+def test_plan_visits_every_row_once_per_epoch():
+    plan = BatchPlan(n=11, batch=4, epochs=3, seed=0)
+    assert plan.steps_per_epoch == 3 and plan.total_steps == 9
+    for epoch in range(3):
+        rows = np.concatenate([plan.rows(epoch * 3 + k) for k in range(3)])
+        assert sorted(rows) == list(range(11))
+
+
+def test_history_listener_and_loss_goes_down():
+    seen = []
+
+    class Listener(JobListener):
+        def epoch(self, epoch, logs=None):
+            seen.append((epoch, logs["loss"]))
+
+    x = data(64)
+    [(vae, hist)] = train_jobs(
+        [job(x, x_val=data(16, seed=9), epochs=30, patience=None)], Listener()
+    )
+    assert len(hist["loss"]) == 30 and [e for e, _ in seen] == list(range(30))
+    assert hist["loss"][-1] < hist["loss"][0]
+    assert len(hist["val_loss"]) >= 1 and all(np.isfinite(hist["val_loss"]))
+    assert isinstance(vae, VAE)
+
+
+def test_early_stopping_keeps_the_best_evaluated_state():
+    x, x_val = data(256), data(32, seed=4)
+    vae, hist = fit_job(
+        job(x, x_val=x_val, epochs=400, patience=20, batch_size=128, seed=0)
+    )
+    # 2 steps an epoch, a block of 128 steps = 64 epochs: one check per block.
+    assert len(hist["loss"]) < 400
+    best = min(hist["val_loss"])
+    program = engine.get_program(CONFIG, 128)
+    padded = np.zeros((32, 6), "float32"), np.ones(32, "float32")
+    padded[0][:] = x_val
+    state = engine.initial_state(vae)
+    runtime = engine.runtime_args(3e-3, 1.0, 0)
+    assert program.evaluate_state(state, *padded, runtime, vae) == pytest.approx(best)
+
+
+def test_divergence_raises_with_where_and_why():
+    x = np.full((32, 6), 1e19, "float32")
+    bad = job(x, output_variance=1e-30)
+    with pytest.raises(TrainingDivergedError, match="epoch 1, batch 1.*learning rate"):
+        fit_job(bad)
+
+
+def test_bad_data_is_refused_before_training():
+    with pytest.raises(ValueError, match="sample shape"):
+        fit_job(job(np.zeros((8, 5), "float32")))
+    with pytest.raises(ValueError, match="NaN"):
+        fit_job(job(np.full((8, 6), np.nan, "float32")))
