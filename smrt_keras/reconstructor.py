@@ -101,18 +101,14 @@ class Reconstructor(BaseEstimator):
         Randomly shift, rotate, rescale and elastically distort each training
         minibatch of a conv VAE (:class:`~smrt_keras.augmentation.RandomAffine`),
         so a VAE fitted on a few dozen images learns how members vary.
-        ``"auto"`` augments image classes under
-        :data:`~smrt_keras.recipe.AUGMENT_BELOW` samples whose sides are at
-        least :data:`~smrt_keras.recipe.AUGMENT_MIN_SIDE` pixels; tables and
-        dense VAEs never are.
+        ``"auto"`` augments image classes under ``recipe.AUGMENT_BELOW``
+        samples with sides of at least ``recipe.AUGMENT_MIN_SIDE`` pixels.
     validation_fraction : float in [0, 1), default=0.1
-        Share of each class held out for early stopping. A class whose share
-        would be under :data:`~smrt_keras.recipe.MIN_VALIDATION_SIZE` rows
-        holds out none and stops on its training loss instead.
+        Share of each class held out for early stopping; none if under
+        ``recipe.MIN_VALIDATION_SIZE`` rows (then training loss is watched).
     patience : int or None, default=20
-        Early-stopping patience in epochs, checked every
-        :data:`~smrt_keras.models.engine.BLOCK_STEPS` optimizer steps;
-        ``None`` trains all ``epochs``.
+        Early-stopping patience in epochs (checked every 128 optimizer
+        steps); ``None`` trains all ``epochs``.
     random_state : int, RandomState or None, default=None
         Makes fit, generate and fit_resample repeatable on a backend and machine.
     verbose : int, default=0

@@ -41,10 +41,13 @@ class BatchPlan:
 
 
 def block_arrays(x, plan: BatchPlan, first: int, steps: int, padded: int, augment):
-    """``(batches, weights, active)`` for steps ``first .. first + steps - 1``."""
+    """``(batches, weights, count)`` for steps ``first .. first + steps - 1``.
+
+    ``count`` is how many of the block's steps are real (fewer in a job's
+    last block); the rest are left as zeros and never run.
+    """
     batches = np.zeros((steps, padded, *x.shape[1:]), dtype="float32")
     weights = np.zeros((steps, padded), dtype="float32")
-    active = np.zeros(steps, dtype="float32")
     taken = []
     for i in range(steps):
         if first + i >= plan.total_steps:
@@ -53,7 +56,6 @@ def block_arrays(x, plan: BatchPlan, first: int, steps: int, padded: int, augmen
         taken.append((i, len(rows)))
         batches[i, : len(rows)] = x[rows]
         weights[i, : len(rows)] = 1.0
-        active[i] = 1.0
     if augment is not None and taken:
         # One vectorised call per block rather than one per minibatch.
         real = np.concatenate([batches[i, :k] for i, k in taken])
@@ -62,7 +64,7 @@ def block_arrays(x, plan: BatchPlan, first: int, steps: int, padded: int, augmen
         for i, k in taken:
             batches[i, :k] = real[start : start + k]
             start += k
-    return batches, weights, active
+    return batches, weights, np.int32(len(taken))
 
 
 def _padded(x: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -120,8 +122,12 @@ def _run(program, state, x, x_val, plan, job, runtime, on_epoch_end, vae):
     epoch_losses: list[float] = []
     for first in range(0, plan.total_steps, program.steps):
         arrays = block_arrays(x, plan, first, program.steps, program.batch, job.augment)
-        state, losses = program.run_block(state, *arrays, *runtime)
-        losses = ops.convert_to_numpy(losses)[arrays[2] > 0]
+        batches, weights, count = arrays
+        # Every argument a tensor, so a new count never retraces the program.
+        state, losses = program.run_block(
+            state, batches, weights, ops.convert_to_tensor(count), *runtime
+        )
+        losses = ops.convert_to_numpy(losses)[: int(count)]
         _check_finite(losses, first, plan, vae.likelihood)
         last_epoch = _epoch_ends(
             history, epoch_losses, losses, first, plan, on_epoch_end
