@@ -35,6 +35,7 @@ class FitProgress:
         self._bar = None
         self._task = None
         self._done_epochs = 0
+        self._class_epochs: dict = {}
 
     def __enter__(self) -> FitProgress:
         if self.interactive and self.total:
@@ -59,27 +60,30 @@ class FitProgress:
 
     def start_class(self, k: int, label) -> None:
         """Class ``k`` of ``total`` (1-based) begins."""
-        self._class_epochs = 0
+        self._class_epochs[k] = 0
         if self._bar is not None:
             self._bar.update(
                 self._task, description=f"class {k}/{self.total} label={label!r}"
             )
 
-    def epoch(self, epoch: int, logs=None) -> None:
-        """One epoch of the current class finished."""
-        self._class_epochs += 1
+    def epoch(self, epoch: int, logs=None, k: int | None = None) -> None:
+        """One epoch of class ``k`` (default: the last started) finished."""
+        k = k if k is not None else next(reversed(self._class_epochs), None)
+        self._class_epochs[k] = self._class_epochs.get(k, 0) + 1
         if self._bar is not None:
             self._bar.advance(self._task)
         elif self.verbose >= 2:
             loss = (logs or {}).get("loss")
             shown = "n/a" if loss is None else f"{loss:.4g}"
-            print(f"[smrt]   epoch {epoch + 1}: loss {shown}", file=self.stream)
+            print(
+                f"[smrt]   class {k} epoch {epoch + 1}: loss {shown}", file=self.stream
+            )
 
     def end_class(self, k: int, label, n: int, detail: str, seconds: float) -> None:
         """Class ``k`` finished: skip its unused epochs and print its summary."""
         if self._bar is not None:
             # Early stopping: count the epochs not run as done.
-            self._bar.advance(self._task, self.epochs - self._class_epochs)
+            self._bar.advance(self._task, self.epochs - self._class_epochs.get(k, 0))
             self._bar.console.print(
                 _line(k, self.total, label, n, detail, seconds), markup=False
             )
@@ -127,8 +131,8 @@ class JobReporter:
         k, label, _ = self.classes[index]
         self.progress.start_class(k, label)
 
-    def epoch(self, epoch: int, logs=None) -> None:
-        self.progress.epoch(epoch, logs)
+    def epoch(self, index: int, epoch: int, logs=None) -> None:
+        self.progress.epoch(epoch, logs, k=self.classes[index][0])
 
     def end_job(self, index: int, history: dict, seconds: float) -> None:
         k, label, n = self.classes[index]

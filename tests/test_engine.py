@@ -98,7 +98,7 @@ def test_history_listener_and_loss_goes_down():
     seen = []
 
     class Listener(JobListener):
-        def epoch(self, epoch, logs=None):
+        def epoch(self, index, epoch, logs=None):
             seen.append((epoch, logs["loss"]))
 
     x = data(64)
@@ -120,11 +120,28 @@ def test_early_stopping_keeps_the_best_evaluated_state():
     assert len(hist["loss"]) < 400
     best = min(hist["val_loss"])
     program = engine.get_program(CONFIG, 128)
-    padded = np.zeros((32, 6), "float32"), np.ones(32, "float32")
-    padded[0][:] = x_val
-    state = engine.initial_state(vae)
-    runtime = engine.runtime_args(3e-3, 1.0, 0)
-    assert program.evaluate_state(state, *padded, runtime, vae) == pytest.approx(best)
+    state = engine.stack_states([engine.initial_state(vae)])
+    _, beta, warmup = engine.runtime_args([(3e-3, 1.0, 0)])
+    again = program.evaluate_states(
+        state, x_val[None], np.ones((1, 32), "float32"), beta, warmup
+    )
+    assert again[0] == pytest.approx(best)
+
+
+def test_jobs_train_together_as_they_would_alone():
+    # Three jobs of one shape (one with validation data) form one group; each
+    # must end exactly where it ends when trained alone.
+    jobs = [
+        job(data(40, seed=1), seed=1, epochs=7),
+        job(data(48, seed=2), x_val=data(12, seed=3), seed=2, epochs=9, patience=2),
+        job(data(44, seed=4), seed=3, epochs=8, beta=0.5, kl_warmup_steps=5),
+    ]
+    together = train_jobs(jobs)
+    for j, (vae, hist) in zip(jobs, together, strict=True):
+        alone_vae, alone_hist = fit_job(j)
+        np.testing.assert_allclose(hist["loss"], alone_hist["loss"], rtol=1e-5)
+        for a, b in zip(weights(vae), weights(alone_vae), strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
 
 
 def test_divergence_raises_with_where_and_why():

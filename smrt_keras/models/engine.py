@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import keras
+import numpy as np
 from keras import ops
 
 from smrt_keras.models.vae import VAE
@@ -153,14 +154,22 @@ class Program:
             new.v.append(v_new)
         return new, loss
 
-    def evaluate_state(self, state: State, x, weights, runtime, vae: VAE) -> float:
-        """Mean validation loss of ``state`` at its current KL weight."""
-        _, beta, warmup = runtime
-        kl_weight = _kl_weight(self.template, state.non_trainable, beta, warmup)
-        loss = self.evaluate(
-            state.trainable, state.non_trainable, x, weights, kl_weight
+    def evaluate_states(self, state: State, x, weights, beta, warmup) -> np.ndarray:
+        """Mean validation loss of each stacked state at its current KL weight.
+
+        ``x`` is ``(K, V, ...)`` and ``weights`` ``(K, V)``; returns ``(K,)``.
+        """
+        return ops.convert_to_numpy(
+            self.evaluate(
+                state.trainable, state.non_trainable, x, weights, beta, warmup
+            )
         )
-        return float(ops.convert_to_numpy(loss))
+
+    def one_evaluation(self, trainable, non_trainable, x, weights, beta, warmup):
+        """One job's validation loss (the function the backends vectorise)."""
+        kl_weight = _kl_weight(self.template, non_trainable, beta, warmup)
+        loss, _ = self.loss(trainable, non_trainable, x, weights, kl_weight, False)
+        return loss
 
 
 def initial_state(vae: VAE) -> State:
@@ -177,12 +186,10 @@ def initial_state(vae: VAE) -> State:
     )
 
 
-def runtime_args(learning_rate: float, beta: float, warmup: int) -> tuple:
-    """The scalars a program takes at run time, as float32 tensors."""
-    return tuple(
-        ops.convert_to_tensor(float(v), "float32")
-        for v in (learning_rate, beta, warmup)
-    )
+def runtime_args(jobs: list[tuple[float, float, int]]) -> tuple:
+    """``(lr, beta, warmup)`` per job, stacked as ``(K,)`` float32 tensors."""
+    columns = np.asarray(jobs, dtype="float32").reshape(-1, 3).T
+    return tuple(ops.convert_to_tensor(c) for c in columns)
 
 
 def write_state(vae: VAE, state: State) -> None:
@@ -194,6 +201,32 @@ def write_state(vae: VAE, state: State) -> None:
         vae.non_trainable_variables, state.non_trainable, strict=True
     ):
         var.assign(value)
+
+
+def stack_states(states: list[State]) -> State:
+    """Jobs' states stacked on a leading axis, to train them in one program."""
+
+    def stack(get):
+        return [ops.stack(parts) for parts in zip(*map(get, states), strict=True)]
+
+    return State(
+        stack(lambda s: s.trainable),
+        stack(lambda s: s.non_trainable),
+        stack(lambda s: s.m),
+        stack(lambda s: s.v),
+        ops.stack([s.t for s in states]),
+    )
+
+
+def unstack_state(state: State, k: int) -> State:
+    """Job ``k``'s state out of a stacked one."""
+    return State(
+        [t[k] for t in state.trainable],
+        [t[k] for t in state.non_trainable],
+        [t[k] for t in state.m],
+        [t[k] for t in state.v],
+        state.t[k],
+    )
 
 
 def _kl_weight(vae: VAE, non_trainable, beta, warmup, ahead: float = 0.0):
@@ -248,27 +281,51 @@ def _from_tuple(carry) -> State:
     return State(*[list(c) if isinstance(c, (list, tuple)) else c for c in carry])
 
 
-def _eager_block(program: Program) -> Callable:
-    # torch: the same stateless step, run eagerly.
-    def block(state: State, batches, weights, count, lr, beta, warmup):
-        losses = ops.zeros((program.steps,))
-        values = []
-        for i in range(int(count)):
-            state, loss = program.step(state, batches[i], weights[i], lr, beta, warmup)
-            values.append(loss)
-        if values:
-            losses = ops.concatenate([ops.stack(values), losses[len(values) :]])
-        return state, losses
+def _keep_where(active, new, old):
+    """``new`` for the jobs whose ``active`` flag is set, else ``old``."""
+    shape = (-1,) + (1,) * (len(old.shape) - 1)
+    return ops.where(ops.reshape(active, shape), new, old)
 
-    return block
+
+def _masked(active, new: tuple, old: tuple) -> tuple:
+    flat_new, flat_old = _flatten(new), _flatten(old)
+    kept = [_keep_where(active, n, o) for n, o in zip(flat_new, flat_old, strict=True)]
+    return _unflatten(kept, old)
+
+
+def _flatten(carry: tuple) -> list:
+    trainable, non_trainable, m, v, t = carry
+    return [*trainable, *non_trainable, *m, *v, t]
+
+
+def _unflatten(flat: list, like: tuple) -> tuple:
+    sizes = [len(like[0]), len(like[1]), len(like[2]), len(like[3])]
+    out, start = [], 0
+    for size in sizes:
+        out.append(list(flat[start : start + size]))
+        start += size
+    return (*out, flat[start])
+
+
+def _one_step(program: Program):
+    """A single job's step on tuple state, for the backends to vectorise."""
+
+    def one(carry, x, weights, lr, beta, warmup):
+        new, loss = program.step(_from_tuple(carry), x, weights, lr, beta, warmup)
+        return _as_tuple(new), loss
+
+    return one
 
 
 def _compile_block(program: Program) -> Callable:
-    """``block(state, batches, weights, count, lr, beta, warmup)``.
+    """``block(state, batches, weights, counts, lr, beta, warmup)``.
 
-    Runs the first ``count`` steps of the block (the last block of a job is
-    usually partly filled) and returns the new state and the per-step losses
-    (zero past ``count``).
+    Everything is stacked over K jobs: ``batches`` is ``(K, steps, batch,
+    ...)``, ``counts``, ``lr``, ``beta`` and ``warmup`` are ``(K,)``. Job ``k``
+    runs the first ``counts[k]`` steps of the block (its last block is usually
+    partly filled, and a stopped job runs none); the loop runs to the largest
+    count. Returns the new stacked state and ``(K, steps)`` losses (zero past
+    each count).
     """
     backend = keras.backend.backend()
     if backend == "jax":
@@ -278,26 +335,47 @@ def _compile_block(program: Program) -> Callable:
     return _eager_block(program)
 
 
+def _eager_block(program: Program) -> Callable:
+    # torch: the same stateless step, run eagerly job by job.
+    def block(state: State, batches, weights, counts, lr, beta, warmup):
+        counts = ops.convert_to_numpy(counts)
+        losses = np.zeros((len(counts), program.steps), "float32")
+        jobs = []
+        for k, count in enumerate(counts):
+            job = unstack_state(state, k)
+            for i in range(int(count)):
+                job, loss = program.step(
+                    job, batches[k][i], weights[k][i], lr[k], beta[k], warmup[k]
+                )
+                losses[k, i] = float(ops.convert_to_numpy(loss))
+            jobs.append(job)
+        return stack_states(jobs), ops.convert_to_tensor(losses)
+
+    return block
+
+
 def _jax_block(program: Program) -> Callable:
     import jax
     import jax.numpy as jnp
 
-    def run(carry, batches, weights, count, lr, beta, warmup):
+    one = jax.vmap(_one_step(program))
+
+    def run(carry, batches, weights, counts, lr, beta, warmup):
         def body(i, value):
             carry, losses = value
-            new, loss = program.step(
-                _from_tuple(carry), batches[i], weights[i], lr, beta, warmup
-            )
-            return _as_tuple(new), losses.at[i].set(loss)
+            new, loss = one(carry, batches[:, i], weights[:, i], lr, beta, warmup)
+            active = i < counts
+            carry = _masked(active, new, carry)
+            return carry, losses.at[:, i].set(jnp.where(active, loss, 0.0))
 
-        losses = jnp.zeros((program.steps,), "float32")
-        return jax.lax.fori_loop(0, count, body, (carry, losses))
+        losses = jnp.zeros((batches.shape[0], program.steps), "float32")
+        return jax.lax.fori_loop(0, jnp.max(counts), body, (carry, losses))
 
     jitted = jax.jit(run)
 
-    def block(state: State, batches, weights, count, lr, beta, warmup):
+    def block(state: State, batches, weights, counts, lr, beta, warmup):
         carry, losses = jitted(
-            _as_tuple(state), batches, weights, count, lr, beta, warmup
+            _as_tuple(state), batches, weights, counts, lr, beta, warmup
         )
         return _from_tuple(carry), losses
 
@@ -307,19 +385,26 @@ def _jax_block(program: Program) -> Callable:
 def _tf_block(program: Program) -> Callable:
     import tensorflow as tf
 
-    def run(carry, batches, weights, count, lr, beta, warmup):
+    one = _one_step(program)
+
+    def run(carry, batches, weights, counts, lr, beta, warmup):
         losses = tf.TensorArray(tf.float32, size=program.steps)
 
         def loop(i, carry, losses):
-            new, loss = program.step(
-                _from_tuple(carry), batches[i], weights[i], lr, beta, warmup
+            new, loss = tf.vectorized_map(
+                lambda a: one(*a),
+                (carry, batches[:, i], weights[:, i], lr, beta, warmup),
             )
-            return i + 1, _as_tuple(new), losses.write(i, loss)
+            active = i < counts
+            carry = _masked(active, new, carry)
+            return i + 1, carry, losses.write(i, tf.where(active, loss, 0.0))
 
         _, carry, losses = tf.while_loop(
-            lambda i, *_: i < count, loop, (tf.constant(0), carry, losses)
+            lambda i, *_: i < tf.reduce_max(counts),
+            loop,
+            (tf.constant(0), carry, losses),
         )
-        return carry, losses.stack()
+        return carry, tf.transpose(losses.stack())
 
     # Graph mode without XLA: XLA ran warm fits ~1.5x faster but took ~3x
     # longer to compile, and most fits are one-off shapes.
@@ -327,9 +412,9 @@ def _tf_block(program: Program) -> Callable:
         run, jit_compile=False, reduce_retracing=True, autograph=False
     )
 
-    def block(state: State, batches, weights, count, lr, beta, warmup):
+    def block(state: State, batches, weights, counts, lr, beta, warmup):
         carry, losses = compiled(
-            _as_tuple(state), batches, weights, count, lr, beta, warmup
+            _as_tuple(state), batches, weights, counts, lr, beta, warmup
         )
         return _from_tuple(carry), losses
 
@@ -337,19 +422,35 @@ def _tf_block(program: Program) -> Callable:
 
 
 def _compile_eval(program: Program) -> Callable:
-    def evaluate(trainable, non_trainable, x, weights, kl_weight):
-        loss, _ = program.loss(trainable, non_trainable, x, weights, kl_weight, False)
-        return loss
-
+    one = program.one_evaluation
     backend = keras.backend.backend()
     if backend == "jax":
         import jax
 
-        return jax.jit(evaluate)
+        return jax.jit(jax.vmap(one))
     if backend == "tensorflow":
         import tensorflow as tf
+
+        def evaluate(*args):
+            return tf.vectorized_map(lambda a: one(*a), args)
 
         return tf.function(
             evaluate, jit_compile=False, reduce_retracing=True, autograph=False
         )
+
+    def evaluate(trainable, non_trainable, x, weights, beta, warmup):
+        return ops.stack(
+            [
+                one(
+                    [t[k] for t in trainable],
+                    [t[k] for t in non_trainable],
+                    x[k],
+                    weights[k],
+                    beta[k],
+                    warmup[k],
+                )
+                for k in range(len(x))
+            ]
+        )
+
     return evaluate

@@ -10,6 +10,7 @@ program's shape and the padding is masked out of the loss.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable
 
 import numpy as np
@@ -67,14 +68,6 @@ def block_arrays(x, plan: BatchPlan, first: int, steps: int, padded: int, augmen
     return batches, weights, np.int32(len(taken))
 
 
-def _padded(x: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-    out = np.zeros((size, *x.shape[1:]), dtype="float32")
-    out[: len(x)] = x
-    weights = np.zeros(size, dtype="float32")
-    weights[: len(x)] = 1.0
-    return out, weights
-
-
 class EarlyStopping:
     """Patience in epochs, checked at block ends; remembers the best state."""
 
@@ -92,71 +85,161 @@ class EarlyStopping:
         return epoch - self.best_epoch >= self.patience
 
 
-def fit_job(job, on_epoch_end: Callable | None = None):
-    """Train ``job`` (a :class:`~smrt_keras.models.training.TrainingJob`).
+class _Member:
+    """One job inside a group: its VAE, data, plan, stopper and history."""
 
-    Returns ``(vae,
-    history)``; the VAE holds the weights of the best evaluation when early
-    stopping is on, else the last ones.
+    def __init__(self, index: int, job):
+        self.index, self.job = index, job
+        self.vae = VAE(**job.config, seed=job.seed)
+        self.x = self.vae.check_data(job.x_train, "x")
+        self.x_val = None
+        if job.x_val is not None and len(job.x_val):
+            self.x_val = self.vae.check_data(job.x_val, "x_val")
+        batch = min(int(job.batch_size), len(self.x))
+        self.plan = BatchPlan(len(self.x), batch, job.epochs, job.seed)
+        self.plan.augment_rng = np.random.default_rng([job.seed, 1])
+        self.padded = engine.padded_batch(batch)
+        self.stopper = EarlyStopping(job.patience)
+        self.history: dict[str, list[float]] = {"loss": []}
+        self.pending: list[float] = []
+        self.done = False
+        self.runtime = (job.learning_rate, self.vae.beta, self.vae.kl_warmup_steps)
+
+    def group_key(self) -> tuple:
+        # Jobs train together when they share a program and their step
+        # budgets are within 2x, so few steps run masked.
+        budget = max(1, self.plan.total_steps).bit_length()
+        return (
+            *engine.program_key(self.job.config, self.padded, engine.BLOCK_STEPS),
+            budget,
+        )
+
+
+def fit_jobs(jobs, listener=None) -> list:
+    """Train ``jobs``; jobs of one architecture and padded batch train together.
+
+    Returns ``(vae, history)`` per job, in order. ``listener`` (a
+    :class:`~smrt_keras.models.training.JobListener`) hears ``start_job``,
+    ``epoch`` and ``end_job`` per job; jobs of one group start together.
     """
-    vae = VAE(**job.config, seed=job.seed)
-    x = vae.check_data(job.x_train, "x")
-    x_val = None
-    if job.x_val is not None and len(job.x_val):
-        x_val = _padded(
-            vae.check_data(job.x_val, "x_val"), engine._next_pow2(len(job.x_val))
-        )
-    batch = min(int(job.batch_size), len(x))
-    plan = BatchPlan(len(x), batch, job.epochs, job.seed)
-    plan.augment_rng = np.random.default_rng([job.seed, 1])
-    program = engine.get_program(job.config, engine.padded_batch(batch))
-    state = engine.initial_state(vae)
-    runtime = engine.runtime_args(job.learning_rate, vae.beta, vae.kl_warmup_steps)
-    history = _run(program, state, x, x_val, plan, job, runtime, on_epoch_end, vae)
-    return vae, history
+    members = [_Member(i, job) for i, job in enumerate(jobs)]
+    groups: dict[tuple, list[_Member]] = {}
+    for member in members:
+        groups.setdefault(member.group_key(), []).append(member)
+    for group in groups.values():
+        _train_group(group, listener)
+    return [(m.vae, m.history) for m in members]
 
 
-def _run(program, state, x, x_val, plan, job, runtime, on_epoch_end, vae):
-    stopper = EarlyStopping(job.patience)
-    history: dict[str, list[float]] = {"loss": []}
-    epoch_losses: list[float] = []
-    for first in range(0, plan.total_steps, program.steps):
-        arrays = block_arrays(x, plan, first, program.steps, program.batch, job.augment)
-        batches, weights, count = arrays
-        # Every argument a tensor, so a new count never retraces the program.
-        state, losses = program.run_block(
-            state, batches, weights, ops.convert_to_tensor(count), *runtime
-        )
-        losses = ops.convert_to_numpy(losses)[: int(count)]
-        _check_finite(losses, first, plan, vae.likelihood)
-        last_epoch = _epoch_ends(
-            history, epoch_losses, losses, first, plan, on_epoch_end
-        )
-        if last_epoch is None:
-            continue
-        if x_val is not None:
-            value = program.evaluate_state(state, *x_val, runtime, vae)
-            history.setdefault("val_loss", []).append(value)
+def fit_job(job, on_epoch_end: Callable | None = None):
+    """Train one job; ``on_epoch_end(epoch, logs)`` hears each epoch.
+
+    Returns ``(vae, history)``; the VAE holds the weights of the best
+    evaluation when early stopping is on, else the last ones.
+    """
+
+    class Listener:
+        def start_job(self, index):
+            pass
+
+        def epoch(self, index, epoch, logs=None):
+            if on_epoch_end is not None:
+                on_epoch_end(epoch, logs)
+
+        def end_job(self, index, history, seconds):
+            pass
+
+    return fit_jobs([job], Listener())[0]
+
+
+def _train_group(group: list[_Member], listener) -> None:
+    program = engine.get_program(group[0].job.config, group[0].padded)
+    # Pad the group to a power of two with idle copies of its first job, so
+    # groups of nearby sizes share the traced program.
+    size = engine._next_pow2(len(group))
+    states = [engine.initial_state(m.vae) for m in group]
+    state = engine.stack_states(states + states[:1] * (size - len(group)))
+    runtime = engine.runtime_args(
+        [m.runtime for m in group] + [group[0].runtime] * (size - len(group))
+    )
+    x_val = _validation_stack(group, size)
+    start = time.perf_counter()
+    for m in group:
+        listener.start_job(m.index)
+    first = 0
+    while not all(m.done for m in group):
+        arrays = _group_block(group, size, first, program)
+        state, losses = program.run_block(state, *arrays, *runtime)
+        losses = ops.convert_to_numpy(losses)
+        evaluated = _evaluate(program, state, x_val, runtime) if x_val else None
+        for k, m in enumerate(group):
+            if not m.done:
+                _after_block(m, k, state, losses[k], first, evaluated, listener, start)
+        first += program.steps
+
+
+def _group_block(group, size, first, program):
+    shape = (size, program.steps, program.batch, *group[0].x.shape[1:])
+    batches = np.zeros(shape, "float32")
+    weights = np.zeros(shape[:3], "float32")
+    counts = np.zeros(size, "int32")
+    for k, m in enumerate(group):
+        if not m.done:
+            batches[k], weights[k], counts[k] = block_arrays(
+                m.x, m.plan, first, program.steps, program.batch, m.job.augment
+            )
+    return batches, weights, ops.convert_to_tensor(counts)
+
+
+def _validation_stack(group, size):
+    if all(m.x_val is None for m in group):
+        return None
+    rows = engine._next_pow2(max(len(m.x_val) for m in group if m.x_val is not None))
+    x = np.zeros((size, rows, *group[0].x.shape[1:]), "float32")
+    w = np.zeros((size, rows), "float32")
+    for k, m in enumerate(group):
+        if m.x_val is not None:
+            x[k, : len(m.x_val)], w[k, : len(m.x_val)] = m.x_val, 1.0
+    return x, w
+
+
+def _evaluate(program, state, x_val, runtime):
+    _, beta, warmup = runtime
+    return program.evaluate_states(state, *x_val, beta, warmup)
+
+
+def _after_block(m, k, state, losses, first, evaluated, listener, start):
+    """Bookkeeping for member ``m`` (row ``k``) after a block."""
+    count = max(0, min(engine.BLOCK_STEPS, m.plan.total_steps - first))
+    losses = losses[:count]
+    _check_finite(losses, first, m.plan, m.vae.likelihood)
+    last_epoch = _epoch_ends(m, losses, first, listener)
+    finished = first + count >= m.plan.total_steps
+    if last_epoch is not None:
+        if m.x_val is not None:
+            value = float(evaluated[k])
+            m.history.setdefault("val_loss", []).append(value)
         else:
-            value = history["loss"][-1]
-        if stopper.update(value, last_epoch, state):
-            break
-    engine.write_state(vae, stopper.best_state or state)
-    return history
+            value = m.history["loss"][-1]
+        finished |= m.stopper.update(value, last_epoch, (state, k))
+    if finished:
+        m.done = True
+        best, row = m.stopper.best_state or (state, k)
+        engine.write_state(m.vae, engine.unstack_state(best, row))
+        listener.end_job(m.index, m.history, time.perf_counter() - start)
 
 
-def _epoch_ends(history, pending, losses, first, plan, on_epoch_end):
+def _epoch_ends(m, losses, first, listener):
     """Append finished epochs' mean losses; return the last finished epoch."""
     last = None
     for i, loss in enumerate(losses):
-        pending.append(float(loss))
+        m.pending.append(float(loss))
         step = first + i
-        if (step + 1) % plan.steps_per_epoch == 0:
-            epoch = plan.epoch_of(step)
-            history["loss"].append(float(np.mean(pending)))
-            pending.clear()
-            if on_epoch_end is not None:
-                on_epoch_end(epoch, {"loss": history["loss"][-1]})
+        if (step + 1) % m.plan.steps_per_epoch == 0:
+            epoch = m.plan.epoch_of(step)
+            m.history["loss"].append(float(np.mean(m.pending)))
+            m.pending.clear()
+            listener.epoch(m.index, epoch, {"loss": m.history["loss"][-1]})
             last = epoch
     return last
 

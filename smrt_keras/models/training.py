@@ -10,7 +10,6 @@ share one compiled program.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +17,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from smrt_keras.models.runner import fit_job
+from smrt_keras.models.runner import fit_jobs
 from smrt_keras.models.vae import VAE
 
 
@@ -80,13 +79,14 @@ class JobListener:
     """Hooks the trainer calls; subclass and override what you need."""
 
     def start_job(self, index: int) -> None:
-        """Job ``index`` is about to train."""
+        """Job ``index`` is about to train (jobs that train together start
+        together)."""
 
-    def epoch(self, epoch: int, logs: dict | None = None) -> None:
-        """An epoch of the current job ended."""
+    def epoch(self, index: int, epoch: int, logs: dict | None = None) -> None:
+        """Epoch ``epoch`` of job ``index`` ended."""
 
     def end_job(self, index: int, history: dict, seconds: float) -> None:
-        """Job ``index`` finished after ``seconds``."""
+        """Job ``index`` finished, ``seconds`` after its group started."""
 
 
 def train_jobs(
@@ -98,12 +98,4 @@ def train_jobs(
     Nothing is returned until all jobs have trained, so a failure (or Ctrl-C)
     in any job leaves the caller's state untouched.
     """
-    listener = listener or JobListener()
-    results = []
-    for index, job in enumerate(jobs):
-        listener.start_job(index)
-        start = time.perf_counter()
-        vae, history = fit_job(job, on_epoch_end=listener.epoch)
-        results.append((vae, history))
-        listener.end_job(index, history, time.perf_counter() - start)
-    return results
+    return fit_jobs(jobs, listener or JobListener())
