@@ -58,7 +58,8 @@ config = {k: gen.vae.get_config()[k] for k in ("hidden_units", "latent_dim")}
 print("RESULT " + json.dumps({
     "backend": keras.backend.backend(), "import_seconds": imported,
     "first_fit": first, "warm_fits": warm, "warm_median": float(np.median(warm)),
-    "keras_fit": keras_fit, "smote": smote, "steps": gen.recipe.epochs * -(-35 // gen.recipe.batch_size),
+    "keras_fit": keras_fit, "smote": smote,
+    "steps": epochs * -(-35 // gen.recipe.batch_size),
     "batch": gen.recipe.batch_size, "config": config, "x": x.tolist(),
 }))
 """
@@ -78,11 +79,31 @@ def reference_loop(x, hidden, latent, steps, batch, classes=10):
         sizes = [(d, hidden[0])] + list(zip(hidden, hidden[1:], strict=False))
         params, keys = [], jax.random.split(key, 2 * len(sizes) + 4)
         for i, (a, b) in enumerate(sizes):  # encoder
-            params.append((jax.random.normal(keys[i], (a, b)) * (2 / (a + b)) ** 0.5, jnp.zeros(b)))
-        params.append((jax.random.normal(keys[-1], (hidden[-1], 2 * latent)) * 0.1, jnp.zeros(2 * latent)))
-        dec = [(latent, hidden[-1])] + [(b, a) for a, b in reversed(sizes[1:])] + [(hidden[0], d)]
+            params.append(
+                (
+                    jax.random.normal(keys[i], (a, b)) * (2 / (a + b)) ** 0.5,
+                    jnp.zeros(b),
+                )
+            )
+        params.append(
+            (
+                jax.random.normal(keys[-1], (hidden[-1], 2 * latent)) * 0.1,
+                jnp.zeros(2 * latent),
+            )
+        )
+        dec = (
+            [(latent, hidden[-1])]
+            + [(b, a) for a, b in reversed(sizes[1:])]
+            + [(hidden[0], d)]
+        )
         for i, (a, b) in enumerate(dec):
-            params.append((jax.random.normal(keys[len(sizes) + i], (a, b)) * (2 / (a + b)) ** 0.5, jnp.zeros(b)))
+            params.append(
+                (
+                    jax.random.normal(keys[len(sizes) + i], (a, b))
+                    * (2 / (a + b)) ** 0.5,
+                    jnp.zeros(b),
+                )
+            )
         return params, jnp.zeros(d)
 
     n_enc = len(hidden)
@@ -119,7 +140,9 @@ def reference_loop(x, hidden, latent, steps, batch, classes=10):
             m = jax.tree_util.tree_map(lambda m, g: 0.9 * m + 0.1 * g, m, g)
             v = jax.tree_util.tree_map(lambda v, g: 0.999 * v + 0.001 * g * g, v, g)
             lr = 1e-3 * jnp.sqrt(1 - 0.999**t) / (1 - 0.9**t)
-            p = jax.tree_util.tree_map(lambda p, m, v: p - lr * m / (jnp.sqrt(v) + 1e-7), p, m, v)
+            p = jax.tree_util.tree_map(
+                lambda p, m, v: p - lr * m / (jnp.sqrt(v) + 1e-7), p, m, v
+            )
             return (p, m, v, t), None
 
         k1, k2 = jax.random.split(key)
@@ -153,7 +176,9 @@ def measure(epochs: int, repeats: int) -> dict:
     """The engine section: one fresh process per installed backend."""
     import os
 
-    backends = [b for b in ("tensorflow", "jax", "torch") if importlib.util.find_spec(b)]
+    backends = [
+        b for b in ("tensorflow", "jax", "torch") if importlib.util.find_spec(b)
+    ]
     results = {}
     saved = os.environ.get("KERAS_BACKEND")
     try:

@@ -1,6 +1,12 @@
-"""Peak memory of generation as n grows: ``generate`` vs ``iter_generate``.
+"""Memory: generation's peak as n grows (``generate`` vs ``iter_generate``),
+and resident memory over many fits in one process (leaks).
 
-    python benchmarks/memory.py [--max-exp 7]
+    python benchmarks/memory.py [--max-exp 7] [--fits 100]
+
+Leaks: for each installed backend, a fresh process runs ``fits`` small
+``fit_resample`` calls (breast_cancer at 10:1, 3 epochs, a new seed each) and
+records its RSS after each; the growth per fit is the least-squares slope over
+fits 11 onwards (the first ones warm caches and compile).
 
 Fits one small dense generator (breast_cancer, 30 features, 10:1), saves it,
 then for each n = 10^4 ... 10^max_exp starts a fresh process that loads it and
@@ -49,11 +55,104 @@ print("RESULT " + json.dumps(dict(mode=mode, n=n, rows=rows, finite=finite,
 """
 
 
+LEAK_CHILD = r"""
+import json, os, sys
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+fits = int(sys.argv[1])
+from sklearn.datasets import load_breast_cancer
+from smrt_keras import Reconstructor
+from smrt_keras.datasets import make_imbalanced
+import keras
+X, y = load_breast_cancer(return_X_y=True)
+X, y = make_imbalanced(X, y, {1: 357, 0: 36}, random_state=0)
+def rss_mb():
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+start, rss = rss_mb(), []
+for seed in range(fits):
+    Reconstructor(epochs=3, random_state=seed).fit_resample(X, y)
+    rss.append(rss_mb())
+print("RESULT " + json.dumps({"backend": keras.backend.backend(),
+                              "start_mb": start, "rss_mb": rss}))
+"""
+
+
+def leaks(fits: int) -> dict:
+    """RSS after each of ``fits`` fits, per installed backend (fresh processes)."""
+    import importlib.util
+    import os
+
+    import numpy as np
+
+    out, saved = {}, os.environ.get("KERAS_BACKEND")
+    try:
+        for backend in ("tensorflow", "jax", "torch"):
+            if importlib.util.find_spec(backend) is None:
+                continue
+            os.environ["KERAS_BACKEND"] = backend
+            r = common.run_child(LEAK_CHILD, fits)
+            tail = np.arange(len(r["rss_mb"]))[10:]
+            slope = (
+                np.polyfit(tail, np.asarray(r["rss_mb"])[10:], 1)[0]
+                if len(tail) > 1
+                else float("nan")
+            )
+            r["mb_per_fit_after_10"] = float(slope)
+            out[backend] = r
+            print(
+                f"leak {backend}: {r['start_mb']:.0f} -> {r['rss_mb'][-1]:.0f} "
+                f"MiB over {fits} fits, {slope:.2f} MiB/fit after 10",
+                flush=True,
+            )
+    finally:
+        if saved is None:
+            os.environ.pop("KERAS_BACKEND", None)
+        else:
+            os.environ["KERAS_BACKEND"] = saved
+    return out
+
+
+def leak_lines(result: dict, fits: int) -> list[str]:
+    rows = [
+        [
+            b,
+            f"{r['start_mb']:.0f}",
+            f"{r['rss_mb'][9]:.0f}" if len(r["rss_mb"]) > 9 else "n/a",
+            f"{r['rss_mb'][-1]:.0f}",
+            f"{r['mb_per_fit_after_10']:.2f}",
+        ]
+        for b, r in result.items()
+    ]
+    return [
+        "",
+        f"## Resident memory over {fits} fits in one process",
+        "",
+        "`Reconstructor(epochs=3, random_state=seed).fit_resample` on breast_cancer "
+        "at 10:1, a new seed each fit; RSS in MiB.",
+        "",
+        *common.table(
+            [
+                "backend",
+                "before the first fit",
+                "after 10 fits",
+                f"after {fits}",
+                "MiB per fit after 10 (slope)",
+            ],
+            rows,
+        ),
+    ]
+
+
 def main(argv=None) -> None:
     parser = common.parser(__doc__)
     parser.add_argument("--max-exp", type=int, default=7)
+    parser.add_argument("--fits", type=int, default=100, help="fits in the leak test")
     args = parser.parse_args(argv)
     first, last = (3, 3) if args.smoke else (4, args.max_exp)
+    fits = 12 if args.smoke else args.fits
+    leak = leaks(fits)
 
     from sklearn.datasets import load_breast_cancer
 
@@ -92,8 +191,9 @@ def main(argv=None) -> None:
             f"| {r['n']:,} | {r['mode']} | {r['base_mb']:.0f} | {r['peak_mb']:.0f} | "
             f"{out_mb:.1f} | {r['seconds']:.1f} |"
         )
+    lines += leak_lines(leak, fits)
     common.write_report(args.out, "memory.md", lines, args.smoke)
-    common.write_json(args.out, "memory.json", rows)
+    common.write_json(args.out, "memory.json", {"generation": rows, "leak": leak})
     plt = common.pyplot()
     fig, ax = plt.subplots(figsize=(6, 4))
     for mode in ("generate", "iter_generate"):

@@ -10,6 +10,12 @@ rather than when training happened to stop.
 
     python benchmarks/scaling.py [--epochs 10] [--max-rows 100000]
 
+Class count: 1, 10, 60 and 100 minority classes of 5 rows each (20 features)
+against a 200-row majority, balanced by ``Reconstructor()`` with its default
+settings, in a fresh process: the first ``fit_resample`` (compiling included)
+and a second one in the same process (a new seed), beside SMOTE (k=4, as 5-row
+classes allow).
+
 Writes ``scaling.md``, ``scaling.json`` and ``scaling.png`` (log-log, with the
 fitted slope of time against rows).
 """
@@ -52,6 +58,67 @@ print("RESULT " + json.dumps({"seconds": seconds, "peak_kib": peak,
 """
 
 
+CLASSES_CHILD = r"""
+import json, os, sys, time
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import numpy as np
+n_classes = int(sys.argv[1])
+rng = np.random.default_rng(0)
+y = np.r_[np.zeros(200, int), np.repeat(np.arange(1, n_classes + 1), 5)]
+X = rng.standard_normal((len(y), 20)) + y[:, None] % 7
+from imblearn.over_sampling import SMOTE
+from smrt_keras import Reconstructor
+out = {}
+for name, make in (("first", lambda: Reconstructor(random_state=0)),
+                   ("second", lambda: Reconstructor(random_state=1)),
+                   ("smote", lambda: SMOTE(k_neighbors=4, random_state=0))):
+    t = time.perf_counter()
+    Xr, yr = make().fit_resample(X, y)
+    out[name] = time.perf_counter() - t
+    assert len(yr) == 200 * (n_classes + 1), len(yr)
+print("RESULT " + json.dumps(out))
+"""
+
+
+def class_counts(grid) -> list[dict]:
+    """``fit_resample`` seconds against the number of 5-row minority classes."""
+    rows = []
+    for n in grid:
+        r = {"classes": n, **common.run_child(CLASSES_CHILD, n)}
+        rows.append(r)
+        print(
+            f"{n:>3} classes: first {r['first']:.2f} s, second {r['second']:.2f} s, "
+            f"SMOTE {r['smote']:.3f} s",
+            flush=True,
+        )
+    return rows
+
+
+def class_lines(rows: list[dict]) -> list[str]:
+    table = [
+        [
+            r["classes"],
+            f"{r['first']:.2f}",
+            f"{r['second']:.2f}",
+            f"{r['second'] / r['classes']:.3f}",
+            f"{r['smote']:.3f}",
+        ]
+        for r in rows
+    ]
+    return [
+        "",
+        "## Class count: 5-row minority classes against a 200-row majority",
+        "",
+        "`Reconstructor()` with default settings; first fit in a fresh process "
+        "(compiling included), then a second in the same process.",
+        "",
+        *common.table(
+            ["classes", "first s", "second s", "second s per class", "SMOTE s"],
+            table,
+        ),
+    ]
+
+
 def main(argv=None) -> None:
     p = common.parser(__doc__)
     p.add_argument("--epochs", type=int, default=10, help="SMRT epochs (fixed)")
@@ -60,8 +127,11 @@ def main(argv=None) -> None:
     row_grid = [r for r in (1_000, 10_000, 100_000) if r <= args.max_rows]
     feature_grid = (20, 784)
     epochs = args.epochs
+    class_grid = (1, 10, 60, 100)
     if args.smoke:
         row_grid, feature_grid, epochs = [200, 400], (20,), 1
+        class_grid = (1, 3)
+    by_classes = class_counts(class_grid)
 
     results = []
     for features in feature_grid:
@@ -118,9 +188,12 @@ def main(argv=None) -> None:
         "Fitted slope of log10(seconds) against log10(rows) (1 = linear):",
         "",
         *common.table(["sampler", "features", "slope"], slope_rows),
+        *class_lines(by_classes),
     ]
     common.write_report(args.out, "scaling.md", lines, args.smoke)
-    common.write_json(args.out, "scaling.json", results)
+    common.write_json(
+        args.out, "scaling.json", {"rows": results, "classes": by_classes}
+    )
 
     plt = common.pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))

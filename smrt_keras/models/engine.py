@@ -218,6 +218,18 @@ def stack_states(states: list[State]) -> State:
     )
 
 
+def to_numpy(state: State) -> State:
+    """A host (numpy) copy of ``state``."""
+    host = ops.convert_to_numpy
+    return State(
+        [host(t) for t in state.trainable],
+        [host(t) for t in state.non_trainable],
+        [host(t) for t in state.m],
+        [host(t) for t in state.v],
+        host(state.t),
+    )
+
+
 def unstack_state(state: State, k: int) -> State:
     """Job ``k``'s state out of a stacked one."""
     return State(

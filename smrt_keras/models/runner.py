@@ -176,6 +176,18 @@ def _train_group(group: list[_Member], listener) -> None:
             if not m.done:
                 _after_block(m, k, state, losses[k], first, evaluated, listener, start)
         first += program.steps
+    _write_best(group)
+
+
+def _write_best(group: list[_Member]) -> None:
+    # One host copy per distinct stacked state, then numpy slices: cheaper
+    # than slicing every weight tensor of every job on the device.
+    hosts: dict[int, engine.State] = {}
+    for m in group:
+        best, row = m.best
+        if id(best) not in hosts:
+            hosts[id(best)] = engine.to_numpy(best)
+        engine.write_state(m.vae, engine.unstack_state(hosts[id(best)], row))
 
 
 def _group_block(group, size, first, program):
@@ -224,8 +236,7 @@ def _after_block(m, k, state, losses, first, evaluated, listener, start):
         finished |= m.stopper.update(value, last_epoch, (state, k))
     if finished:
         m.done = True
-        best, row = m.stopper.best_state or (state, k)
-        engine.write_state(m.vae, engine.unstack_state(best, row))
+        m.best = m.stopper.best_state or (state, k)
         listener.end_job(m.index, m.history, time.perf_counter() - start)
 
 
