@@ -156,3 +156,24 @@ def test_bad_data_is_refused_before_training():
         fit_job(job(np.zeros((8, 5), "float32")))
     with pytest.raises(ValueError, match="NaN"):
         fit_job(job(np.full((8, 6), np.nan, "float32")))
+
+
+def test_conv_jobs_train_and_match_keras_fit():
+    config = {
+        "input_shape": [8, 8],
+        "encoder": "conv",
+        "filters": [4, 8],
+        "hidden_units": [8],
+        "latent_dim": 2,
+        "likelihood": "bernoulli",
+    }
+    x = np.random.default_rng(0).random((6, 8, 8)).astype("float32")
+    plan = BatchPlan(6, 6, 3, seed=2)
+    in_order = np.concatenate([x[plan.rows(step)] for step in range(3)])
+    reference = VAE(**config, seed=2)
+    reference.compile(optimizer=keras.optimizers.Adam(3e-3))
+    reference.fit(in_order, epochs=1, batch_size=6, shuffle=False, verbose=0)
+    conv_job = TrainingJob(config, x, None, 2, 3, 6, 3e-3, None)
+    together = train_jobs([conv_job, TrainingJob(config, x, None, 5, 3, 6, 3e-3, None)])
+    for ours, theirs in zip(weights(together[0][0]), weights(reference), strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-5)

@@ -49,6 +49,16 @@ def _next_pow2(n: int) -> int:
     return 1 << max(0, int(n) - 1).bit_length()
 
 
+def vectorises(config: dict) -> bool:
+    """Whether jobs of this architecture train stacked in one program.
+
+    TensorFlow's vectoriser (``pfor``) mis-shapes Keras's conv bias and falls
+    back to a slow loop for conv gradients, so conv jobs on TensorFlow train
+    one at a time.
+    """
+    return not (keras.backend.backend() == "tensorflow" and config["encoder"] == "conv")
+
+
 def padded_batch(batch_size: int) -> int:
     """The batch shape a program is compiled for: the next power of two.
 
@@ -403,10 +413,12 @@ def _tf_block(program: Program) -> Callable:
         losses = tf.TensorArray(tf.float32, size=program.steps)
 
         def loop(i, carry, losses):
-            new, loss = tf.vectorized_map(
-                lambda a: one(*a),
-                (carry, batches[:, i], weights[:, i], lr, beta, warmup),
-            )
+            args = (carry, batches[:, i], weights[:, i], lr, beta, warmup)
+            if batches.shape[0] == 1:  # one job: no vectorising overhead
+                new, loss = one(*tf.nest.map_structure(lambda t: t[0], args))
+                new, loss = tf.nest.map_structure(lambda t: t[None], (new, loss))
+            else:
+                new, loss = tf.vectorized_map(lambda a: one(*a), args)
             active = i < counts
             carry = _masked(active, new, carry)
             return i + 1, carry, losses.write(i, tf.where(active, loss, 0.0))

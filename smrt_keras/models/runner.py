@@ -109,10 +109,9 @@ class _Member:
         # Jobs train together when they share a program and their step
         # budgets are within 2x, so few steps run masked.
         budget = max(1, self.plan.total_steps).bit_length()
-        return (
-            *engine.program_key(self.job.config, self.padded, engine.BLOCK_STEPS),
-            budget,
-        )
+        key = engine.program_key(self.job.config, self.padded, engine.BLOCK_STEPS)
+        alone = () if engine.vectorises(self.job.config) else (self.index,)
+        return (*key, budget, *alone)
 
 
 def fit_jobs(jobs, listener=None) -> list:
