@@ -430,8 +430,9 @@ def _tf_block(program: Program) -> Callable:
         )
         return carry, tf.transpose(losses.stack())
 
-    # Graph mode without XLA: XLA ran warm fits ~1.5x faster but took ~3x
-    # longer to compile, and most fits are one-off shapes.
+    # Graph mode without XLA. In ad-hoc runs on our 2-core CPU (#14), XLA ran
+    # a tiny dense job's warm fit ~1.5x faster but compiled ~3x longer, and a
+    # 28x28 conv VAE's steps ran ~12x slower (XLA's CPU convolutions).
     compiled = tf.function(
         run, jit_compile=False, reduce_retracing=True, autograph=False
     )
