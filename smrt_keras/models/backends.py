@@ -1,0 +1,235 @@
+"""What the engine needs from each backend: a gradient and a compiled loop.
+
+Keras 3 has no backend-neutral ``grad`` or ``jit``, so, like Keras's own
+trainers, the engine's compiled block has one short version per backend. This
+module is the only place in ``smrt_keras`` that imports a backend library
+(``tensorflow``, ``jax`` or ``torch``), and only the one Keras is running on,
+inside the function that needs it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import keras
+import numpy as np
+from keras import ops
+
+from smrt_keras.models.engine import Program, State, stack_states, unstack_state
+
+
+def value_and_grad(program: Program, state: State, x, weights, kl_weight):
+    backend = keras.backend.backend()
+    if backend == "jax":
+        import jax
+
+        def fn(trainable):
+            return program.loss(
+                trainable, state.non_trainable, x, weights, kl_weight, True
+            )
+
+        (loss, new_nt), grads = jax.value_and_grad(fn, has_aux=True)(state.trainable)
+        return loss, grads, new_nt
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            tape.watch(state.trainable)
+            loss, new_nt = program.loss(
+                state.trainable, state.non_trainable, x, weights, kl_weight, True
+            )
+        return loss, tape.gradient(loss, state.trainable), new_nt
+    import torch
+
+    trainable = [t.detach().requires_grad_(True) for t in state.trainable]
+    loss, new_nt = program.loss(
+        trainable, state.non_trainable, x, weights, kl_weight, True
+    )
+    grads = torch.autograd.grad(loss, trainable)
+    return loss.detach(), list(grads), [t.detach() for t in new_nt]
+
+
+def as_tuple(state: State) -> tuple:
+    return (state.trainable, state.non_trainable, state.m, state.v, state.t)
+
+
+def from_tuple(carry) -> State:
+    return State(*[list(c) if isinstance(c, (list, tuple)) else c for c in carry])
+
+
+def _keep_where(active, new, old):
+    """``new`` for the jobs whose ``active`` flag is set, else ``old``."""
+    shape = (-1,) + (1,) * (len(old.shape) - 1)
+    return ops.where(ops.reshape(active, shape), new, old)
+
+
+def masked(active, new: tuple, old: tuple) -> tuple:
+    flat_new, flat_old = _flatten(new), _flatten(old)
+    kept = [_keep_where(active, n, o) for n, o in zip(flat_new, flat_old, strict=True)]
+    return _unflatten(kept, old)
+
+
+def _flatten(carry: tuple) -> list:
+    trainable, non_trainable, m, v, t = carry
+    return [*trainable, *non_trainable, *m, *v, t]
+
+
+def _unflatten(flat: list, like: tuple) -> tuple:
+    sizes = [len(like[0]), len(like[1]), len(like[2]), len(like[3])]
+    out, start = [], 0
+    for size in sizes:
+        out.append(list(flat[start : start + size]))
+        start += size
+    return (*out, flat[start])
+
+
+def one_step(program: Program):
+    """A single job's step on tuple state, for the backends to vectorise."""
+
+    def one(carry, x, weights, lr, beta, warmup):
+        new, loss = program.step(from_tuple(carry), x, weights, lr, beta, warmup)
+        return as_tuple(new), loss
+
+    return one
+
+
+def compile_block(program: Program) -> Callable:
+    """``block(state, batches, weights, counts, lr, beta, warmup)``.
+
+    Everything is stacked over K jobs: ``batches`` is ``(K, steps, batch,
+    ...)``, ``counts``, ``lr``, ``beta`` and ``warmup`` are ``(K,)``. Job ``k``
+    runs the first ``counts[k]`` steps of the block (its last block is usually
+    partly filled, and a stopped job runs none); the loop runs to the largest
+    count. Returns the new stacked state and ``(K, steps)`` losses (zero past
+    each count).
+    """
+    backend = keras.backend.backend()
+    if backend == "jax":
+        return _jax_block(program)
+    if backend == "tensorflow":
+        return _tf_block(program)
+    return _eager_block(program)
+
+
+def _eager_block(program: Program) -> Callable:
+    # torch: the same stateless step, run eagerly job by job.
+    def block(state: State, batches, weights, counts, lr, beta, warmup):
+        counts = ops.convert_to_numpy(counts)
+        losses = np.zeros((len(counts), program.steps), "float32")
+        jobs = []
+        for k, count in enumerate(counts):
+            job = unstack_state(state, k)
+            for i in range(int(count)):
+                job, loss = program.step(
+                    job, batches[k][i], weights[k][i], lr[k], beta[k], warmup[k]
+                )
+                losses[k, i] = float(ops.convert_to_numpy(loss))
+            jobs.append(job)
+        return stack_states(jobs), ops.convert_to_tensor(losses)
+
+    return block
+
+
+def _jax_block(program: Program) -> Callable:
+    import jax
+    import jax.numpy as jnp
+
+    one = jax.vmap(one_step(program))
+
+    def run(carry, batches, weights, counts, lr, beta, warmup):
+        def body(i, value):
+            carry, losses = value
+            new, loss = one(carry, batches[:, i], weights[:, i], lr, beta, warmup)
+            active = i < counts
+            carry = masked(active, new, carry)
+            return carry, losses.at[:, i].set(jnp.where(active, loss, 0.0))
+
+        losses = jnp.zeros((batches.shape[0], program.steps), "float32")
+        return jax.lax.fori_loop(0, jnp.max(counts), body, (carry, losses))
+
+    jitted = jax.jit(run)
+
+    def block(state: State, batches, weights, counts, lr, beta, warmup):
+        carry, losses = jitted(
+            as_tuple(state), batches, weights, counts, lr, beta, warmup
+        )
+        return from_tuple(carry), losses
+
+    return block
+
+
+def _tf_block(program: Program) -> Callable:
+    import tensorflow as tf
+
+    one = one_step(program)
+
+    def run(carry, batches, weights, counts, lr, beta, warmup):
+        losses = tf.TensorArray(tf.float32, size=program.steps)
+
+        def loop(i, carry, losses):
+            args = (carry, batches[:, i], weights[:, i], lr, beta, warmup)
+            if batches.shape[0] == 1:  # one job: no vectorising overhead
+                new, loss = one(*tf.nest.map_structure(lambda t: t[0], args))
+                new, loss = tf.nest.map_structure(lambda t: t[None], (new, loss))
+            else:
+                new, loss = tf.vectorized_map(lambda a: one(*a), args)
+            active = i < counts
+            carry = masked(active, new, carry)
+            return i + 1, carry, losses.write(i, tf.where(active, loss, 0.0))
+
+        _, carry, losses = tf.while_loop(
+            lambda i, *_: i < tf.reduce_max(counts),
+            loop,
+            (tf.constant(0), carry, losses),
+        )
+        return carry, tf.transpose(losses.stack())
+
+    # Graph mode without XLA. In ad-hoc runs on our 2-core CPU (#14), XLA ran
+    # a tiny dense job's warm fit ~1.5x faster but compiled ~3x longer, and a
+    # 28x28 conv VAE's steps ran ~12x slower (XLA's CPU convolutions).
+    compiled = tf.function(
+        run, jit_compile=False, reduce_retracing=True, autograph=False
+    )
+
+    def block(state: State, batches, weights, counts, lr, beta, warmup):
+        carry, losses = compiled(
+            as_tuple(state), batches, weights, counts, lr, beta, warmup
+        )
+        return from_tuple(carry), losses
+
+    return block
+
+
+def compile_eval(program: Program) -> Callable:
+    one = program.one_evaluation
+    backend = keras.backend.backend()
+    if backend == "jax":
+        import jax
+
+        return jax.jit(jax.vmap(one))
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        def evaluate(*args):
+            return tf.vectorized_map(lambda a: one(*a), args)
+
+        return tf.function(
+            evaluate, jit_compile=False, reduce_retracing=True, autograph=False
+        )
+
+    def evaluate(trainable, non_trainable, x, weights, beta, warmup):
+        return ops.stack(
+            [
+                one(
+                    [t[k] for t in trainable],
+                    [t[k] for t in non_trainable],
+                    x[k],
+                    weights[k],
+                    beta[k],
+                    warmup[k],
+                )
+                for k in range(len(x))
+            ]
+        )
+
+    return evaluate
