@@ -215,18 +215,30 @@ def write_json(out: Path, name: str, data) -> Path:
     return path
 
 
-def run_child(code: str, *args) -> dict:
+def installed_backends() -> list[str]:
+    """The Keras backends whose library is installed, TensorFlow first."""
+    import importlib.util
+
+    names = ("tensorflow", "jax", "torch")
+    return [b for b in names if importlib.util.find_spec(b) is not None]
+
+
+def run_child(code: str, *args, backend: str | None = None) -> dict:
     """Run ``python -c code args`` in a fresh process and return the JSON it
     prints on a line starting with ``RESULT `` (fresh processes keep peak
-    memory and start-up costs of one measurement apart from the next)."""
+    memory and start-up costs of one measurement apart from the next).
+    ``backend`` sets the child's ``KERAS_BACKEND``."""
     import json
     import subprocess
 
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    if backend is not None:
+        env["KERAS_BACKEND"] = backend
     proc = subprocess.run(
         [sys.executable, "-c", code, *map(str, args)],
         capture_output=True,
         text=True,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+        env=env,
         check=False,
     )
     for line in proc.stdout.splitlines():

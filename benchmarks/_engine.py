@@ -174,29 +174,15 @@ def reference_loop(x, hidden, latent, steps, batch, classes=10):
 
 def measure(epochs: int, repeats: int) -> dict:
     """The engine section: one fresh process per installed backend."""
-    import os
-
-    backends = [
-        b for b in ("tensorflow", "jax", "torch") if importlib.util.find_spec(b)
-    ]
     results = {}
-    saved = os.environ.get("KERAS_BACKEND")
-    try:
-        for backend in backends:
-            os.environ["KERAS_BACKEND"] = backend
-            results[backend] = common.run_child(CHILD, epochs, repeats)
-            r = results[backend]
-            print(
-                f"engine {backend}: first fit {r['first_fit']:.2f} s, warm "
-                f"{r['warm_median']:.3f} s, Keras fit {r['keras_fit']:.2f} s, "
-                f"SMOTE {r['smote']:.4f} s",
-                flush=True,
-            )
-    finally:
-        if saved is None:
-            os.environ.pop("KERAS_BACKEND", None)
-        else:
-            os.environ["KERAS_BACKEND"] = saved
+    for backend in common.installed_backends():
+        results[backend] = r = common.run_child(CHILD, epochs, repeats, backend=backend)
+        print(
+            f"engine {backend}: first fit {r['first_fit']:.2f} s, warm "
+            f"{r['warm_median']:.3f} s, Keras fit {r['keras_fit']:.2f} s, "
+            f"SMOTE {r['smote']:.4f} s",
+            flush=True,
+        )
     any_run = next(iter(results.values()))
     if importlib.util.find_spec("jax"):
         import numpy as np

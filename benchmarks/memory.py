@@ -81,36 +81,24 @@ print("RESULT " + json.dumps({"backend": keras.backend.backend(),
 
 def leaks(fits: int) -> dict:
     """RSS after each of ``fits`` fits, per installed backend (fresh processes)."""
-    import importlib.util
-    import os
-
     import numpy as np
 
-    out, saved = {}, os.environ.get("KERAS_BACKEND")
-    try:
-        for backend in ("tensorflow", "jax", "torch"):
-            if importlib.util.find_spec(backend) is None:
-                continue
-            os.environ["KERAS_BACKEND"] = backend
-            r = common.run_child(LEAK_CHILD, fits)
-            tail = np.arange(len(r["rss_mb"]))[10:]
-            slope = (
-                np.polyfit(tail, np.asarray(r["rss_mb"])[10:], 1)[0]
-                if len(tail) > 1
-                else float("nan")
-            )
-            r["mb_per_fit_after_10"] = float(slope)
-            out[backend] = r
-            print(
-                f"leak {backend}: {r['start_mb']:.0f} -> {r['rss_mb'][-1]:.0f} "
-                f"MiB over {fits} fits, {slope:.2f} MiB/fit after 10",
-                flush=True,
-            )
-    finally:
-        if saved is None:
-            os.environ.pop("KERAS_BACKEND", None)
-        else:
-            os.environ["KERAS_BACKEND"] = saved
+    out = {}
+    for backend in common.installed_backends():
+        r = common.run_child(LEAK_CHILD, fits, backend=backend)
+        tail = np.arange(len(r["rss_mb"]))[10:]
+        slope = (
+            np.polyfit(tail, np.asarray(r["rss_mb"])[10:], 1)[0]
+            if len(tail) > 1
+            else float("nan")
+        )
+        r["mb_per_fit_after_10"] = float(slope)
+        out[backend] = r
+        print(
+            f"leak {backend}: {r['start_mb']:.0f} -> {r['rss_mb'][-1]:.0f} "
+            f"MiB over {fits} fits, {slope:.2f} MiB/fit after 10",
+            flush=True,
+        )
     return out
 
 

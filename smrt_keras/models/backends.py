@@ -147,15 +147,7 @@ def _jax_block(program: Program) -> Callable:
         losses = jnp.zeros((batches.shape[0], program.steps), "float32")
         return jax.lax.fori_loop(0, jnp.max(counts), body, (carry, losses))
 
-    jitted = jax.jit(run)
-
-    def block(state: State, batches, weights, counts, lr, beta, warmup):
-        carry, losses = jitted(
-            as_tuple(state), batches, weights, counts, lr, beta, warmup
-        )
-        return from_tuple(carry), losses
-
-    return block
+    return _on_states(jax.jit(run))
 
 
 def _tf_block(program: Program) -> Callable:
@@ -187,9 +179,13 @@ def _tf_block(program: Program) -> Callable:
     # Graph mode without XLA. In ad-hoc runs on our 2-core CPU (#14), XLA ran
     # a tiny dense job's warm fit ~1.5x faster but compiled ~3x longer, and a
     # 28x28 conv VAE's steps ran ~12x slower (XLA's CPU convolutions).
-    compiled = tf.function(
-        run, jit_compile=False, reduce_retracing=True, autograph=False
+    return _on_states(
+        tf.function(run, jit_compile=False, reduce_retracing=True, autograph=False)
     )
+
+
+def _on_states(compiled: Callable) -> Callable:
+    """Wrap a compiled block on tuples into one on :class:`State` objects."""
 
     def block(state: State, batches, weights, counts, lr, beta, warmup):
         carry, losses = compiled(
