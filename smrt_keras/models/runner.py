@@ -1,5 +1,6 @@
-"""Runs one training job through the engine: minibatch plan, blocks, early
-stopping, divergence checks and the per-epoch history.
+"""Runs training jobs through the engine: minibatch plans, groups of jobs
+that train together, blocks, early stopping, divergence checks and the
+per-epoch history.
 
 The minibatch order is the one Keras's ``fit`` would see from a shuffled
 dataset (a fresh permutation each epoch, ``ceil(n / batch)`` batches, the last
@@ -29,6 +30,8 @@ class BatchPlan:
         self.total_steps = self.steps_per_epoch * self.epochs
         self._rng = np.random.default_rng(seed)
         self._orders: list[np.ndarray] = []
+        # Augmentation draws from its own stream, so it never changes the order.
+        self.augment_rng = np.random.default_rng([seed, 1])
 
     def rows(self, step: int) -> np.ndarray:
         """Indices of the samples in global step ``step``."""
@@ -97,7 +100,6 @@ class _Member:
             self.x_val = self.vae.check_data(job.x_val, "x_val")
         batch = min(int(job.batch_size), len(self.x))
         self.plan = BatchPlan(len(self.x), batch, job.epochs, job.seed)
-        self.plan.augment_rng = np.random.default_rng([job.seed, 1])
         self.padded = engine.padded_batch(batch)
         self.stopper = EarlyStopping(job.patience)
         self.history: dict[str, list[float]] = {"loss": []}
@@ -121,6 +123,10 @@ def fit_jobs(jobs, listener=None) -> list:
     :class:`~smrt_keras.models.training.JobListener`) hears ``start_job``,
     ``epoch`` and ``end_job`` per job; jobs of one group start together.
     """
+    if listener is None:
+        from smrt_keras.models.training import JobListener
+
+        listener = JobListener()
     members = [_Member(i, job) for i, job in enumerate(jobs)]
     groups: dict[tuple, list[_Member]] = {}
     for member in members:
