@@ -44,7 +44,8 @@ CACHE_SIZE = 16
 _RUNTIME_KEYS = ("seed", "beta", "kl_warmup_steps", "name")
 
 
-def _next_pow2(n: int) -> int:
+def next_pow2(n: int) -> int:
+    """The smallest power of two >= ``n`` (1 for n <= 1)."""
     return 1 << max(0, int(n) - 1).bit_length()
 
 
@@ -64,7 +65,7 @@ def padded_batch(batch_size: int) -> int:
     Minibatches are padded to it and the padding is masked out of the loss,
     so classes of nearby sizes share one compiled program.
     """
-    return _next_pow2(batch_size)
+    return next_pow2(batch_size)
 
 
 def program_key(config: dict, batch: int, steps: int) -> tuple:

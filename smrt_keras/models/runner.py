@@ -161,7 +161,7 @@ def _train_group(group: list[_Member], listener) -> None:
     program = engine.get_program(group[0].job.config, group[0].padded)
     # Pad the group to a power of two with idle copies of its first job, so
     # groups of nearby sizes share the traced program.
-    size = engine._next_pow2(len(group))
+    size = engine.next_pow2(len(group))
     states = [engine.initial_state(m.vae) for m in group]
     state = engine.stack_states(states + states[:1] * (size - len(group)))
     runtime = engine.runtime_args(
@@ -211,7 +211,7 @@ def _group_block(group, size, first, program):
 def _validation_stack(group, size):
     if all(m.x_val is None for m in group):
         return None
-    rows = engine._next_pow2(max(len(m.x_val) for m in group if m.x_val is not None))
+    rows = engine.next_pow2(max(len(m.x_val) for m in group if m.x_val is not None))
     x = np.zeros((size, rows, *group[0].x.shape[1:]), "float32")
     w = np.zeros((size, rows), "float32")
     for k, m in enumerate(group):
