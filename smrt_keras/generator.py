@@ -270,14 +270,13 @@ class ClassGenerator:
         Bernoulli draws (0 or 1 before unscaling).
         """
         decoded = self.vae.decode(self.latent(n, rng, mode, temperature))
-        decoded = decoded.reshape(n, -1)
-        if noise:
-            if self.vae.likelihood == "gaussian":
-                decoded = decoded + rng.standard_normal(decoded.shape) * (
-                    self.vae.output_std()
-                )
-            else:
-                decoded = (rng.random(decoded.shape) < decoded).astype(np.float64)
+        decoded = decoded.reshape(n, -1)  # float32 until the unscaling
+        if noise and self.vae.likelihood == "gaussian":
+            eps = rng.standard_normal(decoded.shape, dtype=np.float32)
+            eps *= self.vae.output_std().reshape(1, -1)
+            decoded += eps
+        elif noise:
+            decoded = rng.random(decoded.shape, dtype=np.float32) < decoded
         return self.scaler.inverse_transform(decoded)
 
     def generate_as(

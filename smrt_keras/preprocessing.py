@@ -59,8 +59,12 @@ class FeatureScaler:
         return out.reshape(np.shape(X)).astype("float32")
 
     def inverse_transform(self, Z: np.ndarray) -> np.ndarray:
-        flat = np.asarray(Z, dtype="float64").reshape(len(Z), -1)
-        out = np.clip(flat * self.scale_ + self.offset_, self.min_, self.max_)
+        flat = np.asarray(Z).reshape(len(Z), -1)
+        # One float64 allocation, then in place: generated batches are large.
+        out = np.multiply(flat, self.scale_, dtype="float64")
+        out += self.offset_
+        np.minimum(out, self.max_, out=out)
+        np.maximum(out, self.min_, out=out)
         return out.reshape(np.shape(Z))
 
     def to_dict(self) -> dict:

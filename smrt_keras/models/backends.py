@@ -196,6 +196,23 @@ def _on_states(compiled: Callable) -> Callable:
     return block
 
 
+def compile_function(fn: Callable) -> Callable:
+    """``fn`` compiled: ``jax.jit``, a graph-mode ``tf.function``, or as is
+    (torch). Retraced only for new input shapes."""
+    backend = keras.backend.backend()
+    if backend == "jax":
+        import jax
+
+        return jax.jit(fn)
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return tf.function(
+            fn, jit_compile=False, reduce_retracing=True, autograph=False
+        )
+    return fn
+
+
 def compile_eval(program: Program) -> Callable:
     one = program.one_evaluation
     backend = keras.backend.backend()

@@ -29,6 +29,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from smrt_keras.models.inference import next_pow2
 from smrt_keras.models.vae import VAE
 
 #: Adam's constants, as in ``keras.optimizers.Adam``.
@@ -42,11 +43,6 @@ BLOCK_STEPS = 128
 CACHE_SIZE = 16
 #: Config keys that are runtime arguments of a program, not part of its shape.
 _RUNTIME_KEYS = ("seed", "beta", "kl_warmup_steps", "name")
-
-
-def next_pow2(n: int) -> int:
-    """The smallest power of two >= ``n`` (1 for n <= 1)."""
-    return 1 << max(0, int(n) - 1).bit_length()
 
 
 def vectorises(config: dict) -> bool:

@@ -8,8 +8,9 @@ from collections.abc import Sequence
 import keras
 import numpy as np
 from keras import ops
+from scipy.special import expit
 
-from smrt_keras.models import latent
+from smrt_keras.models import inference, latent
 from smrt_keras.models.layers import (
     ConvDecoder,
     ConvEncoder,
@@ -457,23 +458,13 @@ class VAE(keras.Model):
         return super().fit(x, y, callbacks=callbacks, **kwargs)
 
     # -------------------------------------------------- numpy-facing methods
-    def _batched(self, fn, x, batch_size):
-        # Bounded memory for large n: only one batch of tensors lives at once.
-        outs = []
-        for start in range(0, len(x), batch_size):
-            out = fn(x[start : start + batch_size])
-            outs.append(tuple(ops.convert_to_numpy(o) for o in out))
-        if not outs:
-            return None
-        return tuple(np.concatenate(parts) for parts in zip(*outs, strict=True))
-
     def encode(self, x, batch_size: int = 1024) -> tuple[np.ndarray, np.ndarray]:
         """Posterior parameters ``(z_mean, z_log_var)`` of ``x``, as numpy."""
         x = self.check_data(x)
         if len(x) == 0:
             empty = np.zeros((0, self.latent_dim), "float32")
             return empty, empty.copy()
-        return self._batched(lambda b: self.encoder(b, training=False), x, batch_size)
+        return inference.run(self.encoder, x, batch_size)
 
     def output_std(self) -> np.ndarray:
         """Per-feature standard deviation of the Gaussian ``p(x | z)``.
@@ -502,13 +493,10 @@ class VAE(keras.Model):
         if len(z) == 0:
             return np.zeros((0, *self.data_shape), "float32")
 
-        def run(b):
-            params = self.decoder(b, training=False)
-            if self.likelihood == "bernoulli":
-                params = ops.sigmoid(params)
-            return (params,)
-
-        return self._batched(run, z, batch_size)[0]
+        (params,) = inference.run(self.decoder, z, batch_size)
+        if self.likelihood == "bernoulli":
+            expit(params, out=params)  # in place: the rows can be many
+        return params
 
     @staticmethod
     def _rng(seed):

@@ -1,0 +1,94 @@
+"""Compiled encoder and decoder calls, shared by every model of one shape.
+
+Calling a Keras layer eagerly costs a Python round trip per operation, which
+for SMRT's small decoders is most of the time of generating data (#14). Here
+a layer's forward pass is compiled once per architecture (``jax.jit`` or a
+``tf.function``; torch runs eagerly) with the weights as *arguments*, so every
+class's generator of the same shape reuses one compiled program, as the
+training engine does. Rows go through in chunks of a power-of-two size, so a
+program is traced for a handful of shapes only.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+
+import keras
+import numpy as np
+from keras import ops
+
+#: Compiled forward passes kept per process (least recently used dropped).
+CACHE_SIZE = 32
+#: Config keys that do not change a layer's computation at inference.
+_IGNORED_KEYS = ("name", "seed", "trainable")
+
+_FORWARDS: OrderedDict = OrderedDict()
+
+
+def next_pow2(n: int) -> int:
+    """The smallest power of two >= ``n`` (1 for n <= 1)."""
+    return 1 << max(0, int(n) - 1).bit_length()
+
+
+def _key(layer) -> tuple:
+    config = {k: v for k, v in layer.get_config().items() if k not in _IGNORED_KEYS}
+    return (keras.backend.backend(), type(layer).__name__, repr(sorted(config.items())))
+
+
+def _compile(template) -> Callable:
+    """``fn(trainable, non_trainable, x)``: ``template``'s inference pass."""
+
+    def forward(trainable, non_trainable, x):
+        out, _ = template.stateless_call(trainable, non_trainable, x, training=False)
+        return out
+
+    # Imported here: backends imports the engine, which imports the VAE.
+    from smrt_keras.models.backends import compile_function
+
+    return compile_function(forward)
+
+
+def compiled_forward(layer) -> Callable:
+    """The cached compiled forward pass for ``layer``'s architecture."""
+    key = _key(layer)
+    if key in _FORWARDS:
+        _FORWARDS.move_to_end(key)
+        return _FORWARDS[key]
+    # The first layer of a shape serves as the template; only its computation
+    # is used, never its weights (they are passed in on every call).
+    fn = _compile(layer)
+    _FORWARDS[key] = fn
+    while len(_FORWARDS) > CACHE_SIZE:
+        _FORWARDS.popitem(last=False)
+    return fn
+
+
+def run(layer, x: np.ndarray, chunk: int) -> tuple[np.ndarray, ...]:
+    """``layer(x, training=False)`` through its compiled pass, as numpy.
+
+    ``x`` goes through in chunks of ``chunk`` rows (a power of two); the last
+    is padded up to a power of two and the padding dropped, so at most
+    ``log2(chunk)`` shapes are ever traced. Returns a tuple of arrays (one
+    for a decoder, ``(z_mean, z_log_var)`` for an encoder).
+    """
+    fn = compiled_forward(layer)
+    trainable = [v.value for v in layer.trainable_variables]
+    non_trainable = [v.value for v in layer.non_trainable_variables]
+    chunk = next_pow2(chunk)
+    parts = []
+    for start in range(0, len(x), chunk):
+        rows = x[start : start + chunk]
+        size = next_pow2(len(rows))
+        if size > len(rows):
+            pad = np.zeros((size - len(rows), *rows.shape[1:]), rows.dtype)
+            rows = np.concatenate([rows, pad])
+        out = fn(trainable, non_trainable, ops.convert_to_tensor(rows))
+        out = out if isinstance(out, (tuple, list)) else (out,)
+        parts.append(tuple(ops.convert_to_numpy(o)[: len(x) - start] for o in out))
+    return tuple(np.concatenate(p) for p in zip(*parts, strict=True))
+
+
+def clear() -> None:
+    """Forget every compiled forward pass."""
+    _FORWARDS.clear()
