@@ -67,8 +67,10 @@ class ClassGenerator:
 
     Parameters
     ----------
-    vae : VAE
-        A fitted VAE whose input is the scaled class data.
+    vae : VAE or TrainedVAE
+        A fitted VAE whose input is the scaled class data, or the engine's
+        weights-only :class:`~smrt_keras.models.trained.TrainedVAE`, which
+        builds its Keras model only when :attr:`vae` is read.
     scaler : FeatureScaler
         Scaler fitted on the class's data; inverted on every output.
     z_mean, z_log_var : ndarray of shape (n_members, latent_dim)
@@ -88,12 +90,23 @@ class ClassGenerator:
         history: dict | None = None,
         recipe: Recipe | None = None,
     ):
-        self.vae = vae
+        self.model = vae
         self.scaler = scaler
         self.z_mean = np.asarray(z_mean, dtype="float32")
         self.z_log_var = np.asarray(z_log_var, dtype="float32")
         self.history = dict(history or {})
         self.recipe = recipe
+
+    @property
+    def vae(self) -> VAE:
+        """The class's Keras :class:`~smrt_keras.models.vae.VAE` (built from
+        the trained weights the first time it is read)."""
+        materialise = getattr(self.model, "materialise", None)
+        return materialise() if materialise is not None else self.model
+
+    @vae.setter
+    def vae(self, value) -> None:
+        self.model = value
 
     # ------------------------------------------------------------ building
     @staticmethod
@@ -240,7 +253,7 @@ class ClassGenerator:
     ) -> np.ndarray:
         """Draw ``n`` latent codes by ``mode`` (see :data:`GENERATION_MODES`)."""
         if mode == "prior" or self.n_members == 0:
-            return latent.prior(n, self.vae.latent_dim, rng, temperature)
+            return latent.prior(n, self.model.latent_dim, rng, temperature)
         if mode not in GENERATION_MODES:
             raise ValueError(
                 f"generation must be one of {GENERATION_MODES}; got "
@@ -269,11 +282,11 @@ class ClassGenerator:
         its mean: Gaussian noise of the learned per-feature variance, or
         Bernoulli draws (0 or 1 before unscaling).
         """
-        decoded = self.vae.decode(self.latent(n, rng, mode, temperature))
+        decoded = self.model.decode(self.latent(n, rng, mode, temperature))
         decoded = decoded.reshape(n, -1)  # float32 until the unscaling
-        if noise and self.vae.likelihood == "gaussian":
+        if noise and self.model.likelihood == "gaussian":
             eps = rng.standard_normal(decoded.shape, dtype=np.float32)
-            eps *= self.vae.output_std().reshape(1, -1)
+            eps *= self.model.output_std().reshape(1, -1)
             decoded += eps
         elif noise:
             decoded = rng.random(decoded.shape, dtype=np.float32) < decoded
@@ -294,8 +307,8 @@ class ClassGenerator:
 
     def __repr__(self) -> str:
         return (
-            f"ClassGenerator(encoder={self.vae.encoder_type!r}, "
-            f"latent_dim={self.vae.latent_dim}, members={self.n_members})"
+            f"ClassGenerator(encoder={self.model.encoder_type!r}, "
+            f"latent_dim={self.model.latent_dim}, members={self.n_members})"
         )
 
 

@@ -108,7 +108,7 @@ def test_history_listener_and_loss_goes_down():
     assert len(hist["loss"]) == 30 and [e for e, _ in seen] == list(range(30))
     assert hist["loss"][-1] < hist["loss"][0]
     assert len(hist["val_loss"]) >= 1 and all(np.isfinite(hist["val_loss"]))
-    assert isinstance(vae, VAE)
+    assert isinstance(vae.materialise(), VAE)
 
 
 def test_early_stopping_keeps_the_best_evaluated_state():
@@ -120,7 +120,15 @@ def test_early_stopping_keeps_the_best_evaluated_state():
     assert len(hist["loss"]) < 400
     best = min(hist["val_loss"])
     program = engine.get_program(CONFIG, 128)
-    state = engine.stack_states([engine.initial_state(vae)])
+    trainable = [keras.ops.convert_to_tensor(v.value) for v in vae.trainable_variables]
+    state = engine.State(
+        trainable,
+        [keras.ops.convert_to_tensor(v.value) for v in vae.non_trainable_variables],
+        [keras.ops.zeros_like(t) for t in trainable],
+        [keras.ops.zeros_like(t) for t in trainable],
+        keras.ops.convert_to_tensor(0.0),
+    )
+    state = engine.stack_states([state])
     _, beta, warmup = engine.runtime_args([(3e-3, 1.0, 0)])
     again = program.evaluate_states(
         state, x_val[None], np.ones((1, 32), "float32"), beta, warmup
@@ -137,7 +145,8 @@ def test_jobs_train_together_as_they_would_alone():
         job(data(44, seed=4), seed=3, epochs=8, beta=0.5, kl_warmup_steps=5),
     ]
     together = train_jobs(jobs)
-    for j, (vae, hist) in zip(jobs, together, strict=True):
+    for j, (trained, hist) in zip(jobs, together, strict=True):
+        vae = trained.materialise()
         alone_vae, alone_hist = fit_job(j)
         np.testing.assert_allclose(hist["loss"], alone_hist["loss"], rtol=1e-5)
         for a, b in zip(weights(vae), weights(alone_vae), strict=True):
@@ -175,7 +184,8 @@ def test_conv_jobs_train_and_match_keras_fit():
     reference.fit(in_order, epochs=1, batch_size=6, shuffle=False, verbose=0)
     conv_job = TrainingJob(config, x, None, 2, 3, 6, 3e-3, None)
     together = train_jobs([conv_job, TrainingJob(config, x, None, 5, 3, 6, 3e-3, None)])
-    for ours, theirs in zip(weights(together[0][0]), weights(reference), strict=True):
+    ours_vae = together[0][0].materialise()
+    for ours, theirs in zip(weights(ours_vae), weights(reference), strict=True):
         np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-5)
 
 
@@ -204,3 +214,45 @@ def test_compiled_decode_matches_the_eager_layers(likelihood):
         np.testing.assert_allclose(means, eager_means, atol=1e-6)
         np.testing.assert_allclose(log_vars, eager_log_vars, atol=1e-6)
     assert not np.allclose(a.decode(z), b.decode(z))
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {**CONFIG, "hidden_units": [16, 8], "dropout": 0.1, "output_variance": 0.5},
+        {**CONFIG, "input_shape": [8, 8], "encoder": "conv", "likelihood": "bernoulli"},
+    ],
+)
+def test_jobs_start_from_the_weights_a_fresh_model_would_have(config):
+    # The engine draws each job's initial weights from one template model;
+    # they must be exactly those of VAE(**config, seed=seed).
+    state = engine.initial_state(config, [3, 11])
+    for k, seed in enumerate((3, 11)):
+        fresh = VAE(**config, seed=seed)
+        for value, var in zip(
+            state.trainable + state.non_trainable,
+            fresh.trainable_variables + fresh.non_trainable_variables,
+            strict=True,
+        ):
+            np.testing.assert_array_equal(
+                keras.ops.convert_to_numpy(value)[k],
+                keras.ops.convert_to_numpy(var.value),
+            )
+
+
+def test_trained_weights_generate_as_their_keras_model_does():
+    from smrt_keras.models.runner import fit_jobs
+
+    ((trained, _),) = fit_jobs([job(data(20), seed=4, epochs=3)])
+    assert trained._vae is None  # no Keras model built by training
+    z = np.random.default_rng(1).standard_normal((9, 2)).astype("float32")
+    decoded, codes, std = (
+        trained.decode(z),
+        trained.encode(data(9)),
+        trained.output_std(),
+    )
+    vae = trained.materialise()
+    np.testing.assert_allclose(decoded, vae.decode(z), atol=1e-6)
+    np.testing.assert_allclose(codes[0], vae.encode(data(9))[0], atol=1e-6)
+    np.testing.assert_allclose(std, vae.output_std(), atol=1e-6)
+    assert "TrainedVAE(encoder='dense', latent_dim=2" in repr(trained)

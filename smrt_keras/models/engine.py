@@ -16,8 +16,8 @@ per-class VAEs that overhead is nearly all the cost. This engine instead:
   class in a size bucket;
 - checks for divergence and evaluates early stopping at block ends.
 
-The result of a job is an ordinary :class:`~smrt_keras.models.vae.VAE` holding
-the trained weights.
+The result of a job is a :class:`~smrt_keras.models.trained.TrainedVAE`: the
+trained weights as numpy, which build a full Keras model only when asked.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ import numpy as np
 from keras import ops
 
 from smrt_keras.models.inference import next_pow2
+from smrt_keras.models.trained import TEMPLATE_FREE_KEYS, template
 from smrt_keras.models.vae import VAE
 
 #: Adam's constants, as in ``keras.optimizers.Adam``.
@@ -42,7 +43,7 @@ BLOCK_STEPS = 128
 #: Compiled programs kept per process (least recently used dropped first).
 CACHE_SIZE = 16
 #: Config keys that are runtime arguments of a program, not part of its shape.
-_RUNTIME_KEYS = ("seed", "beta", "kl_warmup_steps", "name")
+_RUNTIME_KEYS = TEMPLATE_FREE_KEYS
 
 
 def vectorises(config: dict) -> bool:
@@ -114,8 +115,7 @@ class Program:
     """
 
     def __init__(self, config: dict, batch: int, steps: int):
-        shape_config = {k: v for k, v in config.items() if k not in _RUNTIME_KEYS}
-        self.template = VAE(**shape_config, seed=0)
+        self.template = template(config)
         self.batch, self.steps = int(batch), int(steps)
         self._trainable = self.template.trainable_variables
         self._non_trainable = self.template.non_trainable_variables
@@ -182,17 +182,24 @@ class Program:
         return loss
 
 
-def initial_state(vae: VAE) -> State:
-    """A job's starting state: its VAE's fresh weights, zero Adam moments."""
-    trainable = [ops.convert_to_tensor(v.value) for v in vae.trainable_variables]
+def initial_state(config: dict, seeds: list[int]) -> State:
+    """Jobs' starting state, stacked: for each seed, the weights
+    ``VAE(**config, seed=seed)`` would start with (drawn without building
+    it), and zero Adam moments."""
+    model = template(config)
+    values = [model.initial_values(int(seed)) for seed in seeds]
+
+    def stacked(part: int) -> list:
+        columns = zip(*(v[part] for v in values), strict=True)
+        return [ops.convert_to_tensor(np.stack(c)) for c in columns]
+
+    trainable = stacked(0)
     return State(
         trainable=trainable,
-        non_trainable=[
-            ops.convert_to_tensor(v.value) for v in vae.non_trainable_variables
-        ],
+        non_trainable=stacked(1),
         m=[ops.zeros_like(t) for t in trainable],
         v=[ops.zeros_like(t) for t in trainable],
-        t=ops.convert_to_tensor(0.0, "float32"),
+        t=ops.zeros((len(values),), "float32"),
     )
 
 
@@ -200,17 +207,6 @@ def runtime_args(jobs: list[tuple[float, float, int]]) -> tuple:
     """``(lr, beta, warmup)`` per job, stacked as ``(K,)`` float32 tensors."""
     columns = np.asarray(jobs, dtype="float32").reshape(-1, 3).T
     return tuple(ops.convert_to_tensor(c) for c in columns)
-
-
-def write_state(vae: VAE, state: State) -> None:
-    """Copy a trained state into ``vae``'s variables."""
-    pairs = zip(vae.trainable_variables, state.trainable, strict=True)
-    for var, value in pairs:
-        var.assign(value)
-    for var, value in zip(
-        vae.non_trainable_variables, state.non_trainable, strict=True
-    ):
-        var.assign(value)
 
 
 def stack_states(states: list[State]) -> State:

@@ -64,17 +64,27 @@ def compiled_forward(layer) -> Callable:
     return fn
 
 
-def run(layer, x: np.ndarray, chunk: int) -> tuple[np.ndarray, ...]:
+def run(
+    layer, x: np.ndarray, chunk: int, weights: tuple[list, list] | None = None
+) -> tuple[np.ndarray, ...]:
     """``layer(x, training=False)`` through its compiled pass, as numpy.
 
-    ``x`` goes through in chunks of ``chunk`` rows (a power of two); the last
-    is padded up to a power of two and the padding dropped, so at most
-    ``log2(chunk)`` shapes are ever traced. Returns a tuple of arrays (one
-    for a decoder, ``(z_mean, z_log_var)`` for an encoder).
+    ``weights`` (``(trainable, non_trainable)`` values in the order of the
+    layer's variables) replace the layer's own. ``x`` goes through in chunks
+    of ``chunk`` rows (a power of two); the last is padded up to a power of
+    two and the padding dropped, so at most ``log2(chunk)`` shapes are ever
+    traced. Returns a tuple of arrays (one for a decoder, ``(z_mean,
+    z_log_var)`` for an encoder).
     """
     fn = compiled_forward(layer)
-    trainable = [v.value for v in layer.trainable_variables]
-    non_trainable = [v.value for v in layer.non_trainable_variables]
+    if weights is None:
+        weights = (
+            [v.value for v in layer.trainable_variables],
+            [v.value for v in layer.non_trainable_variables],
+        )
+    trainable, non_trainable = (
+        [ops.convert_to_tensor(w) for w in part] for part in weights
+    )
     chunk = next_pow2(chunk)
     parts = []
     for start in range(0, len(x), chunk):

@@ -13,6 +13,7 @@ import math
 from collections.abc import Sequence
 
 import keras
+import numpy as np
 from keras import layers, ops
 
 #: Range the encoder's log-variance is clamped to. ``exp(10)`` is already a
@@ -33,6 +34,10 @@ def _initializer(seed: int | None, offset: int):
     return keras.initializers.GlorotUniform(
         seed=None if seed is None else int(seed) + offset
     )
+
+
+def _dropout_seed(seed: int | None, offset: int) -> int | None:
+    return None if seed is None else int(seed) + 1000 + offset
 
 
 def conv_spatial_sizes(
@@ -112,10 +117,13 @@ class _Block(layers.Layer):
         self.l2 = float(l2)
         self.seed = seed
         self._n_layers = 0
+        # (layer, offset, seeded): how each weighted layer was initialised,
+        # so that initial_values() can redraw it for another seed.
+        self._weighted: list[tuple[layers.Layer, int, bool]] = []
 
     def _dense(self, units, activation=None, kernel_initializer=None, **kwargs):
         self._n_layers += 1
-        return layers.Dense(
+        layer = layers.Dense(
             units,
             activation=activation,
             kernel_initializer=kernel_initializer
@@ -123,15 +131,46 @@ class _Block(layers.Layer):
             kernel_regularizer=_regularizer(self.l2),
             **kwargs,
         )
+        self._weighted.append((layer, self._n_layers, kernel_initializer is None))
+        return layer
+
+    def initial_values(self, seed: int) -> dict[int, np.ndarray]:
+        """The starting weights this block would have if built with ``seed``.
+
+        Keyed by ``id`` of this block's variables. Lets the training engine
+        start a job from a shared template model instead of building a model
+        per job (#14); a test checks it against a freshly built block.
+        """
+        values = {}
+        for layer, offset, seeded in self._weighted:
+            if isinstance(layer, layers.Dropout):
+                # A SeedGenerator(s) starts in state [s, 0] (keras.random).
+                state = layer.seed_generator.state
+                s = _dropout_seed(seed, offset)
+                values[id(state)] = np.asarray([s, 0], dtype=state.dtype)
+                continue
+            kernel_init = (
+                _initializer(seed, offset) if seeded else layer.kernel_initializer
+            )
+            for var, init in (
+                (layer.kernel, kernel_init),
+                (layer.bias, layer.bias_initializer),
+            ):
+                value = init(tuple(var.shape), dtype=var.dtype)
+                values[id(var)] = ops.convert_to_numpy(value)
+        return values
 
     def _dropout(self, **kwargs):
         self._n_layers += 1
-        seed = None if self.seed is None else int(self.seed) + 1000 + self._n_layers
-        return layers.Dropout(self.dropout, seed=seed, **kwargs)
+        layer = layers.Dropout(
+            self.dropout, seed=_dropout_seed(self.seed, self._n_layers), **kwargs
+        )
+        self._weighted.append((layer, self._n_layers, True))
+        return layer
 
     def _conv(self, cls, filters, strides, activation, **kwargs):
         self._n_layers += 1
-        return cls(
+        layer = cls(
             filters,
             self.kernel_size,
             strides=strides,
@@ -141,6 +180,8 @@ class _Block(layers.Layer):
             kernel_regularizer=_regularizer(self.l2),
             **kwargs,
         )
+        self._weighted.append((layer, self._n_layers, True))
+        return layer
 
     def _hidden_stack(self, units):
         stack = []

@@ -18,7 +18,8 @@ import numpy as np
 from keras import ops
 
 from smrt_keras.models import engine
-from smrt_keras.models.vae import VAE, TrainingDivergedError, divergence_message
+from smrt_keras.models.trained import TrainedVAE, template
+from smrt_keras.models.vae import TrainingDivergedError, divergence_message
 
 
 class BatchPlan:
@@ -89,15 +90,20 @@ class EarlyStopping:
 
 
 class _Member:
-    """One job inside a group: its VAE, data, plan, stopper and history."""
+    """One job inside a group: its data, plan, stopper, history and result.
+
+    No Keras model is built per job: the shared template checks the data and
+    provides the computation, and the result is a :class:`TrainedVAE`.
+    """
 
     def __init__(self, index: int, job):
         self.index, self.job = index, job
-        self.vae = VAE(**job.config, seed=job.seed)
-        self.x = self.vae.check_data(job.x_train, "x")
+        model = template(job.config)
+        self.likelihood = model.likelihood
+        self.x = model.check_data(job.x_train, "x")
         self.x_val = None
         if job.x_val is not None and len(job.x_val):
-            self.x_val = self.vae.check_data(job.x_val, "x_val")
+            self.x_val = model.check_data(job.x_val, "x_val")
         batch = min(int(job.batch_size), len(self.x))
         self.plan = BatchPlan(len(self.x), batch, job.epochs, job.seed)
         self.padded = engine.padded_batch(batch)
@@ -105,7 +111,11 @@ class _Member:
         self.history: dict[str, list[float]] = {"loss": []}
         self.pending: list[float] = []
         self.done = False
-        self.runtime = (job.learning_rate, self.vae.beta, self.vae.kl_warmup_steps)
+        # The template has the VAE's defaults for the keys left out of it.
+        beta = job.config.get("beta", model.beta)
+        warmup = job.config.get("kl_warmup_steps", model.kl_warmup_steps)
+        self.runtime = (job.learning_rate, beta, warmup)
+        self.result: TrainedVAE | None = None
 
     def group_key(self) -> tuple:
         # Jobs train together when they share a program and their step
@@ -119,7 +129,8 @@ class _Member:
 def fit_jobs(jobs, listener=None) -> list:
     """Train ``jobs``; jobs of one architecture and padded batch train together.
 
-    Returns ``(vae, history)`` per job, in order. ``listener`` (a
+    Returns ``(trained, history)`` per job, in order, ``trained`` a
+    :class:`~smrt_keras.models.trained.TrainedVAE`. ``listener`` (a
     :class:`~smrt_keras.models.training.JobListener`) hears ``start_job``,
     ``epoch`` and ``end_job`` per job; jobs of one group start together.
     """
@@ -133,13 +144,14 @@ def fit_jobs(jobs, listener=None) -> list:
         groups.setdefault(member.group_key(), []).append(member)
     for group in groups.values():
         _train_group(group, listener)
-    return [(m.vae, m.history) for m in members]
+    return [(m.result, m.history) for m in members]
 
 
 def fit_job(job, on_epoch_end: Callable | None = None):
     """Train one job; ``on_epoch_end(epoch, logs)`` hears each epoch.
 
-    Returns ``(vae, history)``; the VAE holds the weights of the best
+    Returns ``(vae, history)``: a Keras
+    :class:`~smrt_keras.models.vae.VAE` holding the weights of the best
     evaluation when early stopping is on, else the last ones.
     """
 
@@ -154,7 +166,8 @@ def fit_job(job, on_epoch_end: Callable | None = None):
         def end_job(self, index, history, seconds):
             pass
 
-    return fit_jobs([job], Listener())[0]
+    trained, history = fit_jobs([job], Listener())[0]
+    return trained.materialise(), history
 
 
 def _train_group(group: list[_Member], listener) -> None:
@@ -162,8 +175,10 @@ def _train_group(group: list[_Member], listener) -> None:
     # Pad the group to a power of two with idle copies of its first job, so
     # groups of nearby sizes share the traced program.
     size = engine.next_pow2(len(group))
-    states = [engine.initial_state(m.vae) for m in group]
-    state = engine.stack_states(states + states[:1] * (size - len(group)))
+    seeds = [m.job.seed for m in group]
+    state = engine.initial_state(
+        group[0].job.config, seeds + seeds[:1] * (size - len(group))
+    )
     runtime = engine.runtime_args(
         [m.runtime for m in group] + [group[0].runtime] * (size - len(group))
     )
@@ -192,7 +207,10 @@ def _write_best(group: list[_Member]) -> None:
         best, row = m.best
         if id(best) not in hosts:
             hosts[id(best)] = engine.to_numpy(best)
-        engine.write_state(m.vae, engine.unstack_state(hosts[id(best)], row))
+        state = engine.unstack_state(hosts[id(best)], row)
+        m.result = TrainedVAE(
+            m.job.config, m.job.seed, state.trainable, state.non_trainable
+        )
 
 
 def _group_block(group, size, first, program):
@@ -229,7 +247,7 @@ def _after_block(m, k, state, losses, first, evaluated, listener, start):
     """Bookkeeping for member ``m`` (row ``k``) after a block."""
     count = max(0, min(engine.BLOCK_STEPS, m.plan.total_steps - first))
     losses = losses[:count]
-    _check_finite(losses, first, m.plan, m.vae.likelihood)
+    _check_finite(losses, first, m.plan, m.likelihood)
     last_epoch = _epoch_ends(m, losses, first, listener)
     finished = first + count >= m.plan.total_steps
     if last_epoch is not None:

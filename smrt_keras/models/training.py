@@ -18,7 +18,7 @@ import keras
 import numpy as np
 
 from smrt_keras.models.runner import fit_jobs
-from smrt_keras.models.vae import VAE
+from smrt_keras.models.trained import TrainedVAE
 
 
 class ShuffledBatches(keras.utils.PyDataset):
@@ -92,8 +92,12 @@ class JobListener:
 def train_jobs(
     jobs: Sequence[TrainingJob],
     listener: JobListener | None = None,
-) -> list[tuple[VAE, dict[str, list[float]]]]:
-    """Fit every job, in order; return ``(vae, history)`` per job.
+) -> list[tuple[TrainedVAE, dict[str, list[float]]]]:
+    """Fit every job, in order; return ``(trained, history)`` per job.
+
+    ``trained`` is a :class:`~smrt_keras.models.trained.TrainedVAE`: the
+    weights, able to encode and decode, which builds its Keras model on
+    demand.
 
     Nothing is returned until all jobs have trained, so a failure (or Ctrl-C)
     in any job leaves the caller's state untouched.

@@ -107,6 +107,14 @@ def _as_tuple(value, name: str) -> tuple[int, ...]:
     return tuple(int(v) for v in out)
 
 
+def output_log_var_value(vae: VAE, learned=None) -> np.ndarray:
+    """The output log-variance ``vae`` uses, as numpy: ``learned`` (the value
+    of its ``output_log_var`` weight) clipped, or the fixed one."""
+    if vae.output_variance == "learned":
+        return np.clip(np.asarray(learned), *OUTPUT_LOG_VAR_RANGE)
+    return np.full((vae.n_features,), math.log(float(vae.output_variance)), "float32")
+
+
 @keras.saving.register_keras_serializable(package="smrt_keras")
 class VAE(keras.Model):
     """Variational autoencoder with a dense or convolutional encoder/decoder.
@@ -355,6 +363,29 @@ class VAE(keras.Model):
             shape=(), initializer="zeros", trainable=False, name="kl_step"
         )
         self.built = True
+
+    def initial_values(self, seed: int) -> tuple[list, list]:
+        """``(trainable, non_trainable)`` numpy values that ``VAE(...,
+        seed=seed)`` of this configuration would start with.
+
+        The engine starts every job from one shared template model this way
+        instead of building a Keras model per job (#14).
+        """
+        values = self.encoder.initial_values(seed)
+        values.update(self.decoder.initial_values(seed + 500))
+        # A SeedGenerator(s) starts in state [s, 0] (keras.random).
+        for gen, s in (
+            (self.sampling.seed_generator, seed),
+            (self.prior_seed_generator, seed + 1),
+        ):
+            values[id(gen.state)] = np.asarray([s, 0], dtype=gen.state.dtype)
+        for var in (getattr(self, "output_log_var", None), self.kl_step):
+            if var is not None:
+                values[id(var)] = np.zeros(var.shape, var.dtype)
+        return (
+            [values[id(v)] for v in self.trainable_variables],
+            [values[id(v)] for v in self.non_trainable_variables],
+        )
 
     # ----------------------------------------------------------------- forward
     def call(self, inputs, training=False):
