@@ -14,7 +14,7 @@ Class count: 1, 10, 60 and 100 minority classes of 5 rows each (20 features)
 against a 200-row majority, balanced by ``Reconstructor()`` with its default
 settings, in a fresh process: the first ``fit_resample`` (compiling included)
 and a second one in the same process (a new seed), beside SMOTE (k=4, as 5-row
-classes allow).
+classes allow), and the same classes split across two joblib processes.
 
 Writes ``scaling.md``, ``scaling.json`` and ``scaling.png`` (log-log, with the
 fitted slope of time against rows).
@@ -62,7 +62,7 @@ CLASSES_CHILD = r"""
 import json, os, sys, time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np
-n_classes = int(sys.argv[1])
+n_classes, workers = int(sys.argv[1]), int(sys.argv[2])
 rng = np.random.default_rng(0)
 y = np.r_[np.zeros(200, int), np.repeat(np.arange(1, n_classes + 1), 5)]
 X = rng.standard_normal((len(y), 20)) + y[:, None] % 7
@@ -76,44 +76,81 @@ for name, make in (("first", lambda: Reconstructor(random_state=0)),
     Xr, yr = make().fit_resample(X, y)
     out[name] = time.perf_counter() - t
     assert len(yr) == 200 * (n_classes + 1), len(yr)
+if workers and n_classes >= workers:
+    # The alternative to vectorising classes in one process: split them
+    # across joblib's loky worker processes, each fitting its share.
+    from joblib import Parallel, delayed
+    def share(labels, seed):
+        import numpy as np
+        from smrt_keras import Reconstructor
+        keep = np.isin(y, [0, *labels])
+        Xr, yr = Reconstructor(random_state=seed).fit_resample(X[keep], y[keep])
+        return len(yr)
+    parts = np.array_split(np.arange(1, n_classes + 1), workers)
+    for name, seed in (("joblib_first", 0), ("joblib_second", 1)):
+        t = time.perf_counter()
+        made = Parallel(n_jobs=workers)(delayed(share)(p.tolist(), seed) for p in parts)
+        out[name] = time.perf_counter() - t
+        assert sum(made) == 200 * (n_classes + workers), made
+    out["workers"] = workers
 print("RESULT " + json.dumps(out))
 """
 
 
-def class_counts(grid) -> list[dict]:
-    """``fit_resample`` seconds against the number of 5-row minority classes."""
+def class_counts(grid, workers: int) -> list[dict]:
+    """``fit_resample`` seconds against the number of 5-row minority classes,
+    vectorised in one process and split across ``workers`` joblib processes."""
     rows = []
     for n in grid:
-        r = {"classes": n, **common.run_child(CLASSES_CHILD, n)}
+        r = {"classes": n, **common.run_child(CLASSES_CHILD, n, workers)}
         rows.append(r)
         print(
             f"{n:>3} classes: first {r['first']:.2f} s, second {r['second']:.2f} s, "
-            f"SMOTE {r['smote']:.3f} s",
+            f"joblib {r.get('joblib_first', float('nan')):.2f} / "
+            f"{r.get('joblib_second', float('nan')):.2f} s, SMOTE {r['smote']:.3f} s",
             flush=True,
         )
     return rows
 
 
 def class_lines(rows: list[dict]) -> list[str]:
+    def joblib(r, key):
+        return f"{r[key]:.2f}" if key in r else "n/a"
+
     table = [
         [
             r["classes"],
             f"{r['first']:.2f}",
             f"{r['second']:.2f}",
             f"{r['second'] / r['classes']:.3f}",
+            joblib(r, "joblib_first"),
+            joblib(r, "joblib_second"),
             f"{r['smote']:.3f}",
         ]
         for r in rows
     ]
+    workers = next((r["workers"] for r in rows if "workers" in r), 0)
     return [
         "",
         "## Class count: 5-row minority classes against a 200-row majority",
         "",
         "`Reconstructor()` with default settings; first fit in a fresh process "
-        "(compiling included), then a second in the same process.",
+        "(Keras import and compiling included), then a second in the same "
+        "process. `joblib` splits the classes across "
+        f"{workers} loky worker processes instead (each fits "
+        "`Reconstructor()` on the majority and its share of the classes): a "
+        "first call, then a second on the same workers.",
         "",
         *common.table(
-            ["classes", "first s", "second s", "second s per class", "SMOTE s"],
+            [
+                "classes",
+                "first s",
+                "second s",
+                "second s per class",
+                "joblib first s",
+                "joblib second s",
+                "SMOTE s",
+            ],
             table,
         ),
     ]
@@ -131,7 +168,8 @@ def main(argv=None) -> None:
     if args.smoke:
         row_grid, feature_grid, epochs = [200, 400], (20,), 1
         class_grid = (1, 3)
-    by_classes = class_counts(class_grid)
+    # joblib's workers each import Keras: too slow for the suite's smoke run.
+    by_classes = class_counts(class_grid, workers=0 if args.smoke else 2)
 
     results = []
     for features in feature_grid:
