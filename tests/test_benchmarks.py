@@ -17,6 +17,7 @@ SCRIPTS = (
     "scaling",
     "throughput",
     "memory",
+    "engine_levers",
 )
 
 

@@ -17,6 +17,10 @@ from keras import ops
 
 from smrt_keras.models.engine import Program, State, stack_states, unstack_state
 
+#: Whether TensorFlow training blocks compile with XLA (read when a program is
+#: built; the levers benchmark switches it).
+TF_XLA = False
+
 
 def value_and_grad(program: Program, state: State, x, weights, kl_weight):
     backend = keras.backend.backend()
@@ -194,11 +198,11 @@ def _tf_block(program: Program) -> Callable:
         carry = tf.nest.map_structure(lambda t: t[None], carry)
         return carry, losses.stack()[None]
 
-    # Graph mode without XLA. In ad-hoc runs on our 2-core CPU (#14), XLA ran
-    # a tiny dense job's warm fit ~1.5x faster but compiled ~3x longer, and a
-    # 28x28 conv VAE's steps ran ~12x slower (XLA's CPU convolutions).
+    # Graph mode without XLA by default: XLA's trade (faster dense steps,
+    # longer compiles, slower CPU convolutions) is measured in
+    # benchmarks/results/engine_levers.md.
     return _on_states(
-        tf.function(run, jit_compile=False, reduce_retracing=True, autograph=False)
+        tf.function(run, jit_compile=TF_XLA, reduce_retracing=True, autograph=False)
     )
 
 

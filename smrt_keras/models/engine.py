@@ -38,7 +38,8 @@ ADAM_BETA_1, ADAM_BETA_2, ADAM_EPSILON = 0.9, 0.999, 1e-7
 #: Optimizer steps per compiled block. One size for every job, so that
 #: programs differ only by architecture and padded batch; early stopping and
 #: divergence are checked once per block (every 2 epochs of a 4,000-image
-#: class, every 32 epochs of a 35-row one). See docs/ablation.md.
+#: class, every 32 epochs of a 35-row one). Measured against 32 and 512 in
+#: benchmarks/results/engine_levers.md.
 BLOCK_STEPS = 128
 #: Compiled programs kept per process (least recently used dropped first).
 CACHE_SIZE = 16
@@ -74,12 +75,15 @@ def program_key(config: dict, batch: int, steps: int) -> tuple:
 _PROGRAMS: OrderedDict = OrderedDict()
 
 
-def get_program(config: dict, batch: int, steps: int = BLOCK_STEPS) -> Program:
+def get_program(config: dict, batch: int, steps: int | None = None) -> Program:
     """The compiled program for this architecture and padded batch (cached).
 
-    The cache lives for the process, so every fold of a cross-validation and
-    every later fit of the same shape reuses the compiled code.
+    ``steps`` defaults to :data:`BLOCK_STEPS`, read at call time (the levers
+    benchmark changes it). The cache lives for the process, so every fold of
+    a cross-validation and every later fit of the same shape reuses the
+    compiled code.
     """
+    steps = BLOCK_STEPS if steps is None else int(steps)
     key = (keras.backend.backend(), *program_key(config, batch, steps))
     if key in _PROGRAMS:
         _PROGRAMS.move_to_end(key)
