@@ -16,9 +16,7 @@ import math
 
 import keras
 import numpy as np
-from scipy.special import expit
 
-from smrt_keras.models import inference
 from smrt_keras.models.vae import VAE, output_log_var_value
 
 #: Config keys that are not part of a model's computation graph.
@@ -102,28 +100,12 @@ class TrainedVAE:
     def encode(self, x, batch_size: int = 1024) -> tuple[np.ndarray, np.ndarray]:
         """Posterior ``(z_mean, z_log_var)`` of ``x`` (see ``VAE.encode``)."""
         model = self.template
-        x = model.check_data(x)
-        if len(x) == 0:
-            empty = np.zeros((0, self.latent_dim), "float32")
-            return empty, empty.copy()
-        weights = self._weights_of(model.encoder)
-        return inference.run(model.encoder, x, batch_size, weights)
+        return model.encode_with(self._weights_of(model.encoder), x, batch_size)
 
     def decode(self, z, batch_size: int = 1024) -> np.ndarray:
         """Mean of ``p(x | z)`` (see ``VAE.decode``)."""
         model = self.template
-        z = np.asarray(z, dtype="float32")
-        if z.ndim != 2 or z.shape[1] != self.latent_dim:
-            raise ValueError(
-                f"z must have shape (n, {self.latent_dim}); got z.shape={z.shape}."
-            )
-        if len(z) == 0:
-            return np.zeros((0, *self.data_shape), "float32")
-        weights = self._weights_of(model.decoder)
-        (params,) = inference.run(model.decoder, z, batch_size, weights)
-        if self.likelihood == "bernoulli":
-            expit(params, out=params)
-        return params
+        return model.decode_with(self._weights_of(model.decoder), z, batch_size)
 
     def output_std(self) -> np.ndarray:
         """Per-feature standard deviation of the Gaussian ``p(x | z)``."""

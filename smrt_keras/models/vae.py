@@ -491,11 +491,18 @@ class VAE(keras.Model):
     # -------------------------------------------------- numpy-facing methods
     def encode(self, x, batch_size: int = 1024) -> tuple[np.ndarray, np.ndarray]:
         """Posterior parameters ``(z_mean, z_log_var)`` of ``x``, as numpy."""
+        return self.encode_with(None, x, batch_size)
+
+    def encode_with(
+        self, weights, x, batch_size: int = 1024
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`encode` with the encoder's weights replaced by ``weights``
+        (``(trainable, non_trainable)`` values, or ``None`` for its own)."""
         x = self.check_data(x)
         if len(x) == 0:
             empty = np.zeros((0, self.latent_dim), "float32")
             return empty, empty.copy()
-        return inference.run(self.encoder, x, batch_size)
+        return inference.run(self.encoder, x, batch_size, weights)
 
     def output_std(self) -> np.ndarray:
         """Per-feature standard deviation of the Gaussian ``p(x | z)``.
@@ -516,6 +523,11 @@ class VAE(keras.Model):
 
         Probabilities in [0, 1] for Bernoulli, means for Gaussian.
         """
+        return self.decode_with(None, z, batch_size)
+
+    def decode_with(self, weights, z, batch_size: int = 1024) -> np.ndarray:
+        """:meth:`decode` with the decoder's weights replaced by ``weights``
+        (``(trainable, non_trainable)`` values, or ``None`` for its own)."""
         z = np.asarray(z, dtype="float32")
         if z.ndim != 2 or z.shape[1] != self.latent_dim:
             raise ValueError(
@@ -523,8 +535,7 @@ class VAE(keras.Model):
             )
         if len(z) == 0:
             return np.zeros((0, *self.data_shape), "float32")
-
-        (params,) = inference.run(self.decoder, z, batch_size)
+        (params,) = inference.run(self.decoder, z, batch_size, weights)
         if self.likelihood == "bernoulli":
             expit(params, out=params)  # in place: the rows can be many
         return params
