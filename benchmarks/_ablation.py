@@ -161,6 +161,70 @@ def tabular_rows() -> list[str]:
     return rows
 
 
+def _kde_cells(path: Path) -> str:
+    runs = json.loads(path.read_text())["results"]["SMRT-kde"]
+
+    def cell(key, scale=1.0, digits=3):
+        return common.mean_std([scale * r[key] for r in runs], digits=digits)
+
+    return (
+        f"{cell('recognisability', 100, 1)} | {cell('fid', digits=2)} | "
+        f"{cell('precision')} | {cell('recall')} | {cell('dcr')}"
+    )
+
+
+def engine_lines() -> list[str]:
+    """The compiled engine's levers (#14): speed, and the validation rule."""
+    path = RESULTS / "engine_levers.json"
+    if not path.is_file():
+        return []
+    rows = json.loads(path.read_text())["rows"]
+    table = [
+        f"| {r['backend']} | {r['lever']} | {r['value']} | {r['first']:.2f} | "
+        f"{r['warm_median']:.3f} |"
+        for r in rows
+    ]
+    lines = [
+        "## The training engine (#14)",
+        "",
+        "Speed levers, from `engine_levers.md` (one run; the same cell varied by "
+        "~30 % between runs on this shared 2-core CPU, so read small differences "
+        "as ties). Dense cells train one 35 x 30 class 200 epochs (stacked: ten); "
+        "conv cells 512 MNIST images 2 epochs. Seconds.",
+        "",
+        "| backend | lever | value | first fit | warm fit |",
+        "| --- | --- | --- | --- | --- |",
+        *table,
+    ]
+    rule = [
+        (
+            "Keras `fit`, before the engine: every class holds out 10 %",
+            "mnist_zeros.json",
+        ),
+        (
+            "engine, `MIN_VALIDATION_SIZE = 1` (the old rule)",
+            "ablation/mnist_zeros_minval1.json",
+        ),
+        (
+            "engine, `MIN_VALIDATION_SIZE = 10` (default: under ~100 rows, "
+            "nothing held out)",
+            "mnist_zeros_engine.json",
+        ),
+    ]
+    present = [(what, RESULTS / f) for what, f in rule if (RESULTS / f).is_file()]
+    if len(present) > 1:
+        lines += [
+            "",
+            "Validation rule, zeros demo (67 zeros, so 7 held out or none), "
+            "SMRT-kde, 3 seeds:",
+            "",
+            "| training | recognisable % | FID | precision | recall | DCR ratio |",
+            "| --- | --- | --- | --- | --- | --- |",
+            *[f"| {what} | {_kde_cells(p)} |" for what, p in present],
+        ]
+    return lines
+
+
 def main() -> None:
     lines = [
         "# Ablation: which levers moved SMRT against SMOTE (issue #6)",
@@ -198,6 +262,8 @@ def main() -> None:
         "SMRT AP | run |",
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
         *tabular_rows(),
+        "",
+        *engine_lines(),
         "",
         "## The defaults and the numbers that chose them",
         "",
