@@ -32,6 +32,8 @@ def next_pow2(n: int) -> int:
 
 
 def _key(layer) -> tuple:
+    if hasattr(layer, "computation_key"):  # smrt_keras's encoders and decoders
+        return (keras.backend.backend(), *layer.computation_key())
     config = {k: v for k, v in layer.get_config().items() if k not in _IGNORED_KEYS}
     return (keras.backend.backend(), type(layer).__name__, repr(sorted(config.items())))
 

@@ -191,6 +191,23 @@ class _Block(layers.Layer):
                 stack.append(self._dropout(name=f"dropout_{i}"))
         return stack
 
+    def computation_key(self) -> tuple:
+        """What fixes this block's computation at inference (not its weights,
+        name or seed). Cheaper than ``get_config``, which on JAX imports
+        TensorFlow the first time it runs."""
+        return (
+            type(self).__name__,
+            self.data_shape,
+            self.latent_dim,
+            self.hidden_units,
+            self.filters,
+            self.kernel_size,
+            self.strides,
+            self.activation,
+            self.dropout,
+            self.l2,
+        )
+
     def get_config(self):
         config = super().get_config()
         config.update(
