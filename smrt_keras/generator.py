@@ -99,10 +99,16 @@ class ClassGenerator:
 
     @property
     def vae(self) -> VAE:
-        """The class's Keras :class:`~smrt_keras.models.vae.VAE` (built from
-        the trained weights the first time it is read)."""
+        """The class's Keras :class:`~smrt_keras.models.vae.VAE`.
+
+        Built from the trained weights the first time it is read; from then
+        on the generator draws through it, so changes to it (fine-tuning,
+        edited weights) show in what the generator makes.
+        """
         materialise = getattr(self.model, "materialise", None)
-        return materialise() if materialise is not None else self.model
+        if materialise is not None:
+            self.model = materialise()
+        return self.model
 
     @vae.setter
     def vae(self, value) -> None:

@@ -133,6 +133,22 @@ def test_prefit_generators_are_reused(small_tabular):
         fast(generators={2: "model.keras"}).fit(X, y)
 
 
+def test_the_generators_keras_model_is_the_one_that_generates(small_tabular):
+    # After fit, a generator holds trained weights; reading .vae builds the
+    # Keras model, and from then on generation goes through that model, so
+    # editing or fine-tuning it shows (as it does after load).
+    X, y = small_tabular
+    r = fast().fit(X, y)
+    before = r.generate(4, label=1, random_state=0)[0]
+    vae = r.generators_[1].vae
+    assert isinstance(vae, VAE) and r.generators_[1].vae is vae
+    np.testing.assert_allclose(r.generate(4, label=1, random_state=0)[0], before)
+    for w in vae.decoder.trainable_variables:
+        w.assign(np.zeros(w.shape, "float32"))
+    after = r.generate(4, label=1, random_state=0)[0]
+    assert not np.allclose(after, before)
+
+
 def test_verbose_progress_lines(small_tabular, capsys):
     X, y = small_tabular
     fast(verbose=1).fit(X, y)
