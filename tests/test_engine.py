@@ -44,7 +44,21 @@ def weights(vae):
     return [keras.ops.convert_to_numpy(w) for w in vae.weights]
 
 
-@pytest.mark.parametrize("n, beta, warmup", [(5, 1.0, 0), (16, 0.5, 3)])
+# torch's CPU normal sampler is not prefix-stable (draws of 8 x 2 and 5 x 2 from
+# one seed share no rows), so a minibatch the engine pads to its program's
+# shape draws other sampling noise than Keras fit's unpadded one. Same seed,
+# same result still holds on torch; matching Keras fit does not.
+torch_pads_differently = pytest.mark.xfail(
+    keras.backend.backend() == "torch",
+    reason="torch's normal sampler is not prefix-stable under padding",
+    strict=True,
+)
+
+
+@pytest.mark.parametrize(
+    "n, beta, warmup",
+    [pytest.param(5, 1.0, 0, marks=torch_pads_differently), (16, 0.5, 3)],
+)
 def test_engine_matches_keras_fit(n, beta, warmup):
     # One full batch per epoch; Keras sees the rows in the engine's order
     # (the sampling noise is drawn per row). n=5 is padded to 8 rows inside
@@ -167,6 +181,7 @@ def test_bad_data_is_refused_before_training():
         fit_job(job(np.full((8, 6), np.nan, "float32")))
 
 
+@torch_pads_differently
 def test_conv_jobs_train_and_match_keras_fit():
     config = {
         "input_shape": [8, 8],
@@ -210,7 +225,9 @@ def test_compiled_decode_matches_the_eager_layers(likelihood):
         np.testing.assert_allclose(vae.decode(z, batch_size=16), eager, atol=1e-6)
         x = 1.0 / (1.0 + np.exp(-data(37)))  # in [0, 1] for either likelihood
         means, log_vars = vae.encode(x, batch_size=16)
-        eager_means, eager_log_vars = vae.encoder(x, training=False)
+        eager_means, eager_log_vars = map(
+            keras.ops.convert_to_numpy, vae.encoder(x, training=False)
+        )
         np.testing.assert_allclose(means, eager_means, atol=1e-6)
         np.testing.assert_allclose(log_vars, eager_log_vars, atol=1e-6)
     assert not np.allclose(a.decode(z), b.decode(z))

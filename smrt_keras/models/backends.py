@@ -119,6 +119,11 @@ def _eager_block(program: Program) -> Callable:
     # torch: the same stateless step, run eagerly job by job.
     def block(state: State, batches, weights, counts, lr, beta, warmup):
         counts = ops.convert_to_numpy(counts)
+        # numpy blocks would meet tensors that require grad: convert them once.
+        batches, weights = (
+            ops.convert_to_tensor(batches),
+            ops.convert_to_tensor(weights),
+        )
         losses = np.zeros((len(counts), program.steps), "float32")
         jobs = []
         for k, count in enumerate(counts):
@@ -252,7 +257,11 @@ def compile_eval(program: Program) -> Callable:
             evaluate, jit_compile=False, reduce_retracing=True, autograph=False
         )
 
+    import torch
+
+    @torch.no_grad()
     def evaluate(trainable, non_trainable, x, weights, beta, warmup):
+        x, weights = ops.convert_to_tensor(x), ops.convert_to_tensor(weights)
         return ops.stack(
             [
                 one(
