@@ -287,6 +287,22 @@ def main() -> None:
         "itself is not kept).",
         "- Real members' codes only (`ClassGenerator.from_data`): the last bullet "
         "below.",
+        "- `engine.BLOCK_STEPS` (128): in the engine table, 32 steps per block "
+        "ran the warm TF fit slowest (0.61 s against 0.53 and 0.46 s for 128 and "
+        "512); 512 would check early stopping only every 4 epochs of a "
+        "4,000-image class, so 128 keeps that check every 2 epochs for a small "
+        "cost.",
+        "- `backends.TF_XLA` (off): XLA ran the dense warm fit 1.55x faster "
+        "(0.230 against 0.357 s) but compiled 3x longer (3.32 against 1.14 s), "
+        "and ran the conv job 6.3x slower (7.10 against 1.12 s).",
+        "- Stacking classes in one program (`engine.vectorises`): 1.65x faster "
+        "for ten classes on JAX (1.10 against 1.82 s), a tie on TensorFlow "
+        "(3.12 against 3.35 s), where conv jobs train one at a time.",
+        "- `recipe.MIN_VALIDATION_SIZE` (10): on the zeros demo it trades "
+        "precision for recall (the validation-rule table); it was set for "
+        "35-row tables, which stopped after ~26 of 200 epochs on 4 held-out "
+        "rows. Neither rule brings back the 99.5 % recognisability of the "
+        "Keras-fit runs; that drop is the engine's and its cause is not found.",
         "",
         "## Levers not tried in this round",
         "",
