@@ -289,7 +289,7 @@ def main() -> None:
         "below.",
         "- `engine.BLOCK_STEPS` (128): in the engine table, 32 steps per block "
         "ran the warm TF fit slowest (0.61 s against 0.53 and 0.46 s for 128 and "
-        "512); 512 would check early stopping only every 4 epochs of a "
+        "512); 512 would check early stopping only every 8 epochs of a "
         "4,000-image class, so 128 keeps that check every 2 epochs for a small "
         "cost.",
         "- `backends.TF_XLA` (off): XLA ran the dense warm fit 1.55x faster "
