@@ -44,8 +44,6 @@ ADAM_BETA_1, ADAM_BETA_2, ADAM_EPSILON = 0.9, 0.999, 1e-7
 BLOCK_STEPS = 128
 #: Compiled programs kept per process (least recently used dropped first).
 CACHE_SIZE = 16
-#: Config keys that are runtime arguments of a program, not part of its shape.
-_RUNTIME_KEYS = TEMPLATE_FREE_KEYS
 
 
 def vectorises(config: dict) -> bool:
@@ -69,7 +67,7 @@ def padded_batch(batch_size: int) -> int:
 
 def program_key(config: dict, batch: int, steps: int) -> tuple:
     """What makes two jobs share a compiled program."""
-    shape_config = {k: v for k, v in config.items() if k not in _RUNTIME_KEYS}
+    shape_config = {k: v for k, v in config.items() if k not in TEMPLATE_FREE_KEYS}
     return (repr(sorted(shape_config.items())), int(batch), int(steps))
 
 

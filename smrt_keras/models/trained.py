@@ -13,6 +13,7 @@ fine-tuning, or a user reading ``ClassGenerator.vae``).
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 
 import keras
 import numpy as np
@@ -22,7 +23,11 @@ from smrt_keras.models.vae import VAE, output_log_var_value
 #: Config keys that are not part of a model's computation graph.
 TEMPLATE_FREE_KEYS = ("seed", "beta", "kl_warmup_steps", "name")
 
-_TEMPLATES: dict = {}
+#: Template models kept per process (least recently used dropped first; a
+#: dropped one is rebuilt when a generator of its architecture needs it).
+CACHE_SIZE = 32
+
+_TEMPLATES: OrderedDict = OrderedDict()
 
 
 def template(config: dict) -> VAE:
@@ -32,9 +37,13 @@ def template(config: dict) -> VAE:
     """
     shape = {k: v for k, v in config.items() if k not in TEMPLATE_FREE_KEYS}
     key = (keras.backend.backend(), repr(sorted(shape.items())))
-    if key not in _TEMPLATES:
-        _TEMPLATES[key] = VAE(**shape, seed=0)
-    return _TEMPLATES[key]
+    if key in _TEMPLATES:
+        _TEMPLATES.move_to_end(key)
+        return _TEMPLATES[key]
+    _TEMPLATES[key] = model = VAE(**shape, seed=0)
+    while len(_TEMPLATES) > CACHE_SIZE:
+        _TEMPLATES.popitem(last=False)
+    return model
 
 
 def clear_templates() -> None:
