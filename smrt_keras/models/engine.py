@@ -23,13 +23,14 @@ trained weights as numpy, which build a full Keras model only when asked.
 from __future__ import annotations
 
 import math
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import keras
 import numpy as np
 from keras import ops
 
+from smrt_keras.models import inference, trained
+from smrt_keras.models.cache import LRUCache
 from smrt_keras.models.inference import next_pow2
 from smrt_keras.models.trained import TEMPLATE_FREE_KEYS, template
 from smrt_keras.models.vae import VAE
@@ -71,7 +72,7 @@ def program_key(config: dict, batch: int, steps: int) -> tuple:
     return (repr(sorted(shape_config.items())), int(batch), int(steps))
 
 
-_PROGRAMS: OrderedDict = OrderedDict()
+_PROGRAMS = LRUCache(CACHE_SIZE)
 
 
 def get_program(config: dict, batch: int, steps: int | None = None) -> Program:
@@ -84,19 +85,15 @@ def get_program(config: dict, batch: int, steps: int | None = None) -> Program:
     """
     steps = BLOCK_STEPS if steps is None else int(steps)
     key = (keras.backend.backend(), *program_key(config, batch, steps))
-    if key in _PROGRAMS:
-        _PROGRAMS.move_to_end(key)
-        return _PROGRAMS[key]
-    program = Program(config, batch, steps)
-    _PROGRAMS[key] = program
-    while len(_PROGRAMS) > CACHE_SIZE:
-        _PROGRAMS.popitem(last=False)
-    return program
+    return _PROGRAMS.get(key, lambda: Program(config, batch, steps))
 
 
 def clear_programs() -> None:
-    """Forget every compiled program (frees their memory)."""
+    """Forget every compiled program, template model and compiled inference
+    pass (frees their memory)."""
     _PROGRAMS.clear()
+    inference.clear()
+    trained.clear_templates()
 
 
 @dataclass

@@ -11,19 +11,20 @@ program is traced for a handful of shapes only.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable
 
 import keras
 import numpy as np
 from keras import ops
 
+from smrt_keras.models.cache import LRUCache
+
 #: Compiled forward passes kept per process (least recently used dropped).
 CACHE_SIZE = 32
 #: Config keys that do not change a layer's computation at inference.
 _IGNORED_KEYS = ("name", "seed", "trainable")
 
-_FORWARDS: OrderedDict = OrderedDict()
+_FORWARDS = LRUCache(CACHE_SIZE)
 
 
 def next_pow2(n: int) -> int:
@@ -53,17 +54,9 @@ def _compile(template) -> Callable:
 
 def compiled_forward(layer) -> Callable:
     """The cached compiled forward pass for ``layer``'s architecture."""
-    key = _key(layer)
-    if key in _FORWARDS:
-        _FORWARDS.move_to_end(key)
-        return _FORWARDS[key]
     # The first layer of a shape serves as the template; only its computation
     # is used, never its weights (they are passed in on every call).
-    fn = _compile(layer)
-    _FORWARDS[key] = fn
-    while len(_FORWARDS) > CACHE_SIZE:
-        _FORWARDS.popitem(last=False)
-    return fn
+    return _FORWARDS.get(_key(layer), lambda: _compile(layer))
 
 
 def run(

@@ -13,11 +13,11 @@ fine-tuning, or a user reading ``ClassGenerator.vae``).
 from __future__ import annotations
 
 import math
-from collections import OrderedDict
 
 import keras
 import numpy as np
 
+from smrt_keras.models.cache import LRUCache
 from smrt_keras.models.vae import VAE, output_log_var_value
 
 #: Config keys that are not part of a model's computation graph.
@@ -27,7 +27,7 @@ TEMPLATE_FREE_KEYS = ("seed", "beta", "kl_warmup_steps", "name")
 #: dropped one is rebuilt when a generator of its architecture needs it).
 CACHE_SIZE = 32
 
-_TEMPLATES: OrderedDict = OrderedDict()
+_TEMPLATES = LRUCache(CACHE_SIZE)
 
 
 def template(config: dict) -> VAE:
@@ -37,13 +37,7 @@ def template(config: dict) -> VAE:
     """
     shape = {k: v for k, v in config.items() if k not in TEMPLATE_FREE_KEYS}
     key = (keras.backend.backend(), repr(sorted(shape.items())))
-    if key in _TEMPLATES:
-        _TEMPLATES.move_to_end(key)
-        return _TEMPLATES[key]
-    _TEMPLATES[key] = model = VAE(**shape, seed=0)
-    while len(_TEMPLATES) > CACHE_SIZE:
-        _TEMPLATES.popitem(last=False)
-    return model
+    return _TEMPLATES.get(key, lambda: VAE(**shape, seed=0))
 
 
 def clear_templates() -> None:

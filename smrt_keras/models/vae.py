@@ -516,7 +516,9 @@ class VAE(keras.Model):
             raise ValueError(
                 f"output_std needs likelihood='gaussian'; got {self.likelihood!r}."
             )
-        return np.exp(0.5 * ops.convert_to_numpy(self._output_log_var()))
+        learned = getattr(self, "output_log_var", None)
+        learned = None if learned is None else ops.convert_to_numpy(learned.value)
+        return np.exp(0.5 * output_log_var_value(self, learned))
 
     def decode(self, z, batch_size: int = 1024) -> np.ndarray:
         """Mean of ``p(x | z)`` for latent codes ``z``, as numpy.
