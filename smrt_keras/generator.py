@@ -123,12 +123,24 @@ class ClassGenerator:
         return scaler, x
 
     @classmethod
-    def plan(cls, recipe: Recipe, X_c: np.ndarray, seed: int) -> PlannedClass:
-        """Scale, reshape and split a class into a training job."""
+    def plan(
+        cls, recipe: Recipe, X_c: np.ndarray, seed: int, backbone: Any = None
+    ) -> PlannedClass:
+        """Scale, reshape and split a class into a training job.
+
+        With a ``backbone`` (a :class:`smrt_keras.backbone.Backbone`; this
+        module sits below it and only uses its ``scaler`` and ``weights()``),
+        the class is scaled by the backbone's scaler and
+        its VAE starts from the backbone's weights (fine-tuning).
+        """
         from smrt_keras.augmentation import AUGMENTATION, RandomAffine
         from smrt_keras.models.training import TrainingJob
 
-        scaler, x = cls.scale(recipe, X_c)
+        if backbone is None:
+            scaler, x = cls.scale(recipe, X_c)
+        else:
+            scaler = backbone.scaler
+            x = scaler.transform(X_c).reshape((len(X_c), *recipe.data_shape))
         order = np.random.default_rng(seed).permutation(len(x))
         n_val = recipe.validation_size
         job = TrainingJob(
@@ -141,6 +153,7 @@ class ClassGenerator:
             learning_rate=recipe.learning_rate,
             patience=recipe.patience,
             augment=RandomAffine(**AUGMENTATION) if recipe.augment else None,
+            initial_weights=None if backbone is None else backbone.weights(),
         )
         return PlannedClass(recipe, scaler, x, job)
 
@@ -397,13 +410,19 @@ def select_labels(generators: Mapping, n, label) -> list:
 
 
 def build_generators(
-    members: Mapping, spec: InputSpec, seeds: Mapping, prefit: Mapping, params: dict
+    members: Mapping,
+    spec: InputSpec,
+    seeds: Mapping,
+    prefit: Mapping,
+    params: dict,
+    backbone: Any = None,
 ) -> dict:
     """``{label: ClassGenerator}`` for ``members`` (``{label: X_c}``).
 
-    Prefit classes are adopted; the others get a recipe and a training plan,
-    and train together in one call to the trainer. ``params`` are the
-    estimator's; its ``epochs`` and ``verbose`` drive the progress report.
+    Prefit classes are adopted; the others get a recipe and a training plan
+    (fine-tuning ``backbone`` if given), and train together in one call to
+    the trainer. ``params`` are the estimator's; its ``epochs`` and
+    ``verbose`` drive the progress report.
     """
     from smrt_keras.models.training import train_jobs
 
@@ -411,8 +430,13 @@ def build_generators(
     with FitProgress(len(members), params["epochs"], params["verbose"]) as progress:
         for k, (label, X_c) in enumerate(members.items(), start=1):
             if label not in prefit:
-                recipe = build_recipe(params, spec, len(X_c))
-                planned.append((label, ClassGenerator.plan(recipe, X_c, seeds[label])))
+                recipe = (
+                    build_recipe(params, spec, len(X_c))
+                    if backbone is None
+                    else backbone.class_recipe(params, spec, len(X_c))
+                )
+                plan = ClassGenerator.plan(recipe, X_c, seeds[label], backbone)
+                planned.append((label, plan))
                 reports.append((k, label, len(X_c)))
                 continue
             start = time.perf_counter()

@@ -20,23 +20,24 @@ shipped zoo included, keep loading.
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import json
-import os
-import re
-import shutil
-import tempfile
-import uuid
 from collections import OrderedDict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from smrt_keras._version import __version__
+from smrt_keras.backbone import BACKBONE_FILE, Backbone, backbone_from_entry
+from smrt_keras.files import (  # noqa: F401 - re-exported: the saved format's API
+    MANIFEST,
+    InvalidSaveError,
+    atomic_directory,
+    check_file,
+    read_manifest,
+    sha256,
+    write_manifest,
+)
 from smrt_keras.generator import ClassGenerator, check_data_shape
 from smrt_keras.params import is_int
 from smrt_keras.recipe import recipe_of_vae
@@ -45,12 +46,6 @@ from smrt_keras.validation import label_kind
 
 FORMAT_NAME = "smrt-keras-generators"
 FORMAT_VERSION = 2
-MANIFEST = "manifest.json"
-_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
-
-
-class InvalidSaveError(ValueError):
-    """A saved directory is incomplete, tampered with or of an unknown format."""
 
 
 # ----------------------------------------------------------------- labels
@@ -93,146 +88,6 @@ def decode_labels(encoded: dict) -> np.ndarray:
         raise InvalidSaveError(f"the manifest's labels are malformed: {exc}") from exc
 
 
-# ---------------------------------------------------------------- files
-def sha256(path: Path) -> str:
-    """Hex sha256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _fsync_tree(root: Path) -> None:
-    for path in root.iterdir():
-        with open(path, "rb") as fh:
-            os.fsync(fh.fileno())
-    with contextlib.suppress(OSError):  # directories cannot be fsynced everywhere
-        fd = os.open(root, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-@contextlib.contextmanager
-def atomic_directory(path: str | Path, overwrite: bool = False) -> Iterator[Path]:
-    """Yield a temporary directory that replaces ``path`` when the block ends.
-
-    If the block raises (or the process dies), the temporary directory is
-    discarded and ``path`` is untouched.
-    """
-    path = Path(path)
-    if path.exists() and not overwrite:
-        raise FileExistsError(
-            f"{str(path)!r} already exists; pass overwrite=True to replace it."
-        )
-    if path.exists() and not path.is_dir():
-        raise FileExistsError(f"{str(path)!r} exists and is not a directory.")
-    parent = path.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent))
-    try:
-        yield tmp
-        _fsync_tree(tmp)
-        backup = None
-        if path.exists():
-            # Move the old save aside first: rename cannot replace a non-empty
-            # directory, and this keeps the old one recoverable until the new
-            # one is in place.
-            backup = parent / f".{path.name}.old-{uuid.uuid4().hex}"
-            try:
-                os.rename(path, backup)
-            except FileNotFoundError:  # another writer moved it meanwhile
-                backup = None
-        try:
-            os.rename(tmp, path)
-        except OSError:
-            # Another writer's complete save took the name first: keep theirs
-            # (or put the old one back if nothing is there) and report it.
-            if backup is not None:
-                if path.exists():
-                    shutil.rmtree(backup, ignore_errors=True)
-                else:
-                    os.rename(backup, path)
-            raise
-        if backup is not None:
-            shutil.rmtree(backup, ignore_errors=True)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-
-
-def write_manifest(directory: Path, manifest: dict) -> None:
-    """Add checksums of every file in ``directory`` and write the manifest."""
-    manifest = dict(manifest)
-    manifest["files"] = {
-        p.name: sha256(p) for p in sorted(directory.iterdir()) if p.name != MANIFEST
-    }
-    with open(directory / MANIFEST, "w", encoding="utf-8") as fh:
-        json.dump(manifest, fh, indent=2, sort_keys=True)
-        fh.write("\n")
-
-
-def read_manifest(path: str | Path) -> tuple[Path, dict]:
-    """Read and check a saved directory's manifest and every file it names.
-
-    Returns the directory and the manifest. Every problem raises with a message
-    naming the file: missing directory (:class:`FileNotFoundError`), unknown
-    format version, unsafe file names, symlinks, missing files or checksum
-    mismatches (:class:`InvalidSaveError`).
-    """
-    directory = Path(path)
-    if not directory.is_dir():
-        raise FileNotFoundError(f"No saved Reconstructor directory at {str(path)!r}.")
-    manifest_path = directory / MANIFEST
-    if not manifest_path.is_file():
-        raise InvalidSaveError(f"{str(directory)!r} has no {MANIFEST}.")
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidSaveError(
-            f"{MANIFEST} in {str(directory)!r} is not valid JSON: {exc}"
-        ) from exc
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME:
-        raise InvalidSaveError(
-            f"{str(manifest_path)!r} is not a {FORMAT_NAME} manifest."
-        )
-    version = manifest.get("format_version")
-    if not is_int(version) or version > FORMAT_VERSION or version < 1:
-        raise InvalidSaveError(
-            f"{str(directory)!r} was saved in format version {version!r}; this "
-            f"smrt_keras reads format versions 1 to {FORMAT_VERSION}. Upgrade "
-            "smrt_keras to load it."
-        )
-    files = manifest.get("files")
-    if not isinstance(files, dict):
-        raise InvalidSaveError(f"{MANIFEST} has no 'files' table of checksums.")
-    for name, expected in files.items():
-        check_file(directory, name)
-        if sha256(directory / name) != expected:
-            raise InvalidSaveError(
-                f"checksum mismatch for {name!r} in {str(directory)!r}: the file was "
-                "modified or corrupted after saving."
-            )
-    return directory, manifest
-
-
-def check_file(directory: Path, name: Any) -> Path:
-    """Return ``directory / name`` after refusing names that could escape it."""
-    if not isinstance(name, str) or not _SAFE_NAME.fullmatch(name):
-        raise InvalidSaveError(
-            f"unsafe file name {name!r} in the manifest; names must be plain file "
-            "names inside the saved directory."
-        )
-    target = directory / name
-    if target.is_symlink():
-        raise InvalidSaveError(f"{name!r} is a symbolic link; refusing to follow it.")
-    if not target.is_file():
-        raise InvalidSaveError(f"{name!r} is missing from {str(directory)!r}.")
-    return target
-
-
 def save_codes(path: Path, z_mean: np.ndarray, z_log_var: np.ndarray) -> None:
     np.savez(path, z_mean=z_mean, z_log_var=z_log_var)
 
@@ -262,6 +117,7 @@ class FittedState:
     spec: InputSpec
     rng_state: dict | None = None
     params: dict = field(default_factory=dict)
+    backbone: Backbone | None = None
 
 
 def _entry(gen: ClassGenerator, index: int, tmp: Path, include_optimizer: bool):
@@ -308,8 +164,18 @@ def save(
             "rng_state": state.rng_state,
             "generators": entries,
         }
+        if state.backbone is not None:
+            manifest["backbone"] = _backbone_entry(state.backbone, tmp)
         write_manifest(tmp, manifest)
     return Path(path)
+
+
+def _backbone_entry(backbone: Backbone, tmp: Path) -> dict:
+    # Saved once, beside the per-class models fine-tuned from it.
+    from smrt_keras.models.io import save_vae
+
+    save_vae(backbone.vae, tmp / BACKBONE_FILE, include_optimizer=False)
+    return {"model": BACKBONE_FILE, **backbone.to_entry()}
 
 
 def _migrate_v1(manifest: dict) -> dict:
@@ -348,7 +214,7 @@ def load(path: str | Path) -> FittedState:
     InvalidSaveError
         (a ``ValueError``) for anything missing, tampered with or unknown.
     """
-    directory, manifest = read_manifest(path)
+    directory, manifest = read_manifest(path, {FORMAT_NAME: FORMAT_VERSION})
     try:
         if manifest["format_version"] == 1:
             manifest = _migrate_v1(manifest)
@@ -375,7 +241,9 @@ def load(path: str | Path) -> FittedState:
         for e in entries
     )
     strategy = OrderedDict((label_at(i), int(n)) for i, n in strategy_pairs)
-    return FittedState(classes, strategy, generators, spec, rng_state, params)
+    entry = manifest.get("backbone")
+    backbone = None if entry is None else backbone_from_entry(directory, entry)
+    return FittedState(classes, strategy, generators, spec, rng_state, params, backbone)
 
 
 def stream_from_state(state: dict | None, seed: int | None) -> np.random.Generator:
@@ -399,6 +267,10 @@ def json_params(params: dict) -> dict:
     for key, value in params.items():
         if key == "generators":
             continue
+        if key == "backbone" and not isinstance(value, (str, type(None))):
+            # A path is kept as text; a Backbone object is saved as the
+            # directory's own backbone and restored from it at load.
+            value = str(value) if isinstance(value, Path) else None
         try:
             json.dumps(value)
             out[key] = value

@@ -16,34 +16,23 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_random_state
 
 from smrt_keras import persistence
+from smrt_keras.backbone import resolve as resolve_backbone
+from smrt_keras.constraints import GENERATION, RECONSTRUCTOR_CONSTRAINTS
 from smrt_keras.generator import (
     GENERATE_BATCH,
-    GENERATION_MODES,
     build_generators,
     iter_samples,
     sample_arrays,
     select_labels,
     stream,
 )
-from smrt_keras.params import (
-    MAPPING,
-    Bool,
-    Float,
-    InstanceOf,
-    Int,
-    Options,
-    PositiveInts,
-    check_params,
-)
+from smrt_keras.params import Int, check_params
 from smrt_keras.persistence import FittedState
 from smrt_keras.spec import OutputRestorer
 from smrt_keras.strategy import classes_to_fit, strategy_for
 from smrt_keras.validation import check_X, check_y
 
 _MAX_SEED = 2**31 - 1
-_GENERATION = ("generation", "temperature", "output_noise")
-_AUTO = Options("auto")
-_NONE = Options(None)
 
 
 class Reconstructor(BaseEstimator):
@@ -123,6 +112,17 @@ class Reconstructor(BaseEstimator):
     vae_params : dict or None, default=None
         Extra :class:`~smrt_keras.VAE` arguments (``activation``, ``dropout``,
         ``l2``, ``kernel_size``, ``output_variance``).
+    backbone : None, "fit", str, Path or Backbone, default=None
+        A shared VAE that every class's VAE starts from and fine-tunes
+        (:mod:`smrt_keras.backbone`): ``"fit"`` fits one on all of ``X``
+        first; a zoo name (``"mnist-backbone"``) or a directory saved with
+        ``Backbone.save`` loads a pretrained one. ``None`` trains each class
+        from scratch. Classes are then scaled as the backbone's data.
+    backbone_epochs : int, default=30
+        Epochs of the shared fit with ``backbone="fit"``.
+    fine_tune_epochs : int or None, default=None
+        Epochs of each class's fine-tuning from a backbone; ``None`` uses
+        ``epochs``. Unused without a backbone.
 
     Attributes
     ----------
@@ -138,6 +138,8 @@ class Reconstructor(BaseEstimator):
         Shape of one sample, e.g. ``(30,)`` or ``(28, 28)``.
     history_ : dict
         ``{label: {"loss": [...], ...}}`` training curves per fitted class.
+    backbone_ : Backbone or None
+        The backbone the classes fine-tuned from (``None`` without one).
 
     Examples
     --------
@@ -179,6 +181,9 @@ class Reconstructor(BaseEstimator):
         generators: Mapping | None = None,
         classes: str | Sequence | None = None,
         vae_params: Mapping | None = None,
+        backbone=None,
+        backbone_epochs: int = 30,
+        fine_tune_epochs: int | None = None,
     ):
         self.sampling_strategy = sampling_strategy
         self.encoder = encoder
@@ -203,36 +208,13 @@ class Reconstructor(BaseEstimator):
         self.generators = generators
         self.classes = classes
         self.vae_params = vae_params
+        self.backbone = backbone
+        self.backbone_epochs = backbone_epochs
+        self.fine_tune_epochs = fine_tune_epochs
 
     #: What each checked parameter accepts (``sampling_strategy`` and
     #: ``classes`` depend on ``y`` and are checked in ``fit``).
-    _constraints = {
-        "encoder": [Options("auto", "dense", "conv")],
-        "likelihood": [Options("auto", "bernoulli", "gaussian")],
-        "generation": [Options("auto", *GENERATION_MODES)],
-        "augment": [_AUTO, Bool()],
-        "output_noise": [_AUTO, Bool()],
-        "epochs": [Int(1)],
-        "batch_size": [Int(1)],
-        "kl_warmup_epochs": [Int(0)],
-        "latent_dim": [Int(1), _NONE],
-        "patience": [Int(0), _NONE],
-        "learning_rate": [Float(0.0, closed="neither")],
-        "temperature": [Float(0.0, closed="neither")],
-        "beta": [_AUTO, Float(0.0)],
-        "validation_fraction": [Float(0.0, 1.0, closed="left")],
-        "verbose": [Int(0)],
-        "random_state": [
-            Int(0),
-            InstanceOf(np.random.RandomState, "a RandomState"),
-            _NONE,
-        ],
-        "generators": [InstanceOf(Mapping, "a dict {label: generator}"), _NONE],
-        "vae_params": [MAPPING, _NONE],
-        "hidden_units": [PositiveInts(), _NONE],
-        "filters": [PositiveInts(), _NONE],
-        "strides": [PositiveInts(), _NONE],
-    }
+    _constraints = RECONSTRUCTOR_CONSTRAINTS
 
     # -------------------------------------------------------------- fit
     def fit(self, X, y) -> Reconstructor:
@@ -263,13 +245,16 @@ class Reconstructor(BaseEstimator):
         rs = check_random_state(self.random_state)
         seeds = {label: int(rs.randint(_MAX_SEED)) for label in to_fit}
         members = {label: X_arr[y_arr == label] for label in to_fit}
+        params = self.get_params(deep=False)
         # Everything is built in locals first, so that an error or Ctrl-C
         # mid-fit leaves the estimator exactly as it was.
-        generators = build_generators(
-            members, spec, seeds, prefit, self.get_params(deep=False)
-        )
+        backbone = None
+        if self.backbone is not None:
+            seed = int(rs.randint(_MAX_SEED))
+            backbone = resolve_backbone(self.backbone, X_arr, spec, params, seed, y_arr)
+        generators = build_generators(members, spec, seeds, prefit, params, backbone)
         self._set_fitted(
-            FittedState(classes, strategy, generators, spec),
+            FittedState(classes, strategy, generators, spec, backbone=backbone),
             np.random.default_rng(int(rs.randint(_MAX_SEED))),
         )
         return self
@@ -281,6 +266,7 @@ class Reconstructor(BaseEstimator):
         self.sampling_strategy_ = state.strategy
         self.generators_ = state.generators
         self.history_ = {label: g.history for label, g in state.generators.items()}
+        self.backbone_ = state.backbone
         self.input_spec_ = spec
         self.input_shape_ = spec.sample_shape
         self.n_features_in_ = spec.n_features
@@ -303,8 +289,8 @@ class Reconstructor(BaseEstimator):
 
     def _draws(self, counts: Mapping, rng, batch_size: int = GENERATE_BATCH):
         # Generation settings may be changed after fit, so they are checked here.
-        settings = {k: getattr(self, k) for k in _GENERATION}
-        check_params(settings, {k: self._constraints[k] for k in _GENERATION})
+        settings = {k: getattr(self, k) for k in GENERATION}
+        check_params(settings, {k: self._constraints[k] for k in GENERATION})
         gens, dtype = self.generators_, self.classes_.dtype
         return iter_samples(gens, counts, rng, batch_size, settings, dtype)
 
@@ -418,6 +404,7 @@ class Reconstructor(BaseEstimator):
             self.input_spec_,
             rng_state=self._rng.bit_generator.state,
             params=persistence.json_params(self.get_params(deep=False)),
+            backbone=self.backbone_,
         )
         return persistence.save(path, state, overwrite, include_optimizer)
 
@@ -437,6 +424,8 @@ class Reconstructor(BaseEstimator):
         """
         state = persistence.load(path)
         obj = cls(**persistence.loadable_params(state.params, cls().get_params()))
+        if obj.backbone is None and state.backbone is not None:
+            obj.backbone = state.backbone  # it was given as a Backbone object
         seed = obj.random_state if isinstance(obj.random_state, int) else None
         obj._set_fitted(state, persistence.stream_from_state(state.rng_state, seed))
         return obj

@@ -16,37 +16,9 @@ loading needs no network.
 
 from __future__ import annotations
 
-import importlib.resources
-from pathlib import Path
+from smrt_keras.presets import PRESETS, check_name, path
 
-#: The pretrained sets. ``training`` holds the Reconstructor arguments the
-#: set was trained with; the training script reads them from here, and the
-#: model card reports what the saved set itself records.
-PRESETS: dict[str, dict] = {
-    "mnist": {
-        "description": "One convolutional VAE per MNIST digit 0-9 (28x28 "
-        "grayscale, uint8), trained on the MNIST training set; see "
-        "zoo/mnist/MODEL_CARD.md.",
-        "directory": "mnist",
-        "data": "MNIST training set",
-        "script": "zoo/scripts/train_mnist.py",
-        "results": "benchmarks/results/zoo_mnist.json",
-        "modes": ("posterior", "prior", "interpolate"),
-        "training": {
-            "classes": "all",
-            "epochs": 60,
-            "batch_size": 128,
-            "patience": 5,
-            "validation_fraction": 0.1,
-            "random_state": 0,
-            "generation": "posterior",
-            "filters": (32, 64),
-            "strides": (2, 2),
-            "hidden_units": (),
-            "latent_dim": 16,
-        },
-    },
-}
+__all__ = ["PRESETS", "info", "list", "load", "load_backbone", "path", "preset"]
 
 
 def list() -> dict[str, str]:  # noqa: A001 - the zoo's natural verb
@@ -56,38 +28,10 @@ def list() -> dict[str, str]:  # noqa: A001 - the zoo's natural verb
 
 def preset(name: str) -> dict:
     """A copy of set ``name``'s metadata (see :data:`PRESETS`)."""
-    _check_name(name)
+    check_name(name)
     meta = dict(PRESETS[name])
     meta["training"] = dict(meta["training"])
     return meta
-
-
-def _check_name(name: str) -> None:
-    if name not in PRESETS:
-        raise ValueError(
-            f"unknown zoo set name={name!r}; available: {sorted(PRESETS)}."
-        )
-
-
-def path(name: str) -> Path:
-    """Directory of the saved set ``name``.
-
-    Raises
-    ------
-    ValueError
-        For an unknown name.
-    FileNotFoundError
-        If the set is known but not present in this installation.
-    """
-    _check_name(name)
-    root = Path(str(importlib.resources.files("smrt_keras.zoo_data")))
-    directory = root / PRESETS[name]["directory"]
-    if not (directory / "manifest.json").is_file():
-        raise FileNotFoundError(
-            f"zoo set {name!r} is not present at {str(directory)!r}; rebuild it with "
-            f"`python {PRESETS[name]['script']}`."
-        )
-    return directory
 
 
 def info(name: str) -> str:
@@ -96,7 +40,23 @@ def info(name: str) -> str:
 
 
 def load(name: str):
-    """Load set ``name`` as a fitted :class:`~smrt_keras.Reconstructor`."""
+    """Load set ``name``: a fitted :class:`~smrt_keras.Reconstructor` for a
+    set of generators, a :class:`~smrt_keras.backbone.Backbone` for a
+    backbone (``PRESETS[name]["kind"]``)."""
+    check_name(name)
+    if PRESETS[name].get("kind") == "backbone":
+        return load_backbone(name)
     from smrt_keras.reconstructor import Reconstructor
 
     return Reconstructor.load(path(name))
+
+
+def load_backbone(name: str):
+    """Load the pretrained :class:`~smrt_keras.backbone.Backbone` ``name``.
+
+    Fine-tune from it with ``Reconstructor(backbone=name)``; see the set's
+    model card (:func:`info`) for what it was trained on.
+    """
+    from smrt_keras.backbone import Backbone
+
+    return Backbone.load(path(name))

@@ -7,7 +7,10 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "smrt_keras"
 
 #: The chain, top to bottom. A module may import only modules below it.
-CHAIN = ["reconstructor", "persistence", "generator", "recipe", "models"]
+CHAIN = [
+    "reconstructor", "constraints", "persistence", "backbone", "generator",
+    "recipe", "models",
+]  # fmt: skip
 #: Entry points above the chain (they may import anything).
 ENTRY = {"__init__", "cli", "zoo"}
 #: Helpers beside the chain: they import no chain module except models (the
@@ -15,6 +18,7 @@ ENTRY = {"__init__", "cli", "zoo"}
 HELPERS = {
     "_version", "params", "spec", "validation", "strategy", "preprocessing",
     "augmentation", "progress", "datasets", "evaluation", "plot", "baselines",
+    "files", "presets",
 }  # fmt: skip
 
 

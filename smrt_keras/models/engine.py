@@ -191,12 +191,20 @@ class Program:
         return loss
 
 
-def initial_state(config: dict, seeds: list[int]) -> State:
+def initial_state(config: dict, seeds: list[int], starts: list | None = None) -> State:
     """Jobs' starting state, stacked: for each seed, the weights
     ``VAE(**config, seed=seed)`` would start with (drawn without building
-    it), and zero Adam moments."""
+    it), and zero Adam moments.
+
+    ``starts[k]``, when given and not ``None``, replaces job ``k``'s
+    trainable weights (a warm start from a backbone); its random streams and
+    KL step still start fresh from its seed.
+    """
     model = template(config)
     values = [model.initial_values(int(seed)) for seed in seeds]
+    for k, start in enumerate(starts or ()):
+        if start is not None:
+            values[k] = (_checked_start(values[k][0], start), values[k][1])
 
     def stacked(part: int) -> list:
         columns = zip(*(v[part] for v in values), strict=True)
@@ -211,6 +219,17 @@ def initial_state(config: dict, seeds: list[int]) -> State:
         v=[ops.zeros((len(values), size), "float32")],
         t=ops.zeros((len(values),), "float32"),
     )
+
+
+def _checked_start(fresh: list, start: list) -> list:
+    shapes = [tuple(np.shape(w)) for w in start]
+    expected = [tuple(w.shape) for w in fresh]
+    if shapes != expected:
+        raise ValueError(
+            f"initial weights of shapes {shapes} do not fit this architecture, "
+            f"whose trainable weights have shapes {expected}."
+        )
+    return [np.asarray(w, dtype=f.dtype) for w, f in zip(start, fresh, strict=True)]
 
 
 def runtime_args(jobs: list[tuple[float, float, int]]) -> tuple:

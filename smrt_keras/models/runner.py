@@ -176,8 +176,11 @@ def _train_group(group: list[_Member], listener) -> None:
     # groups of nearby sizes share the traced program.
     size = engine.next_pow2(len(group))
     seeds = [m.job.seed for m in group]
+    starts = [m.job.initial_weights for m in group]
     state = engine.initial_state(
-        group[0].job.config, seeds + seeds[:1] * (size - len(group))
+        group[0].job.config,
+        seeds + seeds[:1] * (size - len(group)),
+        starts + starts[:1] * (size - len(group)),
     )
     runtime = engine.runtime_args(
         [m.runtime for m in group] + [group[0].runtime] * (size - len(group))

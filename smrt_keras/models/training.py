@@ -62,6 +62,8 @@ class TrainingJob:
 
     ``augment(batch, rng) -> batch``, if given, transforms each training
     minibatch. ``x_val`` (may be ``None``) drives early stopping.
+    ``initial_weights``, if given, are the trainable weights to start from (in
+    the order of the VAE's ``trainable_variables``): fine-tuning a backbone.
     """
 
     config: dict[str, Any]
@@ -73,6 +75,7 @@ class TrainingJob:
     learning_rate: float
     patience: int | None
     augment: Callable | None = None
+    initial_weights: list | None = None
 
 
 class JobListener:

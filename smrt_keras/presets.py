@@ -1,0 +1,71 @@
+"""The zoo's registry of presets: names, metadata and where each lives.
+
+A helper below the chain (no Keras, nothing above it), so that the facade can
+resolve ``backbone="mnist-backbone"`` and the zoo module (an entry point) can
+load whole sets. Each preset names a saved directory and the metadata its
+training script and model card are made from, as in keras-hub's
+``*_presets.py``. ``kind`` is ``"generators"`` (a saved Reconstructor) or
+``"backbone"`` (a saved :class:`~smrt_keras.backbone.Backbone`).
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+from pathlib import Path
+
+#: The pretrained sets. ``training`` holds the Reconstructor arguments the
+#: set was trained with; the training script reads them from here, and the
+#: model card reports what the saved set itself records.
+PRESETS: dict[str, dict] = {
+    "mnist": {
+        "description": "One convolutional VAE per MNIST digit 0-9 (28x28 "
+        "grayscale, uint8), trained on the MNIST training set; see "
+        "zoo/mnist/MODEL_CARD.md.",
+        "directory": "mnist",
+        "data": "MNIST training set",
+        "script": "zoo/scripts/train_mnist.py",
+        "results": "benchmarks/results/zoo_mnist.json",
+        "modes": ("posterior", "prior", "interpolate"),
+        "training": {
+            "classes": "all",
+            "epochs": 60,
+            "batch_size": 128,
+            "patience": 5,
+            "validation_fraction": 0.1,
+            "random_state": 0,
+            "generation": "posterior",
+            "filters": (32, 64),
+            "strides": (2, 2),
+            "hidden_units": (),
+            "latent_dim": 16,
+        },
+    },
+}
+
+
+def check_name(name: str) -> None:
+    if name not in PRESETS:
+        raise ValueError(
+            f"unknown zoo set name={name!r}; available: {sorted(PRESETS)}."
+        )
+
+
+def path(name: str) -> Path:
+    """Directory of the saved set ``name``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name.
+    FileNotFoundError
+        If the set is known but not present in this installation.
+    """
+    check_name(name)
+    root = Path(str(importlib.resources.files("smrt_keras.zoo_data")))
+    directory = root / PRESETS[name]["directory"]
+    if not (directory / "manifest.json").is_file():
+        raise FileNotFoundError(
+            f"zoo set {name!r} is not present at {str(directory)!r}; rebuild it with "
+            f"`python {PRESETS[name]['script']}`."
+        )
+    return directory
