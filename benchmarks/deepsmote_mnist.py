@@ -11,7 +11,9 @@ DeepSMOTE 96.09), so its numbers frame ours but are not the same experiment.
 Samplers: none; ROS; ROS+aug (random oversampling whose copies get the same
 affine + elastic augmentation SMRT trains tiny image classes with: if it
 matches SMRT, the VAE adds nothing beyond the augmentation); SMOTE (k=5);
-SMRT with its defaults; optionally SMRT-<mode> for another generation mode.
+SMRT with its defaults; SMRT+aug (the same VAEs, each generated image
+augmented as ROS+aug's copies are); optionally SMRT-<mode> for another
+generation mode.
 The baselines see float pixels (``smrt_keras.baselines``).
 
     python benchmarks/deepsmote_mnist.py [--ratio 100|400] [--seeds 3]
@@ -41,7 +43,7 @@ COUNTS = {
 # Smoke: three digits only, so that CI fits two small VAEs.
 SMOKE_COUNTS = (60, 20, 10)
 SMRT_MODES = ("prior", "posterior", "interpolate", "kde")
-DEFAULT_SAMPLERS = ("none", "ROS", "ROS+aug", "SMOTE", "SMRT")
+DEFAULT_SAMPLERS = ("none", "ROS", "ROS+aug", "SMOTE", "SMRT", "SMRT+aug")
 SAMPLERS = DEFAULT_SAMPLERS + tuple(f"SMRT-{m}" for m in SMRT_MODES)
 
 
@@ -57,12 +59,15 @@ def balance(name, x, y, seed, smrt_params, fitted):
         return x, y
     if name in common.BASELINES:
         return common.resample_baseline(name, x, y, random_state=seed)
-    mode = name.split("-", 1)[1] if "-" in name else "auto"
+    # "SMRT+aug": the default generation, each sample augmented as ROS+aug's
+    # copies are (output_augment=True).
+    core, augment = name.removesuffix("+aug"), name.endswith("+aug")
+    mode = core.split("-", 1)[1] if "-" in core else "auto"
     if "smrt" not in fitted:
         with common.Timer() as t:
             fitted["smrt"] = Reconstructor(random_state=seed, **smrt_params).fit(x, y)
         fitted["fit_seconds"] = t.seconds
-    smrt = fitted["smrt"].set_params(generation=mode)
+    smrt = fitted["smrt"].set_params(generation=mode, output_augment=augment)
     parts_x, parts_y = [x], [y]
     for label, n in smrt.sampling_strategy_.items():
         if n:

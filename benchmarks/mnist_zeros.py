@@ -61,6 +61,10 @@ def synthesize(x, y, seed, smrt_params, n_new):
             n_new, label=0, random_state=seed
         )
         out[f"SMRT-{mode}"] = xn
+    # The default mode with each sample augmented as ROS+aug's copies are.
+    smrt.set_params(generation="kde", output_augment=True)
+    out["SMRT-kde+aug"] = smrt.generate(n_new, label=0, random_state=seed)[0]
+    smrt.set_params(output_augment=False)
     return out, t.seconds
 
 
@@ -68,6 +72,13 @@ def main(argv=None) -> None:
     p = common.parser(__doc__)
     p.add_argument("--seeds", type=int, default=3)
     p.add_argument("--judge-epochs", type=int, default=3)
+    p.add_argument(
+        "--pretrain-digits",
+        default="",
+        help="e.g. 2-9: fit a backbone on these MNIST training digits (none is "
+        "in the demo's data) and fine-tune SMRT's classes from it",
+    )
+    p.add_argument("--pretrain-epochs", type=int, default=10)
     common.smrt_options(p)
     args, smrt_params, _ = common.parse_smrt(p, argv)
     seeds, n_new, judge_epochs = args.seeds, N_NEW, args.judge_epochs
@@ -92,6 +103,8 @@ def main(argv=None) -> None:
     real_feats, _ = judge.features(x_test[y_test == 0])
     test_zeros = x_test[y_test == 0] / 255.0
 
+    if args.pretrain_digits:
+        smrt_params["backbone"] = pretrain(args, x_train, y_train, smrt_params)
     n_one = int((y_train == 1).sum())
     n_zero = max(6, round(n_one / 100))
     results: dict = {}
@@ -135,6 +148,26 @@ def main(argv=None) -> None:
     report(args, results, examples, setup, smrt_params)
 
 
+def pretrain(args, x_train, y_train, smrt_params):
+    """A backbone fitted on the training digits ``args.pretrain_digits``
+    (``"2-9"``): a pretrained backbone that has never seen a zero or a one."""
+    from smrt_keras import Reconstructor
+    from smrt_keras.backbone import Backbone
+    from smrt_keras.validation import check_X
+
+    lo, hi = (int(d) for d in args.pretrain_digits.split("-"))
+    keep = (y_train >= lo) & (y_train <= hi)
+    epochs = 1 if args.smoke else args.pretrain_epochs
+    params = Reconstructor(**{**smrt_params, "backbone_epochs": epochs}).get_params()
+    X, spec = check_X(x_train[keep])
+    with common.Timer() as t:
+        backbone = Backbone.fit(X, spec, params, 0, list(range(lo, hi + 1)))
+    print(f"backbone on digits {lo}-{hi}: {len(X)} images, {t.seconds:.0f}s")
+    backbone.trained_on["source"] = f"MNIST training digits {lo}-{hi}"
+    backbone.trained_on["seconds"] = round(t.seconds, 1)
+    return backbone
+
+
 def report(args, results, examples, setup, smrt_params) -> None:
     rows = [
         [name]
@@ -168,7 +201,13 @@ def report(args, results, examples, setup, smrt_params) -> None:
     common.write_json(
         args.out,
         f"mnist_zeros{tag}.json",
-        {"smrt_params": smrt_params, "results": results},
+        {
+            "smrt_params": {
+                k: v if k != "backbone" else repr(v) for k, v in smrt_params.items()
+            },
+            "backbone": getattr(smrt_params.get("backbone"), "trained_on", None),
+            "results": results,
+        },
     )
 
     from smrt_keras.plot import image_grid

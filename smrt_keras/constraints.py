@@ -28,7 +28,7 @@ _AUTO = Options("auto")
 _NONE = Options(None)
 
 #: The parameters that decide how samples are drawn; they may change after fit.
-GENERATION = ("generation", "temperature", "output_noise")
+GENERATION = ("generation", "temperature", "output_noise", "output_augment")
 
 #: ``sampling_strategy`` and ``classes`` depend on ``y`` and are checked in
 #: ``fit``; ``backbone``'s string forms (``"fit"``, a zoo name, a path) when
@@ -39,6 +39,7 @@ RECONSTRUCTOR_CONSTRAINTS = {
     "generation": [Options("auto", *GENERATION_MODES)],
     "augment": [_AUTO, Bool()],
     "output_noise": [_AUTO, Bool()],
+    "output_augment": [Bool()],
     "epochs": [Int(1)],
     "batch_size": [Int(1)],
     "kl_warmup_epochs": [Int(0)],

@@ -294,14 +294,21 @@ class ClassGenerator:
         mode: str = "prior",
         temperature: float = 1.0,
         noise: bool = False,
+        augment: bool = False,
     ) -> np.ndarray:
         """``n`` new samples, float64, flattened to ``(n, n_features)``.
 
         With ``noise``, samples are drawn from ``p(x | z)`` instead of taking
         its mean: Gaussian noise of the learned per-feature variance, or
-        Bernoulli draws (0 or 1 before unscaling).
+        Bernoulli draws (0 or 1 before unscaling). With ``augment`` (images
+        only), each decoded image gets a random affine + elastic transform,
+        the one training minibatches get.
         """
         decoded = self.model.decode(self.latent(n, rng, mode, temperature))
+        if augment and decoded.ndim >= 3:
+            from smrt_keras.augmentation import AUGMENTATION, RandomAffine
+
+            decoded = RandomAffine(**AUGMENTATION)(decoded, rng).astype("float32")
         decoded = decoded.reshape(n, -1)  # float32 until the unscaling
         if noise and self.model.likelihood == "gaussian":
             eps = rng.standard_normal(decoded.shape, dtype=np.float32)
@@ -314,9 +321,14 @@ class ClassGenerator:
     def generate_as(
         self, n: int, rng: np.random.Generator, recipe: Recipe
     ) -> np.ndarray:
-        """:meth:`generate` with the mode, temperature and noise of ``recipe``."""
+        """:meth:`generate` with the generation settings of ``recipe``."""
         return self.generate(
-            n, rng, recipe.generation, recipe.temperature, recipe.output_noise
+            n,
+            rng,
+            recipe.generation,
+            recipe.temperature,
+            recipe.output_noise,
+            recipe.output_augment,
         )
 
     def __deepcopy__(self, memo):
@@ -341,9 +353,10 @@ def iter_samples(
 ):
     """Yield raw float64 rows ``(b, n_features)`` and labels, batch by batch.
 
-    ``settings`` are the estimator's ``generation``, ``temperature`` and
-    ``output_noise`` (a dict); they may change after fit (``set_params``), so
-    each generator's recipe resolves them, by the same rule as at fit.
+    ``settings`` are the estimator's ``generation``, ``temperature``,
+    ``output_noise`` and ``output_augment`` (a dict); they may change after
+    fit (``set_params``), so each generator's recipe resolves them, by the
+    same rule as at fit.
     """
     for label, n in counts.items():
         if n <= 0:

@@ -18,6 +18,7 @@ from pathlib import Path
 #: model card reports what the saved set itself records.
 PRESETS: dict[str, dict] = {
     "mnist": {
+        "kind": "generators",
         "description": "One convolutional VAE per MNIST digit 0-9 (28x28 "
         "grayscale, uint8), trained on the MNIST training set; see "
         "zoo/mnist/MODEL_CARD.md.",
@@ -38,6 +39,39 @@ PRESETS: dict[str, dict] = {
             "strides": (2, 2),
             "hidden_units": (),
             "latent_dim": 16,
+        },
+    },
+    "mnist-backbone": {
+        "kind": "backbone",
+        "description": "One convolutional VAE fitted on all ten MNIST digits "
+        "(28x28 grayscale, uint8): a warm start that a few dozen images of a "
+        "class fine-tune from; see zoo/mnist-backbone/MODEL_CARD.md.",
+        "directory": "mnist-backbone",
+        "data": "MNIST training set",
+        "script": "zoo/scripts/train_backbone.py",
+        "results": "benchmarks/results/zoo_mnist-backbone.json",
+        "training": {
+            "backbone_epochs": 10,
+            "batch_size": 128,
+            "patience": 5,
+            "validation_fraction": 0.1,
+            "random_state": 0,
+        },
+    },
+    "digits-backbone": {
+        "kind": "backbone",
+        "description": "One convolutional VAE fitted on all 1,797 of "
+        "scikit-learn's 8x8 digits (pixels 0-16); see "
+        "zoo/digits-backbone/MODEL_CARD.md.",
+        "directory": "digits-backbone",
+        "data": "scikit-learn's load_digits (all 1,797 images)",
+        "script": "zoo/scripts/train_backbone.py",
+        "results": "benchmarks/results/zoo_digits-backbone.json",
+        "training": {
+            "backbone_epochs": 100,
+            "patience": 20,
+            "validation_fraction": 0.1,
+            "random_state": 0,
         },
     },
 }

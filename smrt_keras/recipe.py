@@ -66,6 +66,9 @@ class Recipe:
     temperature : float
     output_noise : bool
         Draw from ``p(x | z)`` rather than return its mean.
+    output_augment : bool
+        Randomly transform each decoded image as training minibatches are
+        (:data:`smrt_keras.augmentation.AUGMENTATION`).
     prefit : bool
         The generator was adopted, not trained: the training fields are unused.
     image : bool
@@ -86,6 +89,7 @@ class Recipe:
     learning_rate: float = 0.0
     patience: int | None = None
     prefit: bool = False
+    output_augment: bool = False
 
     @property
     def likelihood(self) -> str:
@@ -95,7 +99,9 @@ class Recipe:
     def data_shape(self) -> tuple[int, ...]:
         return tuple(self.vae_config["input_shape"])
 
-    def with_generation(self, generation, temperature, output_noise) -> Recipe:
+    def with_generation(
+        self, generation, temperature, output_noise, output_augment=False
+    ) -> Recipe:
         """The same recipe drawing by these (possibly ``"auto"``) settings.
 
         Generation settings may change after fit (``set_params``); they are
@@ -106,6 +112,7 @@ class Recipe:
             **_generation(
                 generation, temperature, output_noise, self.image, self.likelihood
             ),
+            output_augment=_output_augment(output_augment, self.data_shape),
         )
 
     def to_dict(self) -> dict:
@@ -209,6 +216,12 @@ def _generation(generation, temperature, output_noise, image, likelihood) -> dic
     }
 
 
+def _output_augment(output_augment, shape: tuple) -> bool:
+    # Only images (a VAE that sees (H, W[, C])) can be transformed; "auto" is
+    # off until the ablation shows it pays (benchmarks/results/ablation.md).
+    return bool(output_augment is True and len(shape) >= 2)
+
+
 def _augment(augment, shape: tuple, n_samples: int) -> bool:
     # Only VAEs that see images (conv) are augmented: a dense VAE gets flat
     # vectors. "auto" also skips large classes and tiny images.
@@ -247,6 +260,9 @@ def _shared(params: Mapping, spec: InputSpec, config: dict) -> dict:
     likelihood = config["likelihood"]
     return {
         "vae_config": config,
+        "output_augment": _output_augment(
+            params.get("output_augment", False), tuple(config["input_shape"])
+        ),
         "scaler_kind": "minmax" if likelihood == "bernoulli" else "standard",
         "per_feature": not spec.is_image,
         "image": spec.is_image,

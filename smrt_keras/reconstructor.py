@@ -81,6 +81,11 @@ class Reconstructor(BaseEstimator):
         ``benchmarks/results/ablation.md``. May be changed after fit.
     temperature : float, default=1.0
         Scale of the latent noise when generating (the kernel width for kde).
+    output_augment : bool, default=False
+        Give each generated image the random affine + elastic transform that
+        ``augment`` gives training images, so that SMRT adds its VAE's variety
+        on top of what augmentation gives random oversampling. Images only;
+        may be changed after fit.
     output_noise : {"auto"} or bool, default="auto"
         Draw from the decoder's ``p(x | z)`` rather than return its mean.
         ``"auto"`` draws for the Gaussian likelihood (the learned variance
@@ -173,6 +178,7 @@ class Reconstructor(BaseEstimator):
         generation: str = "auto",
         temperature: float = 1.0,
         output_noise: str | bool = "auto",
+        output_augment: bool = False,
         augment: str | bool = "auto",
         validation_fraction: float = 0.1,
         patience: int | None = 20,
@@ -200,6 +206,7 @@ class Reconstructor(BaseEstimator):
         self.generation = generation
         self.temperature = temperature
         self.output_noise = output_noise
+        self.output_augment = output_augment
         self.augment = augment
         self.validation_fraction = validation_fraction
         self.patience = patience
