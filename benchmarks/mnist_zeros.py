@@ -27,6 +27,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import json  # noqa: E402
+
 import _common as common  # noqa: E402
 import numpy as np  # noqa: E402
 
@@ -43,29 +45,35 @@ METRICS = (  # key, column, scale, digits, higher is better
 )
 
 
-def synthesize(x, y, seed, smrt_params, n_new):
-    """``{sampler: n_new synthetic zeros}`` and SMRT's fit seconds."""
+def synthesize(x, y, seed, variants, n_new):
+    """``{sampler: n_new synthetic zeros}`` and each row's SMRT fit seconds.
+
+    ``variants`` maps a name to ``Reconstructor`` parameters; each is fitted
+    once and generates with every mode (rows ``<name>-<mode>``) and with the
+    default mode augmented (``<name>-kde+aug``).
+    """
     from smrt_keras import Reconstructor
 
     n_zero = int((y == 0).sum())
-    out = {}
+    out, seconds = {}, {}
     for name in ("SMOTE", "ROS+aug"):
         xs, _ = common.resample_baseline(
             name, x, y, sampling_strategy={0: n_zero + n_new}, random_state=seed
         )
         out[name] = xs[len(x) :]
-    with common.Timer() as t:
-        smrt = Reconstructor(random_state=seed, **smrt_params).fit(x, y)
-    for mode in SMRT_MODES:
-        xn, _ = smrt.set_params(generation=mode).generate(
-            n_new, label=0, random_state=seed
-        )
-        out[f"SMRT-{mode}"] = xn
-    # The default mode with each sample augmented as ROS+aug's copies are.
-    smrt.set_params(generation="kde", output_augment=True)
-    out["SMRT-kde+aug"] = smrt.generate(n_new, label=0, random_state=seed)[0]
-    smrt.set_params(output_augment=False)
-    return out, t.seconds
+    for variant, params in variants.items():
+        with common.Timer() as t:
+            smrt = Reconstructor(random_state=seed, **params).fit(x, y)
+        for mode in SMRT_MODES:
+            xn, _ = smrt.set_params(generation=mode).generate(
+                n_new, label=0, random_state=seed
+            )
+            out[f"{variant}-{mode}"] = xn
+        # The default mode with each sample augmented as ROS+aug's copies are.
+        smrt.set_params(generation="kde", output_augment=True)
+        out[f"{variant}-kde+aug"] = smrt.generate(n_new, label=0, random_state=seed)[0]
+        seconds.update({k: t.seconds for k in out if k.startswith(f"{variant}-")})
+    return out, seconds
 
 
 def main(argv=None) -> None:
@@ -79,6 +87,12 @@ def main(argv=None) -> None:
         "in the demo's data) and fine-tune SMRT's classes from it",
     )
     p.add_argument("--pretrain-epochs", type=int, default=10)
+    p.add_argument(
+        "--variants",
+        default='{"SMRT": {}}',
+        help="JSON {name: Reconstructor params over --smrt-params}; "
+        '"backbone": "pretrained" uses the --pretrain-digits backbone',
+    )
     common.smrt_options(p)
     args, smrt_params, _ = common.parse_smrt(p, argv)
     seeds, n_new, judge_epochs = args.seeds, N_NEW, args.judge_epochs
@@ -103,8 +117,17 @@ def main(argv=None) -> None:
     real_feats, _ = judge.features(x_test[y_test == 0])
     test_zeros = x_test[y_test == 0] / 255.0
 
-    if args.pretrain_digits:
-        smrt_params["backbone"] = pretrain(args, x_train, y_train, smrt_params)
+    backbone = pretrain(args, x_train, y_train, smrt_params)
+    variants = {
+        name: {
+            **smrt_params,
+            **params,
+            **(
+                {"backbone": backbone} if params.get("backbone") == "pretrained" else {}
+            ),
+        }
+        for name, params in json.loads(args.variants).items()
+    }
     n_one = int((y_train == 1).sum())
     n_zero = max(6, round(n_one / 100))
     results: dict = {}
@@ -113,7 +136,7 @@ def main(argv=None) -> None:
         x, y = make_imbalanced(
             x_train, y_train, {1: n_one, 0: n_zero}, random_state=seed
         )
-        fakes, fit_seconds = synthesize(x, y, seed, smrt_params, n_new)
+        fakes, fit_seconds = synthesize(x, y, seed, variants, n_new)
         if seed == 0:
             examples = {"real": x[y == 0][:12], **{k: v[:12] for k, v in fakes.items()}}
         for name, fake in fakes.items():
@@ -127,8 +150,8 @@ def main(argv=None) -> None:
                 "recall": recall,
                 "dcr": dcr_ratio(x[y == 0] / 255.0, test_zeros, fake / 255.0),
             }
-            if name.startswith("SMRT"):
-                row["fit_seconds"] = fit_seconds
+            if name in fit_seconds:
+                row["fit_seconds"] = fit_seconds[name]
             results.setdefault(name, []).append(row)
             print(
                 f"seed {seed} {name:<16} recog {100 * row['recognisability']:.1f}% "
@@ -145,16 +168,20 @@ def main(argv=None) -> None:
         f"FID and k-NN precision/recall (k=3) in its 128-d feature space against "
         f"the {len(real_feats)} real test zeros."
     )
-    report(args, results, examples, setup, smrt_params)
+    setup += f" Backbone: {backbone.trained_on}." if backbone is not None else ""
+    report(args, results, examples, setup, smrt_params, json.loads(args.variants))
 
 
 def pretrain(args, x_train, y_train, smrt_params):
     """A backbone fitted on the training digits ``args.pretrain_digits``
-    (``"2-9"``): a pretrained backbone that has never seen a zero or a one."""
+    (``"2-9"``): a pretrained backbone that has never seen a zero or a one.
+    ``None`` without ``--pretrain-digits``."""
     from smrt_keras import Reconstructor
     from smrt_keras.backbone import Backbone
     from smrt_keras.validation import check_X
 
+    if not args.pretrain_digits:
+        return None
     lo, hi = (int(d) for d in args.pretrain_digits.split("-"))
     keep = (y_train >= lo) & (y_train <= hi)
     epochs = 1 if args.smoke else args.pretrain_epochs
@@ -168,7 +195,7 @@ def pretrain(args, x_train, y_train, smrt_params):
     return backbone
 
 
-def report(args, results, examples, setup, smrt_params) -> None:
+def report(args, results, examples, setup, smrt_params, variants) -> None:
     rows = [
         [name]
         + [
@@ -177,7 +204,9 @@ def report(args, results, examples, setup, smrt_params) -> None:
         ]
         for name, runs in results.items()
     ]
-    fit = [r["fit_seconds"] for r in results.get("SMRT-prior", [])]
+    fit = {
+        v: np.mean([r["fit_seconds"] for r in results[f"{v}-prior"]]) for v in variants
+    }
     lines = [
         "# The original demo: MNIST zeros vs ones at 1:100",
         "",
@@ -188,7 +217,11 @@ def report(args, results, examples, setup, smrt_params) -> None:
         "test zeros (0 = copies, 1 = as far from the training set as new real data; "
         "not a variety measure). SMRT: "
         f"`Reconstructor({common.smrt_settings(smrt_params)})` (random_state = "
-        f"seed), fit {np.mean(fit):.1f} s.",
+        "seed); variants on top of it: "
+        + "; ".join(
+            f"{v} {json.dumps(p)} (fit {fit[v]:.1f} s)" for v, p in variants.items()
+        )
+        + ".",
         "",
         f"Machine: {common.machine()}.",
         "",
@@ -201,13 +234,7 @@ def report(args, results, examples, setup, smrt_params) -> None:
     common.write_json(
         args.out,
         f"mnist_zeros{tag}.json",
-        {
-            "smrt_params": {
-                k: v if k != "backbone" else repr(v) for k, v in smrt_params.items()
-            },
-            "backbone": getattr(smrt_params.get("backbone"), "trained_on", None),
-            "results": results,
-        },
+        {"smrt_params": smrt_params, "variants": variants, "results": results},
     )
 
     from smrt_keras.plot import image_grid

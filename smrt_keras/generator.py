@@ -30,7 +30,13 @@ if TYPE_CHECKING:  # pragma: no cover
     from smrt_keras.models.training import TrainingJob
 
 #: How ``generate`` draws latent codes (see ``Reconstructor(generation=...)``).
-GENERATION_MODES = ("prior", "posterior", "interpolate", "kde")
+GENERATION_MODES = (
+    "prior", "posterior", "interpolate", "kde", "kde-away", "kde-toward"
+)  # fmt: skip
+
+#: Rows of the other classes encoded per class for the directed kde modes
+#: (a random subset when there are more).
+MAX_RIVAL_ROWS = 2000
 
 #: Samples decoded per step when generating; bounds the memory of one step.
 GENERATE_BATCH = 10_000
@@ -79,6 +85,9 @@ class ClassGenerator:
         Per-epoch training curves (empty for prefit generators).
     recipe : Recipe, optional
         How the generator was built; ``None`` for hand-assembled generators.
+    z_rival : ndarray of shape (n_members, latent_dim), optional
+        For each member, the nearest code of another class's rows under this
+        class's encoder: what ``"kde-away"`` and ``"kde-toward"`` steer by.
     """
 
     def __init__(
@@ -89,6 +98,7 @@ class ClassGenerator:
         z_log_var: np.ndarray,
         history: dict | None = None,
         recipe: Recipe | None = None,
+        z_rival: np.ndarray | None = None,
     ):
         self.model = vae
         self.scaler = scaler
@@ -96,6 +106,7 @@ class ClassGenerator:
         self.z_log_var = np.asarray(z_log_var, dtype="float32")
         self.history = dict(history or {})
         self.recipe = recipe
+        self.z_rival = None if z_rival is None else np.asarray(z_rival, "float32")
 
     @property
     def vae(self) -> VAE:
@@ -166,8 +177,12 @@ class ClassGenerator:
         history=None,
         seed: int | None = 0,
         recipe: Recipe | None = None,
+        x_rival: np.ndarray | None = None,
     ) -> ClassGenerator:
         """Build from a fitted VAE and the scaled class data it was fitted on.
+
+        ``x_rival`` (scaled rows of the other classes), if given, is encoded
+        too, and each member keeps its nearest rival code (``z_rival``).
 
         Classes larger than :data:`MAX_STORED_CODES` keep the codes of a random
         subset of members drawn with ``seed``. Only real members' codes are
@@ -180,15 +195,29 @@ class ClassGenerator:
             )
             x_scaled = x_scaled[np.sort(keep)]
         z_mean, z_log_var = vae.encode(x_scaled)
-        return cls(vae, scaler, z_mean, z_log_var, history, recipe)
+        z_rival = None
+        if x_rival is not None and len(x_rival):
+            z_rival = latent.nearest(z_mean, vae.encode(x_rival)[0])
+        return cls(vae, scaler, z_mean, z_log_var, history, recipe, z_rival)
 
     @classmethod
     def from_training(
-        cls, planned: PlannedClass, vae: VAE, history: dict
+        cls, planned: PlannedClass, vae: VAE, history: dict, X_rival=None
     ) -> ClassGenerator:
-        """The generator of a trained job."""
+        """The generator of a trained job (``X_rival``: other classes' rows,
+        unscaled, for the directed kde modes)."""
+        x_rival = None
+        if X_rival is not None and len(X_rival):
+            shape = (len(X_rival), *planned.recipe.data_shape)
+            x_rival = planned.scaler.transform(X_rival).reshape(shape)
         return cls.from_data(
-            vae, planned.scaler, planned.x, history, planned.job.seed, planned.recipe
+            vae,
+            planned.scaler,
+            planned.x,
+            history,
+            planned.job.seed,
+            planned.recipe,
+            x_rival,
         )
 
     @classmethod
@@ -235,17 +264,19 @@ class ClassGenerator:
         }
 
     @classmethod
-    def from_entry(
-        cls, entry: dict, vae: VAE, codes: tuple[np.ndarray, np.ndarray]
-    ) -> ClassGenerator:
-        """Inverse of :meth:`to_entry`, given the entry's loaded VAE and codes."""
+    def from_entry(cls, entry: dict, vae: VAE, codes: tuple) -> ClassGenerator:
+        """Inverse of :meth:`to_entry`, given the entry's loaded VAE and codes
+        ``(z_mean, z_log_var[, z_rival])``."""
         recipe = entry.get("recipe")
+        z_mean, z_log_var, *rival = codes
         return cls(
             vae,
             FeatureScaler.from_dict(entry["scaler"]),
-            *codes,
+            z_mean,
+            z_log_var,
             entry.get("history"),
             None if recipe is None else Recipe.from_dict(recipe),
+            rival[0] if rival else None,
         )
 
     # ---------------------------------------------------------- generating
@@ -285,6 +316,18 @@ class ClassGenerator:
             )
         if mode == "kde":
             return latent.kde(self.z_mean[idx], self.kde_scale, rng, temperature)
+        if mode in ("kde-away", "kde-toward"):
+            if self.z_rival is None:
+                raise ValueError(
+                    f"generation={mode!r} needs the codes of other classes, which "
+                    "this generator does not have (adopted, or saved by an older "
+                    "version); refit it, or use generation='kde'."
+                )
+            sign = 1.0 if mode == "kde-away" else -1.0
+            return latent.kde_directed(
+                self.z_mean[idx], self.z_rival[idx], self.kde_scale, rng,
+                temperature, sign,
+            )  # fmt: skip
         return latent.interpolate(self.z_mean, idx, rng)
 
     def generate(
@@ -422,6 +465,17 @@ def select_labels(generators: Mapping, n, label) -> list:
     return [label]
 
 
+def rival_rows(X: np.ndarray, y: np.ndarray, label, seed: int) -> np.ndarray:
+    """Up to :data:`MAX_RIVAL_ROWS` rows of ``X`` not of class ``label``."""
+    others = np.flatnonzero(y != label)
+    if len(others) > MAX_RIVAL_ROWS:
+        pick = np.random.default_rng([seed, 2]).choice(
+            len(others), MAX_RIVAL_ROWS, replace=False
+        )
+        others = others[np.sort(pick)]
+    return X[others]
+
+
 def build_generators(
     members: Mapping,
     spec: InputSpec,
@@ -429,13 +483,15 @@ def build_generators(
     prefit: Mapping,
     params: dict,
     backbone: Any = None,
+    rivals: Mapping | None = None,
 ) -> dict:
     """``{label: ClassGenerator}`` for ``members`` (``{label: X_c}``).
 
     Prefit classes are adopted; the others get a recipe and a training plan
     (fine-tuning ``backbone`` if given), and train together in one call to
     the trainer. ``params`` are the estimator's; its ``epochs`` and
-    ``verbose`` drive the progress report.
+    ``verbose`` drive the progress report. ``rivals`` (``{label: rows of
+    the other classes}``) give each generator its rival codes.
     """
     from smrt_keras.models.training import train_jobs
 
@@ -463,5 +519,6 @@ def build_generators(
             [plan.job for _, plan in planned], JobReporter(progress, reports)
         )
     for (label, plan), (vae, history) in zip(planned, results, strict=True):
-        generators[label] = ClassGenerator.from_training(plan, vae, history)
+        rival = (rivals or {}).get(label)
+        generators[label] = ClassGenerator.from_training(plan, vae, history, rival)
     return {label: generators[label] for label in members}

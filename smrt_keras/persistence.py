@@ -88,14 +88,21 @@ def decode_labels(encoded: dict) -> np.ndarray:
         raise InvalidSaveError(f"the manifest's labels are malformed: {exc}") from exc
 
 
-def save_codes(path: Path, z_mean: np.ndarray, z_log_var: np.ndarray) -> None:
-    np.savez(path, z_mean=z_mean, z_log_var=z_log_var)
+def save_codes(path: Path, gen: ClassGenerator) -> None:
+    codes = {"z_mean": gen.z_mean, "z_log_var": gen.z_log_var}
+    if gen.z_rival is not None:
+        codes["z_rival"] = gen.z_rival
+    np.savez(path, **codes)
 
 
-def load_codes(path: Path) -> tuple[np.ndarray, np.ndarray]:
+def load_codes(path: Path) -> tuple:
+    """``(z_mean, z_log_var)``, plus ``z_rival`` where it was saved."""
     try:
         with np.load(path, allow_pickle=False) as data:
-            return data["z_mean"], data["z_log_var"]
+            codes = (data["z_mean"], data["z_log_var"])
+            if "z_rival" in data.files:
+                codes += (data["z_rival"],)
+            return codes
     except (OSError, ValueError, KeyError) as exc:
         raise InvalidSaveError(
             f"could not read latent codes {path.name!r}: {exc}"
@@ -125,7 +132,7 @@ def _entry(gen: ClassGenerator, index: int, tmp: Path, include_optimizer: bool):
 
     model_file, codes_file = f"class_{index}.keras", f"class_{index}_codes.npz"
     save_vae(gen.vae, tmp / model_file, include_optimizer)
-    save_codes(tmp / codes_file, gen.z_mean, gen.z_log_var)
+    save_codes(tmp / codes_file, gen)
     return {
         "label_index": index,
         "model": model_file,

@@ -22,6 +22,7 @@ from smrt_keras.generator import (
     GENERATE_BATCH,
     build_generators,
     iter_samples,
+    rival_rows,
     sample_arrays,
     select_labels,
     stream,
@@ -71,12 +72,14 @@ class Reconstructor(BaseEstimator):
         sharply), 1.0 for Gaussian (:data:`~smrt_keras.recipe.AUTO_BETA`).
     kl_warmup_epochs : int, default=0
         Epochs over which the KL weight rises linearly from 0 to ``beta``.
-    generation : {"auto", "prior", "posterior", "interpolate", "kde"}, \
-            default="auto"
+    generation : {"auto", "prior", "posterior", "interpolate", "kde", \
+            "kde-away", "kde-toward"}, default="auto"
         How new samples are drawn: from the prior (the original SMRT
         ``generate``), around encoded real members (``generate_from_sample``),
-        between neighbouring members' codes, or from a kernel density estimate
-        over the members' codes (:attr:`ClassGenerator.kde_scale`). ``"auto"``
+        between neighbouring members' codes (latent SMOTE), or from a kernel
+        density estimate over the members' codes
+        (:attr:`ClassGenerator.kde_scale`), optionally steered away from or
+        toward each member's nearest other-class code. ``"auto"``
         is ``"kde"`` for images and ``"prior"`` for tables, the best of each in
         ``benchmarks/results/ablation.md``. May be changed after fit.
     temperature : float, default=1.0
@@ -121,13 +124,12 @@ class Reconstructor(BaseEstimator):
         A shared VAE that every class's VAE starts from and fine-tunes
         (:mod:`smrt_keras.backbone`): ``"fit"`` fits one on all of ``X``
         first; a zoo name (``"mnist-backbone"``) or a directory saved with
-        ``Backbone.save`` loads a pretrained one. ``None`` trains each class
-        from scratch. Classes are then scaled as the backbone's data.
+        ``Backbone.save`` loads a pretrained one; ``None`` trains each class
+        from scratch. Classes are scaled as the backbone's data.
     backbone_epochs : int, default=30
         Epochs of the shared fit with ``backbone="fit"``.
     fine_tune_epochs : int or None, default=None
-        Epochs of each class's fine-tuning from a backbone; ``None`` uses
-        ``epochs``. Unused without a backbone.
+        Epochs of each class's fine-tuning from a backbone (``None``: ``epochs``).
 
     Attributes
     ----------
@@ -259,7 +261,9 @@ class Reconstructor(BaseEstimator):
         if self.backbone is not None:
             seed = int(rs.randint(_MAX_SEED))
             backbone = resolve_backbone(self.backbone, X_arr, spec, params, seed, y_arr)
-        generators = build_generators(members, spec, seeds, prefit, params, backbone)
+        rivals = {c: rival_rows(X_arr, y_arr, c, seeds[c]) for c in to_fit}
+        args = (members, spec, seeds, prefit, params, backbone, rivals)
+        generators = build_generators(*args)
         self._set_fitted(
             FittedState(classes, strategy, generators, spec, backbone=backbone),
             np.random.default_rng(int(rs.randint(_MAX_SEED))),
@@ -385,8 +389,8 @@ class Reconstructor(BaseEstimator):
         """Save the fitted generators to directory ``path`` (atomically).
 
         The directory holds each class's ``.keras`` model, latent codes,
-        scaler and recipe, and the state of the generation stream, so a loaded
-        reconstructor's ``generate()`` continues exactly where this one is.
+        scaler and recipe, the backbone (once) and the generation stream's
+        state: a loaded reconstructor's ``generate()`` continues this one's.
 
         Parameters
         ----------

@@ -188,3 +188,42 @@ def test_output_augment_transforms_images_only(fitted, small_tabular):
     np.testing.assert_array_equal(a, b)  # nothing to transform in a table
     with pytest.raises(ValueError, match="output_augment"):
         smrt.set_params(output_augment="yes").generate(5)
+
+
+def test_directed_kde_keeps_width_and_picks_a_side():
+    from smrt_keras.models import latent
+
+    rng = np.random.default_rng(0)
+    z = np.zeros((4000, 3), "float32")
+    rival = np.tile(np.array([[1.0, 0.0, 0.0]], "float32"), (4000, 1))
+    scale = np.ones(3, "float32")
+    away = latent.kde_directed(z, rival, scale, rng, 1.0, 1.0)
+    toward = latent.kde_directed(z, rival, scale, rng, 1.0, -1.0)
+    plain = latent.kde(z, scale, rng)
+    assert (away[:, 0] <= 0).all() and (toward[:, 0] >= 0).all()
+    # Only the side changes: each coordinate keeps the kernel's spread.
+    np.testing.assert_allclose(np.abs(away).std(0), np.abs(plain).std(0), rtol=0.1)
+
+
+def test_directed_modes_use_rival_codes_and_survive_save(fitted, tmp_path):
+    gen = fitted.generators_[0]
+    assert gen.z_rival.shape == gen.z_mean.shape
+    from smrt_keras.models.latent import nearest
+
+    def rival_distance(mode):
+        z = gen.latent(2000, np.random.default_rng(1), mode, 1.0)
+        return np.linalg.norm(z - nearest(z, gen.z_rival), axis=1).mean()
+
+    assert rival_distance("kde-away") > rival_distance("kde")
+    assert rival_distance("kde") > rival_distance("kde-toward")
+    loaded = Reconstructor.load(fitted.save(tmp_path / "s"))
+    np.testing.assert_array_equal(loaded.generators_[0].z_rival, gen.z_rival)
+
+
+def test_directed_mode_without_rival_codes_explains(fitted):
+    from smrt_keras.generator import ClassGenerator
+
+    gen = fitted.generators_[0]
+    bare = ClassGenerator(gen.model, gen.scaler, gen.z_mean, gen.z_log_var)
+    with pytest.raises(ValueError, match="needs the codes of other classes"):
+        bare.latent(3, np.random.default_rng(0), "kde-away", 1.0)

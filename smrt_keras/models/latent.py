@@ -31,6 +31,31 @@ def kde(z_mean, scale, rng: np.random.Generator, temperature: float = 1.0):
     return z_mean + scale * temperature * eps
 
 
+def kde_directed(z_mean, z_rival, scale, rng, temperature: float = 1.0, sign=1.0):
+    """:func:`kde` whose noise points away from (``sign=1``) or toward
+    (``sign=-1``) each member's nearest other-class code ``z_rival``.
+
+    The noise is drawn as for kde, then its component along the line from
+    the rival code to the member is reflected to the chosen side, so the
+    kernel keeps its width and only its direction changes.
+    """
+    eps = rng.standard_normal(np.shape(z_mean), dtype=np.float32)
+    eps *= scale * temperature
+    away = np.asarray(z_mean - z_rival, dtype=np.float32)
+    away /= np.maximum(np.linalg.norm(away, axis=1, keepdims=True), 1e-12)
+    along = np.sum(eps * away, axis=1, keepdims=True)
+    eps += (sign * np.abs(along) - along) * away
+    return z_mean + eps
+
+
+def nearest(codes: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """For each row of ``codes``, the nearest row of ``others``."""
+    from sklearn.neighbors import NearestNeighbors
+
+    nn = NearestNeighbors(n_neighbors=1).fit(others)
+    return others[nn.kneighbors(codes, return_distance=False)[:, 0]]
+
+
 def kde_scale(codes: np.ndarray) -> np.ndarray:
     """Per-dimension kernel width: the codes' spread times Scott's factor
     ``n ** (-1 / (d + 4))``; ones when there are fewer than two codes."""
