@@ -42,7 +42,7 @@ COUNTS = {
 }
 # Smoke: three digits only, so that CI fits two small VAEs.
 SMOKE_COUNTS = (60, 20, 10)
-SMRT_MODES = ("prior", "posterior", "interpolate", "kde")
+SMRT_MODES = ("prior", "posterior", "interpolate", "kde", "kde-away", "kde-toward")
 DEFAULT_SAMPLERS = ("none", "ROS", "ROS+aug", "SMOTE", "SMRT", "SMRT+aug")
 SAMPLERS = DEFAULT_SAMPLERS + tuple(f"SMRT-{m}" for m in SMRT_MODES)
 

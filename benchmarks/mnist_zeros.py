@@ -33,7 +33,7 @@ import _common as common  # noqa: E402
 import numpy as np  # noqa: E402
 
 N_NEW = 1000
-SMRT_MODES = ("prior", "posterior", "interpolate", "kde")
+SMRT_MODES = ("prior", "posterior", "interpolate", "kde", "kde-away", "kde-toward")
 #: The SMRT row the summary compares: ``generation="auto"`` is kde for images.
 DEFAULT_ROW = "SMRT-kde"
 METRICS = (  # key, column, scale, digits, higher is better

@@ -35,7 +35,7 @@ GENERATION = ("generation", "temperature", "output_noise", "output_augment")
 #: it is resolved.
 RECONSTRUCTOR_CONSTRAINTS = {
     "encoder": [Options("auto", "dense", "conv")],
-    "likelihood": [Options("auto", "bernoulli", "gaussian")],
+    "likelihood": [Options("auto", "bernoulli", "continuous_bernoulli", "gaussian")],
     "generation": [Options("auto", *GENERATION_MODES)],
     "augment": [_AUTO, Bool()],
     "output_noise": [_AUTO, Bool()],

@@ -357,8 +357,14 @@ class ClassGenerator:
             eps = rng.standard_normal(decoded.shape, dtype=np.float32)
             eps *= self.model.output_std().reshape(1, -1)
             decoded += eps
-        elif noise:
+        elif noise and self.model.likelihood == "bernoulli":
             decoded = rng.random(decoded.shape, dtype=np.float32) < decoded
+        elif noise:
+            raise ValueError(
+                "output_noise=True draws from p(x | z), which is implemented "
+                "for the bernoulli and gaussian likelihoods; this generator's is "
+                f"{self.model.likelihood!r}. Use output_noise=False."
+            )
         return self.scaler.inverse_transform(decoded)
 
     def generate_as(
@@ -477,24 +483,26 @@ def rival_rows(X: np.ndarray, y: np.ndarray, label, seed: int) -> np.ndarray:
 
 
 def build_generators(
-    members: Mapping,
-    spec: InputSpec,
+    data: tuple,
     seeds: Mapping,
     prefit: Mapping,
     params: dict,
     backbone: Any = None,
-    rivals: Mapping | None = None,
 ) -> dict:
-    """``{label: ClassGenerator}`` for ``members`` (``{label: X_c}``).
+    """``{label: ClassGenerator}`` for every label of ``seeds``, in its order.
+
+    ``data`` is ``(X, y, spec)``: the checked arrays and their input spec.
 
     Prefit classes are adopted; the others get a recipe and a training plan
     (fine-tuning ``backbone`` if given), and train together in one call to
     the trainer. ``params`` are the estimator's; its ``epochs`` and
-    ``verbose`` drive the progress report. ``rivals`` (``{label: rows of
-    the other classes}``) give each generator its rival codes.
+    ``verbose`` drive the progress report. Each trained generator also gets
+    its rival codes from the other classes' rows (:func:`rival_rows`).
     """
     from smrt_keras.models.training import train_jobs
 
+    X, y, spec = data
+    members = {label: X[y == label] for label in seeds}
     generators, planned, reports = {}, [], []
     with FitProgress(len(members), params["epochs"], params["verbose"]) as progress:
         for k, (label, X_c) in enumerate(members.items(), start=1):
@@ -519,6 +527,6 @@ def build_generators(
             [plan.job for _, plan in planned], JobReporter(progress, reports)
         )
     for (label, plan), (vae, history) in zip(planned, results, strict=True):
-        rival = (rivals or {}).get(label)
+        rival = rival_rows(X, y, label, seeds[label])
         generators[label] = ClassGenerator.from_training(plan, vae, history, rival)
     return {label: generators[label] for label in members}

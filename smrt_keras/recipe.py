@@ -35,7 +35,7 @@ AUGMENT_BELOW = 1000
 AUGMENT_MIN_SIDE = 16
 #: ``beta="auto"``: the KL weight per likelihood. A low weight lets an image
 #: VAE reconstruct sharply; tabular data ranked best at 1.
-AUTO_BETA = {"bernoulli": 0.05, "gaussian": 1.0}
+AUTO_BETA = {"bernoulli": 0.05, "continuous_bernoulli": 0.05, "gaussian": 1.0}
 
 
 def is_auto(value: Any) -> bool:
@@ -263,7 +263,7 @@ def _shared(params: Mapping, spec: InputSpec, config: dict) -> dict:
         "output_augment": _output_augment(
             params.get("output_augment", False), tuple(config["input_shape"])
         ),
-        "scaler_kind": "minmax" if likelihood == "bernoulli" else "standard",
+        "scaler_kind": "standard" if likelihood == "gaussian" else "minmax",
         "per_feature": not spec.is_image,
         "image": spec.is_image,
         **_generation(

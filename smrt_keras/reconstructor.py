@@ -22,7 +22,6 @@ from smrt_keras.generator import (
     GENERATE_BATCH,
     build_generators,
     iter_samples,
-    rival_rows,
     sample_arrays,
     select_labels,
     stream,
@@ -65,8 +64,10 @@ class Reconstructor(BaseEstimator):
         that an epoch is :data:`~smrt_keras.recipe.MIN_STEPS_PER_EPOCH` steps.
     learning_rate : float, default=1e-3
         Adam learning rate.
-    likelihood : {"auto", "bernoulli", "gaussian"}, default="auto"
-        ``"auto"``: Bernoulli for images (in [0, 1]), Gaussian for tables.
+    likelihood : {"auto", "bernoulli", "continuous_bernoulli", "gaussian"}, \
+            default="auto"
+        ``"auto"``: Bernoulli for images (in [0, 1]), Gaussian for tables; the
+        continuous Bernoulli is normalised for grey levels.
     beta : float or "auto", default="auto"
         KL weight (beta-VAE); ``"auto"`` is 0.05 for Bernoulli (images decode
         sharply), 1.0 for Gaussian (:data:`~smrt_keras.recipe.AUTO_BETA`).
@@ -253,7 +254,6 @@ class Reconstructor(BaseEstimator):
         to_fit = classes_to_fit(classes, strategy, self.classes, prefit, counts)
         rs = check_random_state(self.random_state)
         seeds = {label: int(rs.randint(_MAX_SEED)) for label in to_fit}
-        members = {label: X_arr[y_arr == label] for label in to_fit}
         params = self.get_params(deep=False)
         # Everything is built in locals first, so that an error or Ctrl-C
         # mid-fit leaves the estimator exactly as it was.
@@ -261,9 +261,8 @@ class Reconstructor(BaseEstimator):
         if self.backbone is not None:
             seed = int(rs.randint(_MAX_SEED))
             backbone = resolve_backbone(self.backbone, X_arr, spec, params, seed, y_arr)
-        rivals = {c: rival_rows(X_arr, y_arr, c, seeds[c]) for c in to_fit}
-        args = (members, spec, seeds, prefit, params, backbone, rivals)
-        generators = build_generators(*args)
+        data = (X_arr, y_arr, spec)
+        generators = build_generators(data, seeds, prefit, params, backbone)
         self._set_fitted(
             FittedState(classes, strategy, generators, spec, backbone=backbone),
             np.random.default_rng(int(rs.randint(_MAX_SEED))),

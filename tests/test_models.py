@@ -76,7 +76,9 @@ def test_empty_and_batched_outputs():
     )
 
 
-@pytest.mark.parametrize("likelihood", ["bernoulli", "gaussian"])
+@pytest.mark.parametrize(
+    "likelihood", ["bernoulli", "continuous_bernoulli", "gaussian"]
+)
 def test_loss_goes_down_and_history_keys(likelihood):
     vae = small_dense(likelihood)
     x = data_for(vae, 256)
@@ -113,7 +115,9 @@ def test_kl_warmup_ramps_weight():
 
 
 @pytest.mark.parametrize("kind", ["dense", "conv"])
-@pytest.mark.parametrize("likelihood", ["bernoulli", "gaussian"])
+@pytest.mark.parametrize(
+    "likelihood", ["bernoulli", "continuous_bernoulli", "gaussian"]
+)
 def test_save_load_round_trip(tmp_path, kind, likelihood):
     vae = (
         small_dense(likelihood)
@@ -133,6 +137,25 @@ def test_save_load_round_trip(tmp_path, kind, likelihood):
     # The loaded model keeps training (its optimizer came back with it).
     hist = loaded.fit(x, epochs=1, batch_size=32, verbose=0).history
     assert np.isfinite(hist["loss"][0])
+
+
+def test_continuous_bernoulli_normaliser_and_mean_match_integration():
+    """log C(lambda) and the mean against numerical integration of the
+    unnormalised density lambda^x (1 - lambda)^(1 - x) on [0, 1]."""
+    from scipy.special import expit
+
+    from smrt_keras.models.vae import _cb_log_normaliser, continuous_bernoulli_mean
+
+    logits = np.array([-6.0, -1.0, -0.004, 0.0, 0.3, 2.5], "float32")
+    log_c = keras.ops.convert_to_numpy(_cb_log_normaliser(keras.ops.array(logits)))
+    means = continuous_bernoulli_mean(logits)
+    xs = np.linspace(0.0, 1.0, 200_001)
+    for p, got_log_c, got_mean in zip(logits, log_c, means, strict=True):
+        lam = expit(float(p))
+        density = lam**xs * (1 - lam) ** (1 - xs)
+        z = np.trapezoid(density, xs)
+        assert got_log_c == pytest.approx(-np.log(z), abs=1e-4)
+        assert got_mean == pytest.approx(np.trapezoid(xs * density, xs) / z, abs=1e-4)
 
 
 def test_config_is_primitive_json():

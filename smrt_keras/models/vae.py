@@ -25,7 +25,12 @@ from smrt_keras.params import Float, Int, Options, PositiveInts, check_params, i
 OUTPUT_LOG_VAR_RANGE = (-7.0, 7.0)
 
 ENCODERS = ("dense", "conv")
-LIKELIHOODS = ("bernoulli", "gaussian")
+LIKELIHOODS = ("bernoulli", "continuous_bernoulli", "gaussian")
+#: Likelihoods of data in [0, 1], whose decoder outputs logits.
+UNIT_INTERVAL = ("bernoulli", "continuous_bernoulli")
+#: Below this |logit| the continuous Bernoulli's normaliser and mean use their
+#: Taylor expansions (the closed forms divide 0 by 0 at logit 0).
+_CB_TAYLOR = 1e-2
 _LOG_2PI = math.log(2.0 * math.pi)
 #: What each VAE argument accepts (conv-only ones are checked for conv only).
 _CONSTRAINTS = {
@@ -59,7 +64,7 @@ def divergence_message(loss: float, epoch: int, batch: int, likelihood: str) -> 
         + (
             "inputs outside [0, 1] with likelihood='bernoulli' (scale "
             "them first, e.g. divide 8-bit images by 255); "
-            if likelihood == "bernoulli"
+            if likelihood in UNIT_INTERVAL
             else "unscaled or extreme inputs with likelihood='gaussian' "
             "(standardise them first); "
         )
@@ -105,6 +110,27 @@ def _as_tuple(value, name: str) -> tuple[int, ...]:
     if not all(is_int(v) for v in out):
         raise TypeError(f"{name} must contain only ints; got {value!r}.")
     return tuple(int(v) for v in out)
+
+
+def _cb_log_normaliser(logits):
+    """``log C(lambda)`` of the continuous Bernoulli (Loaiza-Ganem and
+    Cunningham, 2019) from its logits: ``C = p / tanh(p / 2)``, 2 at ``p = 0``."""
+    small = ops.abs(logits) < _CB_TAYLOR
+    safe = ops.where(small, ops.ones_like(logits), logits)
+    exact = ops.log(safe / ops.tanh(safe / 2.0))
+    return ops.where(small, math.log(2.0) + ops.square(logits) / 12.0, exact)
+
+
+def continuous_bernoulli_mean(logits: np.ndarray) -> np.ndarray:
+    """The continuous Bernoulli's mean from its logits ``p``:
+    ``sigmoid(p) / (2 sigmoid(p) - 1) - 1 / p``, 1/2 (+ p/12) near ``p = 0``.
+    Not ``sigmoid(p)``: the distribution's mass leans further out."""
+    p = np.asarray(logits, dtype="float64")  # the closed form cancels near 0
+    small = np.abs(p) < _CB_TAYLOR
+    safe = np.where(small, 1.0, p)
+    lam = expit(safe)
+    mean = lam / (2.0 * lam - 1.0) - 1.0 / safe
+    return np.where(small, 0.5 + p / 12.0, mean).astype("float32")
 
 
 def output_log_var_value(vae: VAE, learned=None) -> np.ndarray:
@@ -413,9 +439,11 @@ class VAE(keras.Model):
         """Per-sample negative log-likelihood, summed over features."""
         x = ops.reshape(ops.cast(x, x_params.dtype), (-1, self.n_features))
         p = ops.reshape(x_params, (-1, self.n_features))
-        if self.likelihood == "bernoulli":
+        if self.likelihood in UNIT_INTERVAL:
             # Numerically stable sigmoid cross-entropy on logits.
             nll = ops.relu(p) - p * x + ops.log1p(ops.exp(-ops.abs(p)))
+            if self.likelihood == "continuous_bernoulli":
+                nll = nll - _cb_log_normaliser(p)
         else:
             log_var = self._output_log_var()
             nll = 0.5 * (_LOG_2PI + log_var + ops.square(x - p) * ops.exp(-log_var))
@@ -458,14 +486,14 @@ class VAE(keras.Model):
         if not np.all(np.isfinite(x)):
             raise ValueError(f"{name} contains NaN or infinite values.")
         if (
-            self.likelihood == "bernoulli"
+            self.likelihood in UNIT_INTERVAL
             and x.size
             and (x.min() < 0.0 or x.max() > 1.0)
         ):
             raise ValueError(
-                f"{name} must lie in [0, 1] for likelihood='bernoulli'; got values "
-                f"in [{x.min():g}, {x.max():g}]. Scale it first (e.g. divide 8-bit "
-                "images by 255) or use likelihood='gaussian'."
+                f"{name} must lie in [0, 1] for likelihood={self.likelihood!r}; got "
+                f"values in [{x.min():g}, {x.max():g}]. Scale it first (e.g. "
+                "divide 8-bit images by 255) or use likelihood='gaussian'."
             )
         return x
 
@@ -540,6 +568,8 @@ class VAE(keras.Model):
         (params,) = inference.run(self.decoder, z, batch_size, weights)
         if self.likelihood == "bernoulli":
             expit(params, out=params)  # in place: the rows can be many
+        elif self.likelihood == "continuous_bernoulli":
+            params = continuous_bernoulli_mean(params)
         return params
 
     @staticmethod
