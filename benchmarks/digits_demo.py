@@ -147,6 +147,23 @@ def report(args, variants: dict, results: dict, seeds: int) -> None:
     common.write_json(
         args.out, f"digits_demo{tag}.json", {"variants": variants, "results": results}
     )
+    plot(args.out, tag, results)
+
+
+def plot(out: Path, tag: str, results: dict) -> None:
+    """Balanced accuracy of every sampler and FID of the synthetic digits."""
+    plt = common.pyplot()
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.5))
+    for ax, key, label in (
+        (axes[0], "bal_acc", "balanced accuracy (held-out digits)"),
+        (axes[1], "FID", "FID of the synthetic 7/8/9 (pixel space)"),
+    ):
+        names = [n for n, runs in results.items() if key in runs[0]]
+        vals = [np.array([r[key] for r in results[n]]) for n in names]
+        ax.barh(names, [v.mean() for v in vals], xerr=[v.std() for v in vals])
+        ax.set_xlabel(label)
+        ax.invert_yaxis()
+    common.save_figure(fig, out, f"digits_demo{tag}.png")
 
 
 def summary(results: dict, variants: dict) -> list[str]:

@@ -18,6 +18,7 @@ SCRIPTS = (
     "throughput",
     "memory",
     "engine_levers",
+    "digits_demo",
 )
 
 
