@@ -126,6 +126,21 @@ def test_balance_npz_images(tmp_path, digit_images):
         assert np.bincount(res["label"]).tolist() == [60, 60]
 
 
+def test_balance_fine_tunes_from_the_zoo_backbone(tmp_path, digit_images):
+    images, target = digit_images
+    keep = np.r_[np.flatnonzero(target == 0)[:60], np.flatnonzero(target == 1)[:12]]
+    data = tmp_path / "digits.npz"
+    np.savez(data, X=images[keep].astype("uint8"), label=target[keep])
+    args = ["balance", str(data), "--target", "label", "--epochs", "1", "-q"]
+    out = run(*args, "-o", str(tmp_path / "out.npz"), "--backbone",
+              "digits-backbone", "--fine-tune-epochs", "1")  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    with np.load(tmp_path / "out.npz") as res:
+        assert np.bincount(res["label"]).tolist() == [60, 60]
+    bad = run(*args, "-o", str(tmp_path / "bad.npz"), "--backbone", "mnist-nope")
+    assert bad.returncode == 2 and "mnist-nope" in bad.stderr
+
+
 def test_fit_then_generate(table, tmp_path):
     gens = tmp_path / "gens"
     out = run(

@@ -44,6 +44,8 @@ def reconstructor_from(args: argparse.Namespace, y):
         random_state=args.seed,
         verbose=0 if args.quiet else 1,
         classes="all" if getattr(args, "all_classes", False) else None,
+        backbone=args.backbone,
+        fine_tune_epochs=args.fine_tune_epochs,
     )
 
 

@@ -67,6 +67,19 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
         choices=["auto", *GENERATION_MODES],
         help="how samples are drawn (default: auto, kde for images, prior for tables)",
     )
+    parser.add_argument(
+        "--backbone",
+        default=None,
+        help="fine-tune every class from a shared VAE: 'fit' (fitted on the "
+        "input first), a zoo backbone name (e.g. mnist-backbone) or a saved "
+        "backbone directory (default: none, each class from scratch)",
+    )
+    parser.add_argument(
+        "--fine-tune-epochs",
+        type=positive_int,
+        default=None,
+        help="epochs of each class's fine-tuning from --backbone (default: --epochs)",
+    )
     add_seed(parser)
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")
 
