@@ -60,10 +60,22 @@ def main() -> None:
     )
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--results", type=Path, default=None)
+    parser.add_argument("--note", default="", help="a line about the run, for the card")
+    parser.add_argument(
+        "--card-only",
+        action="store_true",
+        help="rewrite MODEL_CARD.md from the --results JSON; no training",
+    )
     args = parser.parse_args()
     preset = zoo.preset(args.name)
     out = args.out or ZOO / preset["directory"]
     results = args.results or ZOO.parent / preset["results"]
+    if args.card_only:
+        card = json.loads(results.read_text())
+        if args.note:
+            card["note"] = args.note
+            results.write_text(json.dumps(card, indent=1))
+        return write_card(out, card, Backbone.load(out))
     settings = dict(preset["training"])
     if args.epochs:
         settings["backbone_epochs"] = args.epochs
@@ -90,6 +102,7 @@ def main() -> None:
         "machine": f"{platform.machine()} with {os.cpu_count()} CPU cores",
         "n_params": int(backbone.vae.count_params()),
         "size_mb": sum(p.stat().st_size for p in out.iterdir()) / 2**20,
+        "note": args.note,
     }
     if test is not None:
         x_test = backbone.scaler.transform(test[0]).reshape(
@@ -141,7 +154,7 @@ def write_card(out: Path, card: dict, backbone: Backbone) -> None:
         f"- {card['epochs_run']} epochs (budget {card['settings']['backbone_epochs']}, "
         f"batch {card['settings'].get('batch_size', 64)}), final training loss "
         f"{card['train_loss']:.1f}; {card['train_seconds'] / 60:.1f} min on "
-        f"{card['machine']}.",
+        f"{card['machine']}{' (' + card['note'] + ')' if card.get('note') else ''}.",
         f"- {test}",
         f"- Rebuild: `python zoo/scripts/train_backbone.py --name {name}`. The numbers "
         f"here are in `{Path(zoo.preset(name)['results']).as_posix()}`.",
