@@ -100,3 +100,44 @@ def test_training_scripts_are_not_installed():
 
     root = Path(str(importlib.resources.files("smrt_keras.zoo_data")))
     assert not list(root.glob("train_*.py"))
+
+
+@pytest.mark.parametrize("name, shape", [("mnist-backbone", (28, 28)),
+                                         ("digits-backbone", (8, 8))])  # fmt: skip
+def test_zoo_backbones_load_and_describe_their_data(name, shape):
+    from smrt_keras.backbone import Backbone
+
+    backbone = zoo.load_backbone(name)
+    assert isinstance(backbone, Backbone) and zoo.preset(name)["kind"] == "backbone"
+    assert tuple(backbone.recipe.vae_config["input_shape"]) == shape
+    assert isinstance(zoo.load(name), Backbone)
+    assert backbone.trained_on["source"] == zoo.preset(name)["data"]
+    card = zoo.info(name)
+    assert f'Reconstructor(backbone="{name}")' in card
+    assert f"{backbone.trained_on['n_samples']:,} images" in card
+
+
+def test_backbone_cards_are_rendered_from_the_saved_backbone_and_results():
+    import importlib.util
+    import json
+    import tempfile
+
+    from smrt_keras.backbone import Backbone
+
+    script = ROOT / zoo.preset("mnist-backbone")["script"]
+    spec = importlib.util.spec_from_file_location("train_backbone", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for name in ("mnist-backbone", "digits-backbone"):
+        results = json.loads((ROOT / zoo.preset(name)["results"]).read_text())
+        with tempfile.TemporaryDirectory() as tmp:
+            module.write_card(Path(tmp), results, Backbone.load(zoo.path(name)))
+            rendered = (Path(tmp) / "MODEL_CARD.md").read_text()
+        assert rendered == zoo.info(name), name
+
+
+def test_loading_a_generator_set_as_a_backbone_explains():
+    from smrt_keras.files import InvalidSaveError
+
+    with pytest.raises(InvalidSaveError, match="holds no backbone"):
+        zoo.load_backbone("mnist")
