@@ -225,6 +225,104 @@ def engine_lines() -> list[str]:
     return lines
 
 
+def _mean(runs: list, key: str, scale: float = 1.0, digits: int = 3) -> str:
+    if key not in runs[0]:
+        return ""
+    return common.mean_std([scale * r[key] for r in runs], digits=digits)
+
+
+def backbone_digits() -> list[str]:
+    path = RESULTS / "digits_demo.json"
+    if not path.is_file():
+        return []
+    data = json.loads(path.read_text())
+    seeds = len(data["results"]["SMOTE"])
+    rows = [
+        f"| {name} | {json.dumps(data['variants'].get(name, {}))} | "
+        f"{_mean(runs, 'bal_acc', 100, 1)} | {_mean(runs, 'recognisable', 100, 1)} | "
+        f"{_mean(runs, 'FID', 1, 2)} | {_mean(runs, 'precision')} | "
+        f"{_mean(runs, 'recall')} | {_mean(runs, 'DCR ratio')} |"
+        for name, runs in data["results"].items()
+    ]
+    return [
+        f"### 8x8 digits demo (`digits_demo.md`, {seeds} seeds, same run)",
+        "",
+        "| sampler | settings | balanced accuracy % | recognisable % | FID | "
+        "precision | recall | DCR ratio |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        *rows,
+    ]
+
+
+def backbone_zeros() -> list[str]:
+    path = ABL / "mnist_zeros_backbone.json"
+    if not path.is_file():
+        return []
+    data = json.loads(path.read_text())
+    rows = []
+    for name, runs in data["results"].items():
+        variant = name.split("-", 1)[0]
+        settings = json.dumps(data.get("variants", {}).get(variant, {}))
+        rows.append(
+            f"| {name} | {settings if name.startswith('SMRT') else ''} | "
+            f"{_mean(runs, 'recognisability', 100, 1)} | {_mean(runs, 'fid', 1, 2)} | "
+            f"{_mean(runs, 'precision')} | {_mean(runs, 'recall')} | "
+            f"{_mean(runs, 'dcr')} |"
+        )
+    seeds = len(next(iter(data["results"].values())))
+    return [
+        f"### Zeros demo (`ablation/mnist_zeros_backbone.md`, {seeds} seed(s))",
+        "",
+        "`pretrained` is a backbone fitted on the MNIST training digits 2-9 (never "
+        "a zero or a one); `fit` is fitted on the demo's own ones and zeros.",
+        "",
+        "| sampler | variant settings | recognisable % | FID | precision | recall | "
+        "DCR ratio |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+        *rows,
+    ]
+
+
+def backbone_deepsmote() -> list[str]:
+    lines = []
+    for tag, what in (("backbone", "100:1"), ("ir400_backbone", "400:1")):
+        path = RESULTS / f"deepsmote_mnist_{tag}.json"
+        if not path.is_file():
+            continue
+        data = json.loads(path.read_text())
+        seeds = len(data["results"]["none"])
+        rows = [
+            f"| {name} | {_mean(runs, 'acsa', 100, 2)} | {_mean(runs, 'f1', 100, 2)} |"
+            for name, runs in data["results"].items()
+        ]
+        lines += [
+            f"### DeepSMOTE protocol {what} (`deepsmote_mnist_{tag}.md`, "
+            f"{common.seeds_label(seeds)}, SMRT fine-tuned from a backbone fitted on "
+            "all ten digits of the training cut)",
+            "",
+            "| sampler | ACSA % | macro F1 % |",
+            "| --- | --- | --- |",
+            *rows,
+            "",
+        ]
+    return lines
+
+
+def backbone_lines() -> list[str]:
+    """Issue #15's levers: backbones, output augmentation, directed kde,
+    the continuous Bernoulli."""
+    return [
+        "## Backbones and generation levers (#15)",
+        "",
+        "Each row is one setting against the baselines of the same run and seeds.",
+        "",
+        *backbone_deepsmote(),
+        *backbone_zeros(),
+        "",
+        *backbone_digits(),
+    ]
+
+
 def main() -> None:
     lines = [
         "# Ablation: which levers moved SMRT against SMOTE (issue #6)",
@@ -264,6 +362,8 @@ def main() -> None:
         *tabular_rows(),
         "",
         *engine_lines(),
+        "",
+        *backbone_lines(),
         "",
         "## The defaults and the numbers that chose them",
         "",
