@@ -139,9 +139,7 @@ class Backbone:
         trainable = getattr(self.model, "trainable", None)
         if isinstance(trainable, list):
             return [np.asarray(w) for w in trainable]
-        from keras import ops
-
-        return [ops.convert_to_numpy(v.value) for v in self.model.trainable_variables]
+        return [np.asarray(v.numpy()) for v in self.model.trainable_variables]
 
     def check_data(self, X: np.ndarray, spec: InputSpec, what: str = "X") -> None:
         """Refuse data the backbone cannot fine-tune on: another sample shape,

@@ -37,7 +37,7 @@ def test_walkthrough_executes(tmp_path, monkeypatch):
         if cell.cell_type == "code"
         for out in cell.get("outputs", [])
     )
-    assert images == 3
+    assert images == 4
 
 
 def test_committed_notebook_has_full_run_outputs():
