@@ -29,6 +29,7 @@ def fitted(digits_few):
     return Reconstructor(backbone="fit", **FAST).fit(X, y)
 
 
+@pytest.mark.backend
 def test_warm_start_starts_from_the_given_weights():
     """A job with initial_weights and a vanishing learning rate ends where it
     started; without them it starts from its seed's fresh weights."""
@@ -77,6 +78,7 @@ def test_without_backbone_nothing_changes(digits_few):
     assert smrt.backbone_ is None
 
 
+@pytest.mark.backend
 def test_saved_once_and_round_trips(fitted, tmp_path):
     path = fitted.save(tmp_path / "s")
     manifest = json.loads((path / "manifest.json").read_text())
@@ -205,6 +207,7 @@ def test_directed_kde_keeps_width_and_picks_a_side():
     np.testing.assert_allclose(np.abs(away).std(0), np.abs(plain).std(0), rtol=0.1)
 
 
+@pytest.mark.backend
 def test_directed_modes_use_rival_codes_and_survive_save(fitted, tmp_path):
     gen = fitted.generators_[0]
     assert gen.z_rival.shape == gen.z_mean.shape
