@@ -26,7 +26,7 @@ PRESETS: dict[str, dict] = {
         "data": "MNIST training set",
         "script": "zoo/scripts/train_mnist.py",
         "results": "benchmarks/results/zoo_mnist.json",
-        "modes": ("posterior", "prior", "interpolate"),
+        "modes": ("posterior", "prior", "interpolate", "kde"),
         "training": {
             "classes": "all",
             "epochs": 60,

@@ -268,7 +268,7 @@ def card_lines(card: dict, facts: dict) -> list[str]:
         f'The zoo ships with `generation="{facts["generation"]}"` (samples around '
         "the latent codes of real training digits, the original SMRT's "
         '`generate_from_sample`); `smrt.set_params(generation="prior")` samples '
-        "the prior instead. All three modes, same models:",
+        f"the prior instead. All {len(MODES)} modes, same models:",
         "",
     ]
     for mode in MODES:
