@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -22,7 +22,7 @@ from smrt_keras.models import latent
 from smrt_keras.params import is_int
 from smrt_keras.preprocessing import FeatureScaler
 from smrt_keras.progress import FitProgress, JobReporter
-from smrt_keras.recipe import Recipe, build_recipe, recipe_of_vae
+from smrt_keras.recipe import Recipe, build_recipe, is_auto, recipe_of_vae
 from smrt_keras.spec import InputSpec
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -33,6 +33,9 @@ if TYPE_CHECKING:  # pragma: no cover
 GENERATION_MODES = (
     "prior", "posterior", "interpolate", "kde", "kde-away", "kde-toward"
 )  # fmt: skip
+
+#: Modes that steer kde by each member's nearest other-class code.
+DIRECTED_MODES = ("kde-away", "kde-toward")
 
 #: Rows of the other classes encoded per class for the directed kde modes
 #: (a random subset when there are more).
@@ -316,7 +319,7 @@ class ClassGenerator:
             )
         if mode == "kde":
             return latent.kde(self.z_mean[idx], self.kde_scale, rng, temperature)
-        if mode in ("kde-away", "kde-toward"):
+        if mode in DIRECTED_MODES:
             if self.z_rival is None:
                 raise ValueError(
                     f"generation={mode!r} needs the codes of other classes, which "
@@ -412,6 +415,11 @@ def iter_samples(
             continue
         gen = generators[label]
         recipe = gen.recipe.with_generation(**settings)
+        auto = is_auto(settings.get("generation"))
+        if auto and recipe.generation in DIRECTED_MODES and gen.z_rival is None:
+            # A generator without other-class codes (adopted, or saved before
+            # #15) draws the undirected kde; named directed modes explain.
+            recipe = replace(recipe, generation="kde")
         for start in range(0, int(n), batch_size):
             b = min(batch_size, int(n) - start)
             yield gen.generate_as(b, rng, recipe), np.full(b, label, dtype=dtype)

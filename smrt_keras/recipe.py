@@ -203,8 +203,10 @@ def vae_config(params: Mapping, spec: InputSpec, encoder: str, likelihood: str) 
 
 def _generation(generation, temperature, output_noise, image, likelihood) -> dict:
     if is_auto(generation):
-        # The best of each kind in the ablation: kde for images, prior for tables.
-        generation = "kde" if image else "prior"
+        # The best of each kind in the ablation: kde steered away from the
+        # nearest other class for images (#15), prior for tables. Generators
+        # without other-class codes fall back to kde (generator.iter_samples).
+        generation = "kde-away" if image else "prior"
     if is_auto(output_noise):
         # Gaussian draws restore the spread decoded means lose; Bernoulli
         # draws would be speckled 0/1 pixels.

@@ -81,7 +81,7 @@ class Reconstructor(BaseEstimator):
         density estimate over the members' codes
         (:attr:`ClassGenerator.kde_scale`), optionally steered away from or
         toward each member's nearest other-class code. ``"auto"``
-        is ``"kde"`` for images and ``"prior"`` for tables, the best of each in
+        is ``"kde-away"`` for images and ``"prior"`` for tables, the best of each in
         ``benchmarks/results/ablation.md``. May be changed after fit.
     temperature : float, default=1.0
         Scale of the latent noise when generating (the kernel width for kde).

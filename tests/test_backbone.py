@@ -230,3 +230,29 @@ def test_directed_mode_without_rival_codes_explains(fitted):
     bare = ClassGenerator(gen.model, gen.scaler, gen.z_mean, gen.z_log_var)
     with pytest.raises(ValueError, match="needs the codes of other classes"):
         bare.latent(3, np.random.default_rng(0), "kde-away", 1.0)
+
+
+def test_images_default_to_kde_away_and_fall_back_without_rival_codes(digits_few):
+    from smrt_keras.generator import ClassGenerator
+
+    X, y = digits_few
+    smrt = Reconstructor(epochs=2, random_state=0).fit(X, y)
+    assert smrt.generators_[0].recipe.generation == "kde-away"
+    auto, _ = smrt.generate(4, label=0, random_state=2)
+    away, _ = smrt.set_params(generation="kde-away").generate(
+        4, label=0, random_state=2
+    )
+    np.testing.assert_array_equal(auto, away)
+    # A generator without other-class codes (adopted, or saved before #15):
+    # "auto" draws the undirected kde, a named directed mode explains.
+    gen = smrt.generators_[0]
+    bare = ClassGenerator(gen.model, gen.scaler, gen.z_mean, gen.z_log_var,
+                          recipe=gen.recipe)  # fmt: skip
+    smrt.generators_[0] = bare
+    fallback, _ = smrt.set_params(generation="auto").generate(
+        4, label=0, random_state=2
+    )
+    kde, _ = smrt.set_params(generation="kde").generate(4, label=0, random_state=2)
+    np.testing.assert_array_equal(fallback, kde)
+    with pytest.raises(ValueError, match="needs the codes of other classes"):
+        smrt.set_params(generation="kde-away").generate(4, label=0)

@@ -53,6 +53,8 @@ def cases() -> dict:
     images = np.kron(digits.images[:120], np.ones((1, 2, 2)))
     labels = (digits.target[:120] == 0).astype(int)
     ri = Reconstructor(epochs=2, patience=None, random_state=0).fit(images, labels)
+    # "kde" by name: the images' "auto" became "kde-away" in #15.
+    ri.set_params(generation="kde")
     out["image_kde"] = ri.generate(2, label=1, random_state=0)[0].reshape(2, -1)
     ri.set_params(generation="prior")
     out["image_prior"] = ri.generate(1, label=1, random_state=0)[0].reshape(1, -1)

@@ -65,7 +65,8 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
         "--generation",
         default="auto",
         choices=["auto", *GENERATION_MODES],
-        help="how samples are drawn (default: auto, kde for images, prior for tables)",
+        help="how samples are drawn (default: auto, kde-away for images, prior for "
+        "tables)",
     )
     parser.add_argument(
         "--backbone",
