@@ -164,8 +164,8 @@ class Backbone:
             raise ValueError(
                 f"{what} has values in [{lo:g}, {hi:g}] but the backbone was "
                 f"trained on values in [{b_lo:g}, {b_hi:g}]; scale {what} as "
-                "the backbone's data (e.g. uint8 pixels 0-255 for the MNIST "
-                "backbone)."
+                "the backbone's data was scaled (a class must span at least "
+                f"{MIN_RANGE_SHARE:.0%} of that range)."
             )
 
     def class_recipe(self, params: Mapping, spec: InputSpec, n_samples: int) -> Recipe:
@@ -292,13 +292,18 @@ def resolve(backbone, X: np.ndarray, spec: InputSpec, params: Mapping, seed, y=N
 def _from_name_or_path(name: str | Path) -> Backbone:
     from smrt_keras import presets
 
+    known = sorted(
+        n for n, meta in presets.PRESETS.items() if meta.get("kind") == "backbone"
+    )
     if isinstance(name, str) and name in presets.PRESETS:
+        if presets.PRESETS[name].get("kind") != "backbone":
+            raise ValueError(
+                f"backbone={name!r} is a zoo set of generators, not a backbone; "
+                f"the zoo's backbones are {known}."
+            )
         return Backbone.load(presets.path(name))
     path = Path(name)
-    if not path.is_dir():
-        known = sorted(
-            n for n, meta in presets.PRESETS.items() if meta.get("kind") == "backbone"
-        )
+    if not str(name).strip() or not path.is_dir():
         raise ValueError(
             f"backbone={str(name)!r} is neither 'fit', a zoo backbone {known} "
             "nor a saved backbone directory."

@@ -153,7 +153,11 @@ class ClassGenerator:
         if backbone is None:
             scaler, x = cls.scale(recipe, X_c)
         else:
-            scaler = backbone.scaler
+            # The backbone's scale, so the class lands where the backbone
+            # learned; the class's own range, so outputs are clipped to it.
+            scaler = FeatureScaler.from_dict(backbone.scaler.to_dict())
+            own = FeatureScaler(scaler.kind, scaler.per_feature).fit(X_c)
+            scaler.min_, scaler.max_ = own.min_, own.max_
             x = scaler.transform(X_c).reshape((len(X_c), *recipe.data_shape))
         order = np.random.default_rng(seed).permutation(len(x))
         n_val = recipe.validation_size

@@ -130,7 +130,7 @@ class Reconstructor(BaseEstimator):
     backbone_epochs : int, default=30
         Epochs of the shared fit with ``backbone="fit"``.
     fine_tune_epochs : int or None, default=None
-        Epochs of each class's fine-tuning from a backbone (``None``: ``epochs``).
+        Epochs of each class's fine-tuning (``None``: ``epochs``); no backbone, no use.
 
     Attributes
     ----------

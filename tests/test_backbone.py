@@ -62,9 +62,10 @@ def test_fit_builds_a_backbone_and_fine_tunes_every_class(fitted, digits_few):
     assert backbone.trained_on["n_samples"] == len(X)
     assert backbone.trained_on["classes"] == sorted(set(y.tolist()))
     for gen in fitted.generators_.values():
-        # Every class shares the backbone's architecture and scaler.
+        # Every class shares the backbone's architecture and scale.
         assert gen.recipe.vae_config["input_shape"] == (8, 8)
-        assert gen.scaler.to_dict() == backbone.scaler.to_dict()
+        np.testing.assert_array_equal(gen.scaler.offset_, backbone.scaler.offset_)
+        np.testing.assert_array_equal(gen.scaler.scale_, backbone.scaler.scale_)
         assert len(gen.history["loss"]) == FAST["fine_tune_epochs"]
     assert len(backbone.history["loss"]) == FAST["backbone_epochs"]
     X_new, y_new = fitted.generate(5, label=0, random_state=0)
@@ -120,11 +121,21 @@ def test_backbone_object_parameter_survives_save(fitted, digits_few, tmp_path):
     assert isinstance(loaded.backbone, Backbone)
 
 
+def test_outputs_stay_in_the_class_range_not_the_backbone_range(fitted, digits_few):
+    X, y = digits_few
+    X_half = X / 2.0  # 0..8, on a backbone of 0..16 (half its range: accepted)
+    smrt = Reconstructor(backbone=fitted.backbone_, **FAST).fit(X_half, y)
+    X_new, _ = smrt.generate(200, label=0, random_state=0)
+    assert X_new.max() <= X_half[y == 0].max() and X_new.min() >= X_half.min()
+
+
 @pytest.mark.parametrize(
     "value, error, match",
     [
         (3, ValueError, "backbone must be"),
         ("no-such-backbone", ValueError, "neither 'fit', a zoo backbone"),
+        ("", ValueError, "backbone='' is neither"),
+        ("mnist", ValueError, "a zoo set of generators, not a backbone"),
     ],
 )
 def test_bad_backbone_values(digits_few, value, error, match):

@@ -45,6 +45,7 @@ def reconstructor_from(args: argparse.Namespace, y):
         verbose=0 if args.quiet else 1,
         classes="all" if getattr(args, "all_classes", False) else None,
         backbone=args.backbone,
+        backbone_epochs=args.backbone_epochs,
         fine_tune_epochs=args.fine_tune_epochs,
     )
 

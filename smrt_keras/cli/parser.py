@@ -76,10 +76,17 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
         "backbone directory (default: none, each class from scratch)",
     )
     parser.add_argument(
+        "--backbone-epochs",
+        type=positive_int,
+        default=30,
+        help="epochs of the shared fit with --backbone fit (default: 30)",
+    )
+    parser.add_argument(
         "--fine-tune-epochs",
         type=positive_int,
         default=None,
-        help="epochs of each class's fine-tuning from --backbone (default: --epochs)",
+        help="epochs of each class's fine-tuning from --backbone (default: "
+        "--epochs; unused without --backbone)",
     )
     add_seed(parser)
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")

@@ -129,8 +129,9 @@ def write_card(out: Path, card: dict, backbone: Backbone) -> None:
         f"Mean negative ELBO on the {card['n_test']:,} MNIST test images (never "
         f"seen): {card['test_nelbo']:.1f} nats per image (one posterior sample)."
         if "test_nelbo" in card
-        else "No held-out set: every image of the data set was used for training, "
-        "so do not evaluate fine-tuned generators on scikit-learn's digits with it."
+        else "No test set: every image of the data set was used (the 10% above "
+        "only stopped training early), so do not evaluate fine-tuned generators "
+        "on scikit-learn's digits with it."
     )
     lines = [
         f"# {name}: model card",
