@@ -300,6 +300,10 @@ def backbone_deepsmote() -> list[str]:
             f"{common.seeds_label(seeds)}, SMRT fine-tuned from a backbone fitted on "
             "all ten digits of the training cut)",
             "",
+            '`SMRT` is `generation="auto"`, which meant `kde` when this ran '
+            "(before `kde-away` became the image default); the other SMRT rows name "
+            "their mode. One seed gives no spread, so no row wins or ties here.",
+            "",
             "| sampler | ACSA % | macro F1 % |",
             "| --- | --- | --- |",
             *rows,
