@@ -26,14 +26,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from smrt_keras import files
 from smrt_keras.preprocessing import FeatureScaler
-from smrt_keras.recipe import Recipe, build_recipe
+from smrt_keras.recipe import Recipe, build_recipe, is_auto
 from smrt_keras.spec import InputSpec
 
 FORMAT_NAME = "smrt-keras-backbone"
@@ -175,10 +175,8 @@ class Backbone:
         recipe = build_recipe(dict(params, epochs=epochs), spec, n_samples)
         config = self.vae_config
         config["kl_warmup_steps"] = recipe.vae_config.get("kl_warmup_steps", 0)
-        if not _is_auto(params.get("beta", "auto")):
+        if not is_auto(params.get("beta", "auto")):
             config["beta"] = float(params["beta"])
-        from dataclasses import replace
-
         return replace(
             recipe,
             vae_config=config,
@@ -211,18 +209,25 @@ class Backbone:
         """Save to directory ``path`` (atomically): ``backbone.keras`` and a
         checked manifest. :meth:`load` and ``Reconstructor(backbone=path)``
         read it back."""
-        from smrt_keras.models.io import keras_info, save_vae
+        from smrt_keras.models.io import keras_info
 
         with files.atomic_directory(path, overwrite) as tmp:
-            save_vae(self.vae, tmp / BACKBONE_FILE, include_optimizer=False)
             manifest = {
                 "format": FORMAT_NAME,
                 "format_version": FORMAT_VERSION,
                 **keras_info(),
-                "backbone": {"model": BACKBONE_FILE, **self.to_entry()},
+                "backbone": self.write_into(tmp),
             }
             files.write_manifest(tmp, manifest)
         return Path(path)
+
+    def write_into(self, directory: Path) -> dict:
+        """Write ``backbone.keras`` into ``directory`` (its own save or a
+        Reconstructor's); return the manifest entry that describes it."""
+        from smrt_keras.models.io import save_vae
+
+        save_vae(self.vae, directory / BACKBONE_FILE, include_optimizer=False)
+        return {"model": BACKBONE_FILE, **self.to_entry()}
 
     @classmethod
     def load(cls, path: str | Path) -> Backbone:
@@ -250,10 +255,6 @@ class Backbone:
     def __deepcopy__(self, memo):
         # Immutable once fitted; sklearn.clone shares it like generators.
         return self
-
-
-def _is_auto(value: Any) -> bool:
-    return isinstance(value, str) and value == "auto"
 
 
 def _plain(label):

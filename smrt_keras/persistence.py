@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from smrt_keras._version import __version__
-from smrt_keras.backbone import BACKBONE_FILE, Backbone, backbone_from_entry
+from smrt_keras.backbone import Backbone, backbone_from_entry
 from smrt_keras.files import (  # noqa: F401 - re-exported: the saved format's API
     MANIFEST,
     InvalidSaveError,
@@ -172,17 +172,10 @@ def save(
             "generators": entries,
         }
         if state.backbone is not None:
-            manifest["backbone"] = _backbone_entry(state.backbone, tmp)
+            # Saved once, beside the per-class models fine-tuned from it.
+            manifest["backbone"] = state.backbone.write_into(tmp)
         write_manifest(tmp, manifest)
     return Path(path)
-
-
-def _backbone_entry(backbone: Backbone, tmp: Path) -> dict:
-    # Saved once, beside the per-class models fine-tuned from it.
-    from smrt_keras.models.io import save_vae
-
-    save_vae(backbone.vae, tmp / BACKBONE_FILE, include_optimizer=False)
-    return {"model": BACKBONE_FILE, **backbone.to_entry()}
 
 
 def _migrate_v1(manifest: dict) -> dict:
