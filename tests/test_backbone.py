@@ -267,3 +267,15 @@ def test_images_default_to_kde_away_and_fall_back_without_rival_codes(digits_few
     np.testing.assert_array_equal(fallback, kde)
     with pytest.raises(ValueError, match="needs the codes of other classes"):
         smrt.set_params(generation="kde-away").generate(4, label=0)
+
+
+def test_corrupt_backbone_file_with_a_matching_checksum_is_named(fitted, tmp_path):
+    from smrt_keras.files import sha256
+
+    path = fitted.backbone_.save(tmp_path / "bb")
+    (path / BACKBONE_FILE).write_bytes(b"hello world")
+    manifest = json.loads((path / "manifest.json").read_text())
+    manifest["files"][BACKBONE_FILE] = sha256(path / BACKBONE_FILE)
+    (path / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ValueError, match="is not a .keras file"):
+        Backbone.load(path)

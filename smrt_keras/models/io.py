@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import keras
@@ -34,6 +35,12 @@ def load_vae(path: str | Path) -> VAE:
         If the file holds something other than a smrt_keras ``VAE`` or cannot
         be deserialised safely.
     """
+    if not zipfile.is_zipfile(path):
+        # Keras reports a file that is not a zip archive as "File not found".
+        raise ValueError(
+            f"{str(path)!r} is not a .keras file (a zip archive): it is corrupt "
+            "or of another kind."
+        )
     try:
         model = keras.saving.load_model(str(path), compile=True, safe_mode=True)
     except Exception as exc:  # Keras raises many types for a bad file
