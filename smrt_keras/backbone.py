@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from smrt_keras import files
+from smrt_keras.conditional import CONDITIONAL, Conditional
 from smrt_keras.preprocessing import FeatureScaler
 from smrt_keras.recipe import Recipe, build_recipe, is_auto
 from smrt_keras.spec import InputSpec
@@ -267,12 +268,16 @@ def resolve(backbone, X: np.ndarray, spec: InputSpec, params: Mapping, seed, y=N
     """The :class:`Backbone` that ``Reconstructor(backbone=...)`` asks for, or
     ``None``.
 
-    ``None``: none. ``"fit"``: fitted on all of ``X``. A zoo name: the zoo's
+    ``None``: none. ``"fit"``: fitted on all of ``X``. ``"conditional"``: a
+    :class:`~smrt_keras.conditional.Conditional` fitted on ``X`` and ``y``,
+    whose class slices are the generators. A zoo name: the zoo's
     pretrained backbone. Another string or a path: a saved directory. A
     :class:`Backbone`: used as is. The result is checked against ``X``.
     """
     if backbone is None:
         return None
+    if isinstance(backbone, str) and backbone == CONDITIONAL:
+        return Conditional.fit(X, y, spec, params, seed)
     if isinstance(backbone, str) and backbone == "fit":
         classes = None if y is None else np.unique(y).tolist()
         return Backbone.fit(X, spec, params, seed, classes)
@@ -282,9 +287,9 @@ def resolve(backbone, X: np.ndarray, spec: InputSpec, params: Mapping, seed, y=N
         found = _from_name_or_path(backbone)
     else:
         raise TypeError(
-            "backbone must be None, 'fit', a zoo backbone name, a path to a "
-            f"saved backbone or a Backbone; got backbone={backbone!r} of type "
-            f"{type(backbone).__name__}."
+            "backbone must be None, 'fit', 'conditional', a zoo backbone name, "
+            "a path to a saved backbone or a Backbone; got "
+            f"backbone={backbone!r} of type {type(backbone).__name__}."
         )
     found.check_data(X, spec)
     return found

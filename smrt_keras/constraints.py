@@ -61,7 +61,7 @@ RECONSTRUCTOR_CONSTRAINTS = {
     "filters": [PositiveInts(), _NONE],
     "strides": [PositiveInts(), _NONE],
     "backbone": [
-        InstanceOf((str, Path), "'fit', a zoo name or a path"),
+        InstanceOf((str, Path), "'fit', 'conditional', a zoo name or a path"),
         InstanceOf(Backbone, "a Backbone"),
         _NONE,
     ],

@@ -513,6 +513,8 @@ def build_generators(
     """
     from smrt_keras.models.training import train_jobs
 
+    if hasattr(backbone, "build_generators"):  # a conditional VAE's slices
+        return backbone.build_generators(data, seeds, prefit, params)
     X, y, spec = data
     members = {label: X[y == label] for label in seeds}
     generators, planned, reports = {}, [], []

@@ -121,14 +121,16 @@ class Reconstructor(BaseEstimator):
     vae_params : dict or None, default=None
         Extra :class:`~smrt_keras.VAE` arguments (``activation``, ``dropout``,
         ``l2``, ``kernel_size``, ``output_variance``).
-    backbone : None, "fit", str, Path or Backbone, default=None
+    backbone : None, "fit", "conditional", str, Path or Backbone, default=None
         A shared VAE that every class's VAE starts from and fine-tunes
         (:mod:`smrt_keras.backbone`): ``"fit"`` fits one on all of ``X``
         first; a zoo name (``"mnist-backbone"``) or a directory saved with
         ``Backbone.save`` loads a pretrained one; ``None`` trains each class
         from scratch. Classes are scaled as the backbone's data.
+        ``"conditional"`` fits one conditional VAE on all of ``X`` whose class
+        slices are the generators, untuned (:mod:`smrt_keras.conditional`).
     backbone_epochs : int, default=30
-        Epochs of the shared fit with ``backbone="fit"``.
+        Epochs of the shared fit (``"fit"`` or ``"conditional"``).
     fine_tune_epochs : int or None, default=None
         Epochs of each class's fine-tuning (``None``: ``epochs``); no backbone, no use.
 
@@ -257,14 +259,13 @@ class Reconstructor(BaseEstimator):
         params = self.get_params(deep=False)
         # Everything is built in locals first, so that an error or Ctrl-C
         # mid-fit leaves the estimator exactly as it was.
-        backbone = None
-        if self.backbone is not None:
-            seed = int(rs.randint(_MAX_SEED))
-            backbone = resolve_backbone(self.backbone, X_arr, spec, params, seed, y_arr)
+        seed = None if self.backbone is None else int(rs.randint(_MAX_SEED))
+        backbone = resolve_backbone(self.backbone, X_arr, spec, params, seed, y_arr)
         data = (X_arr, y_arr, spec)
         generators = build_generators(data, seeds, prefit, params, backbone)
+        shared = None if hasattr(backbone, "build_generators") else backbone
         self._set_fitted(
-            FittedState(classes, strategy, generators, spec, backbone=backbone),
+            FittedState(classes, strategy, generators, spec, backbone=shared),
             np.random.default_rng(int(rs.randint(_MAX_SEED))),
         )
         return self

@@ -8,7 +8,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "smrt_keras"
 
 #: The chain, top to bottom. A module may import only modules below it.
 CHAIN = [
-    "reconstructor", "constraints", "persistence", "backbone", "generator",
+    "reconstructor", "constraints", "persistence", "backbone", "conditional",
+    "generator",
     "recipe", "models",
 ]  # fmt: skip
 #: Entry points above the chain (they may import anything).

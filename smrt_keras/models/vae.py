@@ -372,10 +372,7 @@ class VAE(keras.Model):
     def build(self, input_shape):
         if self.built:
             return
-        self.encoder.build(input_shape)
-        latent_shape = (input_shape[0], self.latent_dim)
-        self.sampling.build([latent_shape, latent_shape])
-        self.decoder.build(latent_shape)
+        self._build_blocks(input_shape)
         if self.likelihood == "gaussian" and self.output_variance == "learned":
             self.output_log_var = self.add_weight(
                 shape=(self.n_features,),
@@ -389,6 +386,12 @@ class VAE(keras.Model):
             shape=(), initializer="zeros", trainable=False, name="kl_step"
         )
         self.built = True
+
+    def _build_blocks(self, input_shape) -> None:
+        self.encoder.build(input_shape)
+        latent_shape = (input_shape[0], self.latent_dim)
+        self.sampling.build([latent_shape, latent_shape])
+        self.decoder.build(latent_shape)
 
     def initial_values(self, seed: int) -> tuple[list, list]:
         """``(trainable, non_trainable)`` numpy values that ``VAE(...,
