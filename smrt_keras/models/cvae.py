@@ -208,6 +208,9 @@ def fit_conditional(
         data,
         validation_data=validation,
         epochs=job.epochs,
+        # The batches shuffle themselves with the job's seed; Keras's own
+        # shuffle of a PyDataset uses global random state.
+        shuffle=False,
         callbacks=callbacks,
         verbose=2 if verbose else 0,
     )

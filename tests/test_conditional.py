@@ -1,0 +1,159 @@
+"""The conditional VAE (#15): one model for every class, whose class slices
+are exact plain VAEs, behind ``Reconstructor(backbone="conditional")``."""
+
+import keras
+import numpy as np
+import pytest
+from scipy.special import expit
+from sklearn.base import clone
+
+from smrt_keras import Reconstructor
+from smrt_keras.models.cvae import ConditionalVAE, fit_conditional, one_hot
+from smrt_keras.models.training import TrainingJob
+from smrt_keras.models.vae import VAE
+
+FAST = dict(epochs=2, backbone_epochs=2, random_state=0)
+ARCHITECTURES = [
+    ((6,), dict(encoder="dense", hidden_units=(8,))),
+    ((6,), dict(encoder="dense", hidden_units=())),
+    ((8, 8, 1), dict(encoder="conv", hidden_units=(16,), filters=(4,), strides=(2,))),
+    ((8, 8), dict(encoder="conv", hidden_units=(), filters=(4,), strides=(2,))),
+]
+
+
+def _randomised(shape, kwargs, n_classes=3):
+    model = ConditionalVAE(shape, n_classes=n_classes, latent_dim=2, seed=0, **kwargs)
+    rng = np.random.default_rng(1)
+    for v in model.trainable_variables:
+        # Non-zero biases and condition rows, so that a wrong fold shows.
+        v.assign(0.3 * rng.standard_normal(v.shape).astype("float32"))
+    return model
+
+
+@pytest.mark.backend
+@pytest.mark.parametrize("shape, kwargs", ARCHITECTURES)
+def test_a_class_slice_is_the_conditioned_model(shape, kwargs):
+    model = _randomised(shape, kwargs)
+    rng = np.random.default_rng(2)
+    x = rng.random((5, *shape)).astype("float32")
+    z = rng.standard_normal((5, 2)).astype("float32")
+    for k in range(3):
+        vae = model.class_vae(k)
+        assert type(vae) is VAE and vae.data_shape == model.data_shape
+        c = one_hot(np.full(5, k), 3)
+        z_mean, z_log_var = (keras.ops.convert_to_numpy(t) for t in model._encode(x, c))
+        got_mean, got_log_var = vae.encode(x)
+        np.testing.assert_allclose(got_mean, z_mean, atol=1e-5)
+        np.testing.assert_allclose(got_log_var, z_log_var, atol=1e-5)
+        logits = model.decoder(keras.ops.concatenate([z, c], axis=-1))
+        want = expit(keras.ops.convert_to_numpy(logits))
+        np.testing.assert_allclose(vae.decode(z), want, atol=1e-5)
+    # Different conditions decode the same code differently.
+    assert not np.allclose(model.class_vae(0).decode(z), model.class_vae(1).decode(z))
+
+
+@pytest.mark.backend
+def test_fit_conditional_trains_with_validation_and_early_stopping():
+    rng = np.random.default_rng(0)
+    x = rng.random((48, 6)).astype("float32")
+    config = dict(input_shape=(6,), encoder="dense", hidden_units=(8,), latent_dim=2)
+    job = TrainingJob(config, x[:40], x[40:], seed=3, epochs=4, batch_size=8,
+                      learning_rate=1e-2, patience=1)  # fmt: skip
+    labels = (np.arange(40) % 2, np.arange(8) % 2)
+    model, history = fit_conditional(job, 2, labels)
+    assert isinstance(model, ConditionalVAE) and model.n_classes == 2
+    assert {"loss", "val_loss", "kl", "reconstruction"} <= set(history)
+    assert 1 <= len(history["loss"]) <= 4
+    assert np.isfinite(history["loss"]).all()
+    again, history_again = fit_conditional(job, 2, labels)
+    assert history_again["loss"] == pytest.approx(history["loss"])
+
+
+def test_conditional_vae_saves_and_loads_in_safe_mode(tmp_path):
+    model = _randomised(*ARCHITECTURES[2])
+    path = tmp_path / "cvae.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path, safe_mode=True)
+    assert type(loaded) is ConditionalVAE and loaded.n_classes == 3
+    z = np.random.default_rng(0).standard_normal((4, 2)).astype("float32")
+    np.testing.assert_allclose(
+        loaded.class_vae(2).decode(z), model.class_vae(2).decode(z), atol=1e-6
+    )
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.5, "3"])
+def test_bad_n_classes_is_refused(bad):
+    with pytest.raises(ValueError, match="n_classes must be an int >= 1"):
+        ConditionalVAE(6, n_classes=bad)
+
+
+def test_a_class_index_out_of_range_is_refused():
+    model = ConditionalVAE(6, n_classes=2, hidden_units=(4,), latent_dim=2)
+    with pytest.raises(ValueError, match=r"index must be in \[0, 2\); got index=2"):
+        model.class_vae(2)
+
+
+# ------------------------------------------------------------------ facade
+@pytest.fixture(scope="module")
+def digits_few(digit_images):
+    """The 8x8 digits with class 0 cut to 12 images."""
+    X, y = digit_images
+    keep = np.concatenate([np.flatnonzero(y != 0)[:300], np.flatnonzero(y == 0)[:12]])
+    return X[keep], y[keep]
+
+
+@pytest.fixture(scope="module")
+def fitted(digits_few):
+    X, y = digits_few
+    return Reconstructor(backbone="conditional", **FAST).fit(X, y)
+
+
+def test_conditional_fits_one_model_and_slices_every_class(fitted, digits_few):
+    X, y = digits_few
+    assert fitted.backbone_ is None  # nothing to fine-tune from or save twice
+    assert 0 in fitted.generators_
+    for gen in fitted.generators_.values():
+        assert type(gen.vae) is VAE and gen.z_rival is not None
+    gen = fitted.generators_[0]
+    assert len(gen.history["loss"]) <= FAST["backbone_epochs"]
+    X_new, y_new = fitted.generate(20, label=0, random_state=1)
+    assert X_new.shape == (20, *X.shape[1:]) and set(y_new) == {0}
+    zeros = X[y == 0]
+    assert X_new.min() >= zeros.min() - 1e-6 and X_new.max() <= zeros.max() + 1e-6
+
+
+def test_conditional_fit_is_reproducible_and_clones(fitted, digits_few):
+    X, y = digits_few
+    again = clone(fitted).fit(X, y)
+    np.testing.assert_allclose(
+        again.generate(10, label=0, random_state=0)[0],
+        fitted.generate(10, label=0, random_state=0)[0],
+        atol=1e-5,
+    )
+
+
+def test_conditional_resamples_and_round_trips(fitted, digits_few, tmp_path):
+    X, y = digits_few
+    X_res, y_res = fitted.fit_resample(X, y)
+    counts = np.bincount(y_res)
+    assert counts[0] == counts.max() and len(X_res) == len(y_res)
+    fitted.save(tmp_path / "saved")
+    loaded = Reconstructor.load(tmp_path / "saved")
+    assert loaded.get_params()["backbone"] == "conditional"
+    for mode in ("kde-away", "prior"):
+        loaded.set_params(generation=mode)
+        fitted.set_params(generation=mode)
+        np.testing.assert_allclose(
+            loaded.generate(8, label=0, random_state=3)[0],
+            fitted.generate(8, label=0, random_state=3)[0],
+            atol=1e-5,
+        )
+    fitted.set_params(generation="auto")
+
+
+def test_conditional_keeps_prefit_generators(fitted, digits_few):
+    X, y = digits_few
+    smrt = Reconstructor(
+        backbone="conditional", generators={0: fitted.generators_[0]}, **FAST
+    ).fit(X, y)
+    assert smrt.generators_[0] is fitted.generators_[0]
