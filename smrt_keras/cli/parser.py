@@ -73,13 +73,15 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="fine-tune every class from a shared VAE: 'fit' (fitted on the "
         "input first), a zoo backbone name (e.g. mnist-backbone) or a saved "
-        "backbone directory (default: none, each class from scratch)",
+        "backbone directory; or 'conditional': one conditional VAE on every "
+        "class, sliced per class (default: none, each class from scratch)",
     )
     parser.add_argument(
         "--backbone-epochs",
         type=positive_int,
         default=30,
-        help="epochs of the shared fit with --backbone fit (default: 30)",
+        help="epochs of the shared fit with --backbone fit or conditional "
+        "(default: 30)",
     )
     parser.add_argument(
         "--fine-tune-epochs",
