@@ -197,10 +197,8 @@ class ClassGenerator:
         precision on MNIST; see ``benchmarks/results/ablation.md``).
         """
         if len(x_scaled) > MAX_STORED_CODES:
-            keep = np.random.default_rng(seed).choice(
-                len(x_scaled), MAX_STORED_CODES, replace=False
-            )
-            x_scaled = x_scaled[np.sort(keep)]
+            rng = np.random.default_rng(seed)
+            x_scaled = x_scaled[subset(len(x_scaled), MAX_STORED_CODES, rng)]
         z_mean, z_log_var = vae.encode(x_scaled)
         z_rival = None
         if x_rival is not None and len(x_rival):
@@ -486,12 +484,16 @@ def select_labels(generators: Mapping, n, label) -> list:
 def rival_rows(X: np.ndarray, y: np.ndarray, label, seed: int) -> np.ndarray:
     """Up to :data:`MAX_RIVAL_ROWS` rows of ``X`` not of class ``label``."""
     others = np.flatnonzero(y != label)
-    if len(others) > MAX_RIVAL_ROWS:
-        pick = np.random.default_rng([seed, 2]).choice(
-            len(others), MAX_RIVAL_ROWS, replace=False
-        )
-        others = others[np.sort(pick)]
-    return X[others]
+    rng = np.random.default_rng([seed, 2])
+    return X[others[subset(len(others), MAX_RIVAL_ROWS, rng)]]
+
+
+def subset(n: int, size: int, rng: np.random.Generator) -> np.ndarray:
+    """Sorted indices of ``size`` of ``n`` rows drawn without replacement with
+    ``rng``; all ``n`` (and no draw) when ``n <= size``."""
+    if n <= size:
+        return np.arange(n)
+    return np.sort(rng.choice(n, size, replace=False))
 
 
 def build_generators(

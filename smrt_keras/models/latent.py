@@ -39,8 +39,7 @@ def kde_directed(z_mean, z_rival, scale, rng, temperature: float = 1.0, sign=1.0
     the rival code to the member is reflected to the chosen side, so the
     kernel keeps its width and only its direction changes.
     """
-    eps = rng.standard_normal(np.shape(z_mean), dtype=np.float32)
-    eps *= scale * temperature
+    eps = kde(np.zeros(np.shape(z_mean), np.float32), scale, rng, temperature)
     away = np.asarray(z_mean - z_rival, dtype=np.float32)
     away /= np.maximum(np.linalg.norm(away, axis=1, keepdims=True), 1e-12)
     along = np.sum(eps * away, axis=1, keepdims=True)
