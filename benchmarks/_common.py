@@ -181,6 +181,30 @@ def seeds_label(n: int) -> str:
     return f"{n} seed{'s' if n != 1 else ''}"
 
 
+def metric_rows(results: dict, metrics: Sequence[tuple]) -> list[list[str]]:
+    """One table row per sampler of ``results`` (``{name: [run, ...]}``):
+    ``"m ± s"`` of each metric ``(key, column, scale, digits, better)``, blank
+    where a sampler's runs lack it."""
+    return [
+        [name]
+        + [
+            mean_std([r[key] for r in runs], scale, digits) if key in runs[0] else ""
+            for key, _, scale, digits, _ in metrics
+        ]
+        for name, runs in results.items()
+    ]
+
+
+def verdicts(ours: Sequence[dict], theirs: Sequence[dict], metrics) -> str:
+    """``"column win, column tie, ..."`` of runs ``ours`` against ``theirs``
+    over every metric with a direction that both have."""
+    return ", ".join(
+        f"{col} " + verdict([r[key] for r in ours], [r[key] for r in theirs], better)
+        for key, col, _, _, better in metrics
+        if better is not None and key in ours[0] and key in theirs[0]
+    )
+
+
 def table(header: Sequence[str], rows: Sequence[Sequence]) -> list[str]:
     """Markdown table lines."""
     lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]

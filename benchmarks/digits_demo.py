@@ -111,14 +111,7 @@ def main(argv=None) -> None:
 
 
 def report(args, variants: dict, results: dict, seeds: int) -> None:
-    rows = [
-        [name]
-        + [
-            common.mean_std([r[k] for r in runs], scale, digits) if k in runs[0] else ""
-            for k, _, scale, digits, _ in METRICS
-        ]
-        for name, runs in results.items()
-    ]
+    rows = common.metric_rows(results, METRICS)
     fit = {
         n: np.mean([r["fit_seconds"] for r in runs])
         for n, runs in results.items()
@@ -171,17 +164,8 @@ def summary(results: dict, variants: dict) -> list[str]:
     tie)."""
     lines = []
     for name in variants:
-        verdicts = [
-            f"{col} "
-            + common.verdict(
-                [r[k] for r in results[name]],
-                [r[k] for r in results["SMOTE"]],
-                better,
-            )
-            for k, col, _, _, better in METRICS
-            if better is not None and k in results[name][0]
-        ]
-        lines.append(f"- {name} vs SMOTE: {', '.join(verdicts)}.")
+        found = common.verdicts(results[name], results["SMOTE"], METRICS)
+        lines.append(f"- {name} vs SMOTE: {found}.")
     return lines + [""]
 
 

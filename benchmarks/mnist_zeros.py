@@ -34,8 +34,9 @@ import numpy as np  # noqa: E402
 
 N_NEW = 1000
 SMRT_MODES = ("prior", "posterior", "interpolate", "kde", "kde-away", "kde-toward")
-#: The SMRT row the summary compares: ``generation="auto"`` is kde for images.
-DEFAULT_ROW = "SMRT-kde"
+#: The SMRT row the summary compares: ``generation="auto"`` is kde-away for
+#: images (#15).
+DEFAULT_ROW = "SMRT-kde-away"
 METRICS = (  # key, column, scale, digits, higher is better
     ("recognisability", "recognisability %", 100, 1, True),
     ("fid", "FID", 1, 2, False),
@@ -196,14 +197,7 @@ def pretrain(args, x_train, y_train, smrt_params):
 
 
 def report(args, results, examples, setup, smrt_params, variants) -> None:
-    rows = [
-        [name]
-        + [
-            common.mean_std([r[key] for r in runs], scale, digits)
-            for key, _, scale, digits, _ in METRICS
-        ]
-        for name, runs in results.items()
-    ]
+    rows = common.metric_rows(results, METRICS)
     fit = {
         v: np.mean([r["fit_seconds"] for r in results[f"{v}-prior"]]) for v in variants
     }
@@ -259,16 +253,7 @@ def summary(results: dict) -> list[str]:
     lines = [f"{DEFAULT_ROW} (the default) against each baseline:", ""]
     ours = results[DEFAULT_ROW]
     for base in ("SMOTE", "ROS+aug"):
-        verdicts = [
-            col
-            + " "
-            + common.verdict(
-                [r[key] for r in ours], [r[key] for r in results[base]], better
-            )
-            for key, col, _, _, better in METRICS
-            if better is not None
-        ]
-        lines.append(f"- vs {base}: " + ", ".join(verdicts) + ".")
+        lines.append(f"- vs {base}: {common.verdicts(ours, results[base], METRICS)}.")
     return lines
 
 
