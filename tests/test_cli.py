@@ -283,3 +283,20 @@ def test_csv_in_npz_out_keeps_text_labels(table, tmp_path):
     with np.load(tmp_path / "o.npz", allow_pickle=False) as res:
         assert res["X"].shape == (714, 4)
         assert sorted(set(res["diagnosis"].tolist())) == ["benign", "malignant"]
+
+
+def test_run_errors_and_parse_errors_share_the_command_prefix(tmp_path, capsys):
+    """A failing run names its command as argparse names it for a bad
+    argument (``smrt-keras balance: error: ...``)."""
+    from smrt_keras.cli import main
+
+    missing = tmp_path / "missing.csv"
+    code = main(["balance", str(missing), "--target", "y", "-o", "out.csv"])
+    run_error = capsys.readouterr().err
+    assert code == 2
+    assert run_error.startswith("smrt-keras balance: error: input file")
+    assert str(missing) in run_error
+    with pytest.raises(SystemExit) as exit_info:
+        main(["balance", str(missing)])
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err.startswith("smrt-keras balance: error: ")

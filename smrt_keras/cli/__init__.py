@@ -50,5 +50,5 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except (ValueError, TypeError, OSError, ImportError, NotFittedError) as exc:
         # Plain one-line errors at the command line; tracebacks are for bugs.
-        print(f"smrt-keras: error: {exc}", file=sys.stderr)
+        print(f"{getattr(args, 'prog', parser.prog)}: error: {exc}", file=sys.stderr)
         return 2

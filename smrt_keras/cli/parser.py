@@ -104,7 +104,8 @@ def subparser(sub, name, help_, epilog, func, needs_backend: bool = True):
         epilog=epilog,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.set_defaults(func=func, needs_backend=needs_backend)
+    # ``prog`` prefixes run errors as argparse prefixes parse errors.
+    parser.set_defaults(func=func, needs_backend=needs_backend, prog=parser.prog)
     return parser
 
 
