@@ -311,8 +311,8 @@ def _from_name_or_path(name: str | Path) -> Backbone:
     path = Path(name)
     if not str(name).strip() or not path.is_dir():
         raise ValueError(
-            f"backbone={str(name)!r} is neither 'fit', a zoo backbone {known} "
-            "nor a saved backbone directory."
+            f"backbone={str(name)!r} is neither 'fit', 'conditional', a zoo "
+            f"backbone {known} nor a saved backbone directory."
         )
     return Backbone.load(path)
 

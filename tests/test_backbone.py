@@ -133,7 +133,7 @@ def test_outputs_stay_in_the_class_range_not_the_backbone_range(fitted, digits_f
     "value, error, match",
     [
         (3, ValueError, "backbone must be"),
-        ("no-such-backbone", ValueError, "neither 'fit', a zoo backbone"),
+        ("no-such-backbone", ValueError, "neither 'fit', 'conditional', a zoo"),
         ("", ValueError, "backbone='' is neither"),
         ("mnist", ValueError, "a zoo set of generators, not a backbone"),
     ],

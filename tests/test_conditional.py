@@ -161,3 +161,18 @@ def test_conditional_keeps_prefit_generators(fitted, digits_few):
         backbone="conditional", generators={0: fitted.generators_[0]}, **FAST
     ).fit(X, y)
     assert smrt.generators_[0] is fitted.generators_[0]
+
+
+def test_conditional_on_a_table_keeps_each_class_in_its_range(small_tabular):
+    """Tables get a dense conditional VAE with per-feature scaling; each
+    class's samples stay inside that class's own range, feature by feature."""
+    X, y = small_tabular
+    smrt = Reconstructor(backbone="conditional", **FAST).fit(X, y)
+    assert sorted(smrt.generators_) == [1, 2]
+    for label in (1, 2):
+        assert smrt.generators_[label].vae.encoder_type == "dense"
+        X_new, _ = smrt.generate(50, label=label, random_state=0)
+        own = X[y == label]
+        assert X_new.shape == (50, X.shape[1]) and np.isfinite(X_new).all()
+        assert (X_new >= own.min(axis=0) - 1e-6).all()
+        assert (X_new <= own.max(axis=0) + 1e-6).all()
