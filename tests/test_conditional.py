@@ -176,3 +176,17 @@ def test_conditional_on_a_table_keeps_each_class_in_its_range(small_tabular):
         assert X_new.shape == (50, X.shape[1]) and np.isfinite(X_new).all()
         assert (X_new >= own.min(axis=0) - 1e-6).all()
         assert (X_new <= own.max(axis=0) + 1e-6).all()
+
+
+def test_batches_draw_every_class_equally_often():
+    from smrt_keras.models.cvae import LabelledBatches
+
+    labels = np.r_[np.zeros(900, int), np.ones(100, int)]
+    x = np.arange(1000, dtype="float32")[:, None]
+    data = LabelledBatches(x, one_hot(labels, 2), 100, seed=0)
+    drawn = np.concatenate([data[i][0][1] for i in range(len(data))])
+    assert len(drawn) == 1000
+    share = drawn[:, 1].mean()
+    assert 0.45 < share < 0.55  # 10 % of the rows, half of the draws
+    rows = np.concatenate([data[i][0][0][:, 0] for i in range(len(data))])
+    np.testing.assert_array_equal(labels[rows.astype(int)], drawn.argmax(axis=1))

@@ -143,8 +143,13 @@ def one_hot(index: np.ndarray, n_classes: int) -> np.ndarray:
 
 
 class LabelledBatches(keras.utils.PyDataset):
-    """Shuffled ``[x, onehot]`` minibatches from a private numpy generator,
-    ``x`` optionally transformed (augmented) batch by batch."""
+    """``[x, onehot]`` minibatches from a private numpy generator, ``x``
+    optionally transformed (augmented) batch by batch.
+
+    Each epoch draws ``len(x)`` rows with replacement so that every class is
+    drawn equally often: a class of 67 rows beside one of 6,742 is otherwise
+    seen 100 times less, and its condition barely trains.
+    """
 
     def __init__(
         self,
@@ -157,10 +162,16 @@ class LabelledBatches(keras.utils.PyDataset):
         super().__init__()
         self.x, self.onehot = x, onehot
         self.batch_size = int(batch_size)
+        counts = onehot.sum(axis=0)
+        weight = 1.0 / np.maximum(counts, 1.0)[onehot.argmax(axis=1)]
+        self.p = weight / weight.sum()
         self.rng = np.random.default_rng(seed)
-        self.order = self.rng.permutation(len(x))
+        self.order = self._draw()
         self.transform = transform
         self.transform_rng = np.random.default_rng([seed, 1])
+
+    def _draw(self) -> np.ndarray:
+        return self.rng.choice(len(self.x), len(self.x), p=self.p)
 
     def __len__(self) -> int:
         return math.ceil(len(self.x) / self.batch_size)
@@ -173,7 +184,7 @@ class LabelledBatches(keras.utils.PyDataset):
         return ((batch, self.onehot[idx]),)
 
     def on_epoch_end(self):
-        self.order = self.rng.permutation(len(self.x))
+        self.order = self._draw()
 
 
 def fit_conditional(
