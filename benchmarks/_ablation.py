@@ -258,29 +258,77 @@ def backbone_zeros() -> list[str]:
     path = ABL / "mnist_zeros_backbone.json"
     if not path.is_file():
         return []
-    data = json.loads(path.read_text())
-    rows = []
-    for name, runs in data["results"].items():
-        variant = name.split("-", 1)[0]
-        settings = json.dumps(data.get("variants", {}).get(variant, {}))
-        rows.append(
-            f"| {name} | {settings if name.startswith('SMRT') else ''} | "
-            f"{_mean(runs, 'recognisability', 100, 1)} | {_mean(runs, 'fid', 1, 2)} | "
-            f"{_mean(runs, 'precision')} | {_mean(runs, 'recall')} | "
-            f"{_mean(runs, 'dcr')} |"
-        )
-    seeds = len(next(iter(data["results"].values())))
+    seeds = len(next(iter(json.loads(path.read_text())["results"].values())))
     return [
         f"### Zeros demo (`ablation/mnist_zeros_backbone.md`, {seeds} seed(s))",
         "",
         "`pretrained` is a backbone fitted on the MNIST training digits 2-9 (never "
         "a zero or a one); `fit` is fitted on the demo's own ones and zeros.",
         "",
+        *_zeros_table(path),
+    ]
+
+
+def _zeros_table(path: Path) -> list[str]:
+    """The rows of a zeros-demo results file, with each variant's settings."""
+    data = json.loads(path.read_text())
+    rows = []
+    for name, runs in data["results"].items():
+        variant = name.split("-", 1)[0]
+        settings = json.dumps(data.get("variants", {}).get(variant, {}))
+        rows.append(
+            f"| {name} | {settings if variant in data.get('variants', {}) else ''} | "
+            f"{_mean(runs, 'recognisability', 100, 1)} | {_mean(runs, 'fid', 1, 2)} | "
+            f"{_mean(runs, 'precision')} | {_mean(runs, 'recall')} | "
+            f"{_mean(runs, 'dcr')} |"
+        )
+    return [
         "| sampler | variant settings | recognisable % | FID | precision | recall | "
         "DCR ratio |",
         "| --- | --- | --- | --- | --- | --- | --- |",
         *rows,
     ]
+
+
+#: The conditional VAE's exploration runs (#15): (file stem, what changed).
+CONDITIONAL_RUNS = (
+    ("mnist_zeros_cvae-explore", "imbalanced batches (commit c1b67b6)"),
+    ("mnist_zeros_cvae-balanced-explore", "class-balanced batches (commit f40f6d6)"),
+)
+
+
+def conditional_lines() -> list[str]:
+    """The conditional VAE against per-class SMRT and the baselines."""
+    lines = [
+        '### Conditional VAE (`backbone="conditional"`)',
+        "",
+        "One conditional VAE fitted on every class (30 epochs); each class's "
+        "generator is its exact class slice. One seed each: exploration.",
+        "",
+    ]
+    for stem, what in CONDITIONAL_RUNS:
+        path = ABL / f"{stem}.json"
+        if path.is_file():
+            lines += [f"Zeros demo, {what} (`ablation/{stem}.md`):", ""]
+            lines += [*_zeros_table(path), ""]
+    path = ABL / "deepsmote_mnist_cvae-balanced-s0.json"
+    if path.is_file():
+        data = json.loads(path.read_text())
+        lines += [
+            "DeepSMOTE protocol 100:1, seed 0, class-balanced batches "
+            "(`ablation/deepsmote_mnist_cvae-balanced-s0.md`; `SMRT` is "
+            "`generation='auto'`, kde-away):",
+            "",
+            "| sampler | ACSA % | macro F1 % |",
+            "| --- | --- | --- |",
+            *(
+                f"| {name} | {_mean(runs, 'acsa', 100, 2)} | "
+                f"{_mean(runs, 'f1', 100, 2)} |"
+                for name, runs in data["results"].items()
+            ),
+            "",
+        ]
+    return lines
 
 
 def backbone_deepsmote() -> list[str]:
@@ -324,6 +372,8 @@ def backbone_lines() -> list[str]:
         *backbone_zeros(),
         "",
         *backbone_digits(),
+        "",
+        *conditional_lines(),
     ]
 
 
