@@ -19,6 +19,7 @@ Examples
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Mapping
 from dataclasses import replace
 
@@ -32,6 +33,25 @@ from smrt_keras.spec import InputSpec
 
 #: The ``backbone`` value that asks for a conditional VAE.
 CONDITIONAL = "conditional"
+
+
+def stratified_split(
+    index: np.ndarray, n_val: int, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(train, validation)`` row indices with about ``n_val`` validation
+    rows taken from every class in proportion, rounded down: a class too
+    small for one validation row keeps all its rows for training (a random
+    split could put every row of a tiny class in validation, and its
+    condition would never train)."""
+    rng = np.random.default_rng(seed)
+    share = n_val / len(index) if len(index) else 0.0
+    val = []
+    for c in np.unique(index):
+        rows = rng.permutation(np.flatnonzero(index == c))
+        val.append(rows[: int(share * len(rows))])
+    val = np.sort(np.concatenate(val)) if val else np.zeros(0, int)
+    train = np.setdiff1d(np.arange(len(index)), val)
+    return rng.permutation(train), val
 
 
 class Conditional:
@@ -76,9 +96,15 @@ class Conditional:
         recipe = build_recipe(budget, spec, len(X))
         rarest = build_recipe(budget, spec, int(counts.min()))
         recipe = replace(recipe, augment=rarest.augment)
+        if params.get("fine_tune_epochs") is not None:
+            warnings.warn(
+                "fine_tune_epochs is not used with backbone='conditional': its "
+                "class slices are the generators, with nothing to fine-tune.",
+                UserWarning,
+                stacklevel=4,
+            )
         scaler, x = ClassGenerator.scale(recipe, X)
-        order = np.random.default_rng(seed).permutation(len(x))
-        train, val = order[recipe.validation_size :], order[: recipe.validation_size]
+        train, val = stratified_split(index, recipe.validation_size, seed)
         job = TrainingJob(
             config=dict(recipe.vae_config),
             x_train=x[train],

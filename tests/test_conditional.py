@@ -190,3 +190,22 @@ def test_batches_draw_every_class_equally_often():
     assert 0.45 < share < 0.55  # 10 % of the rows, half of the draws
     rows = np.concatenate([data[i][0][0][:, 0] for i in range(len(data))])
     np.testing.assert_array_equal(labels[rows.astype(int)], drawn.argmax(axis=1))
+
+
+def test_validation_rows_come_from_every_class_and_never_empty_one():
+    """A random split could put both rows of a 2-row class in validation (its
+    condition would never train): the split is per class, rounded down."""
+    from smrt_keras.conditional import stratified_split
+
+    index = np.r_[np.zeros(240, int), np.ones(58, int), np.full(2, 2)]
+    for seed in range(200):
+        train, val = stratified_split(index, 30, seed)
+        assert np.bincount(index[train], minlength=3).tolist() == [216, 53, 2]
+        assert np.bincount(index[val], minlength=3).tolist() == [24, 5, 0]
+        assert sorted(np.r_[train, val].tolist()) == list(range(300))
+
+
+def test_fine_tune_epochs_with_conditional_warns(small_tabular):
+    X, y = small_tabular
+    with pytest.warns(UserWarning, match="fine_tune_epochs is not used"):
+        Reconstructor(backbone="conditional", fine_tune_epochs=5, **FAST).fit(X, y)

@@ -5,7 +5,8 @@ encoder's first dense layer (after the conv stack, for images) and to the
 latent code the decoder reads. Because it enters a dense layer, fixing the
 class to ``k`` is the same as adding row ``k`` of that layer's condition
 weights to its bias: :meth:`ConditionalVAE.class_vae` turns the model into
-an ordinary :class:`~smrt_keras.models.vae.VAE` of class ``k``, exactly, so
+an ordinary :class:`~smrt_keras.models.vae.VAE` of class ``k`` (the same
+function up to float32 rounding: the sums run in another order), so
 everything a per-class generator does (kde, directed modes, saving) works on
 it unchanged.
 """
