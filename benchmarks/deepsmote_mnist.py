@@ -190,13 +190,18 @@ def merge(args, paths) -> None:
 
     runs = [json.loads(Path(p).read_text()) for p in paths]
     run = {k: runs[0][k] for k in ("counts", "epochs", "smrt_params", "machine")}
-    run["results"] = {name: [] for name in runs[0]["results"]}
+    # Only the samplers every run has: a row must hold all the merged seeds.
+    shared = [n for n in runs[0]["results"] if all(n in r["results"] for r in runs)]
+    dropped = sorted({n for r in runs for n in r["results"]} - set(shared))
+    if dropped:
+        print(f"--merge: not in every run, left out: {dropped}", flush=True)
+    run["results"] = {name: [] for name in shared}
     run["nines"] = {}
     for part in runs:
         if part["counts"] != run["counts"] or part["epochs"] != run["epochs"]:
             raise SystemExit(f"--merge: runs differ in counts or epochs: {paths}")
-        for name, rows in part["results"].items():
-            run["results"][name] += rows
+        for name in shared:
+            run["results"][name] += part["results"][name]
         run["nines"].update(part["nines"])
     for rows in run["results"].values():
         rows.sort(key=lambda r: r["seed"])
@@ -264,12 +269,19 @@ def report(args, run: dict) -> None:
     if smrt_fit:
         lines += [
             "",
-            f"SMRT fit (one VAE for each of digits 1..9): {np.mean(smrt_fit):.1f} s "
+            f"SMRT fit ({_fitted(run['smrt_params'])}): {np.mean(smrt_fit):.1f} s "
             "per seed; 'sampling s' of the SMRT rows includes it for the first mode.",
         ]
     common.write_report(args.out, f"deepsmote_mnist{tag}.md", lines, args.smoke)
     common.write_json(args.out, f"deepsmote_mnist{tag}.json", run)
     plot(args.out, tag, results, nines, counts[-1])
+
+
+def _fitted(smrt_params: dict) -> str:
+    """What the SMRT fit trained, for the report."""
+    if smrt_params.get("backbone") == "conditional":
+        return "one conditional VAE on all ten digits"
+    return "one VAE for each of digits 1..9"
 
 
 def summary(results: dict) -> list[str]:
