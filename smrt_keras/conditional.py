@@ -26,7 +26,6 @@ from dataclasses import replace
 import numpy as np
 
 from smrt_keras.generator import ClassGenerator, rival_rows
-from smrt_keras.preprocessing import FeatureScaler
 from smrt_keras.progress import FitProgress
 from smrt_keras.recipe import Recipe, build_recipe
 from smrt_keras.spec import InputSpec
@@ -138,11 +137,8 @@ class Conditional:
                 f"class {label!r} was not among the conditional VAE's classes "
                 f"{self.classes.tolist()}."
             )
-        scaler = FeatureScaler.from_dict(self.scaler.to_dict())
-        own = FeatureScaler(scaler.kind, scaler.per_feature).fit(X_c)
-        scaler.min_, scaler.max_ = own.min_, own.max_
         shape = self.recipe.data_shape
-        x = scaler.transform(X_c).reshape((len(X_c), *shape))
+        scaler, x = ClassGenerator.scale_like(self.scaler, X_c, shape)
         rival = None
         if len(x_rival):
             rival = scaler.transform(x_rival).reshape((len(x_rival), *shape))

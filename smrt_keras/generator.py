@@ -136,6 +136,19 @@ class ClassGenerator:
         x = scaler.transform(X_c).reshape((len(X_c), *recipe.data_shape))
         return scaler, x
 
+    @staticmethod
+    def scale_like(
+        shared: FeatureScaler, X_c: np.ndarray, data_shape: tuple
+    ) -> tuple[FeatureScaler, np.ndarray]:
+        """A class's scaler under a shared model (a backbone's or a
+        conditional VAE's) and the class's scaled data: the shared scale, so
+        the class lands where the model learned; the class's own range, so
+        outputs are clipped to it."""
+        scaler = FeatureScaler.from_dict(shared.to_dict())
+        own = FeatureScaler(scaler.kind, scaler.per_feature).fit(X_c)
+        scaler.min_, scaler.max_ = own.min_, own.max_
+        return scaler, scaler.transform(X_c).reshape((len(X_c), *data_shape))
+
     @classmethod
     def plan(
         cls, recipe: Recipe, X_c: np.ndarray, seed: int, backbone: Any = None
@@ -153,12 +166,7 @@ class ClassGenerator:
         if backbone is None:
             scaler, x = cls.scale(recipe, X_c)
         else:
-            # The backbone's scale, so the class lands where the backbone
-            # learned; the class's own range, so outputs are clipped to it.
-            scaler = FeatureScaler.from_dict(backbone.scaler.to_dict())
-            own = FeatureScaler(scaler.kind, scaler.per_feature).fit(X_c)
-            scaler.min_, scaler.max_ = own.min_, own.max_
-            x = scaler.transform(X_c).reshape((len(X_c), *recipe.data_shape))
+            scaler, x = cls.scale_like(backbone.scaler, X_c, recipe.data_shape)
         order = np.random.default_rng(seed).permutation(len(x))
         n_val = recipe.validation_size
         job = TrainingJob(

@@ -13,7 +13,6 @@ it unchanged.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
 import keras
@@ -21,7 +20,7 @@ import numpy as np
 from keras import ops
 
 from smrt_keras.models.layers import _build_chain, _run_chain
-from smrt_keras.models.training import TrainingJob
+from smrt_keras.models.training import ShuffledBatches, TrainingJob
 from smrt_keras.models.vae import VAE, DivergenceGuard
 
 
@@ -143,7 +142,7 @@ def one_hot(index: np.ndarray, n_classes: int) -> np.ndarray:
     return out
 
 
-class LabelledBatches(keras.utils.PyDataset):
+class LabelledBatches(ShuffledBatches):
     """``[x, onehot]`` minibatches from a private numpy generator, ``x``
     optionally transformed (augmented) batch by batch.
 
@@ -160,32 +159,18 @@ class LabelledBatches(keras.utils.PyDataset):
         seed: int,
         transform: Callable | None = None,
     ):
-        super().__init__()
-        self.x, self.onehot = x, onehot
-        self.batch_size = int(batch_size)
+        self.onehot = onehot
         counts = onehot.sum(axis=0)
         weight = 1.0 / np.maximum(counts, 1.0)[onehot.argmax(axis=1)]
         self.p = weight / weight.sum()
-        self.rng = np.random.default_rng(seed)
-        self.order = self._draw()
-        self.transform = transform
-        self.transform_rng = np.random.default_rng([seed, 1])
+        super().__init__(x, batch_size, seed, transform)
 
     def _draw(self) -> np.ndarray:
         return self.rng.choice(len(self.x), len(self.x), p=self.p)
 
-    def __len__(self) -> int:
-        return math.ceil(len(self.x) / self.batch_size)
-
     def __getitem__(self, index: int):
-        idx = self.order[index * self.batch_size : (index + 1) * self.batch_size]
-        batch = self.x[idx]
-        if self.transform is not None:
-            batch = self.transform(batch, self.transform_rng).astype("float32")
-        return ((batch, self.onehot[idx]),)
-
-    def on_epoch_end(self):
-        self.order = self._draw()
+        idx, batch = self._rows(index)
+        return ((batch.astype("float32"), self.onehot[idx]),)
 
 
 def fit_conditional(

@@ -36,24 +36,32 @@ class ShuffledBatches(keras.utils.PyDataset):
         self.x = x
         self.batch_size = int(batch_size)
         self.rng = np.random.default_rng(seed)
-        self.order = self.rng.permutation(len(x))
+        self.order = self._draw()
         # Optional ``transform(batch, rng) -> batch`` (augmentation), drawn
         # from its own stream so it never changes the minibatch order.
         self.transform = transform
         self.transform_rng = np.random.default_rng(None if seed is None else [seed, 1])
 
+    def _draw(self) -> np.ndarray:
+        """The row order of the next epoch."""
+        return self.rng.permutation(len(self.x))
+
     def __len__(self) -> int:
         return math.ceil(len(self.x) / self.batch_size)
 
-    def __getitem__(self, index: int):
+    def _rows(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        """Batch ``index``'s row indices and (transformed) rows."""
         idx = self.order[index * self.batch_size : (index + 1) * self.batch_size]
         batch = self.x[idx]
         if self.transform is not None:
             batch = self.transform(batch, self.transform_rng).astype(batch.dtype)
-        return (batch,)
+        return idx, batch
+
+    def __getitem__(self, index: int):
+        return (self._rows(index)[1],)
 
     def on_epoch_end(self):
-        self.order = self.rng.permutation(len(self.x))
+        self.order = self._draw()
 
 
 @dataclass
