@@ -313,13 +313,21 @@ def conditional_lines() -> list[str]:
         if path.is_file():
             lines += [f"Zeros demo, {what} (`ablation/{stem}.md`):", ""]
             lines += [*_zeros_table(path), ""]
-    path = ABL / "deepsmote_mnist_cvae-balanced-s0.json"
+    for stem in ("deepsmote_mnist_cvae-balanced-s0", "deepsmote_mnist_cvae-balanced"):
+        lines += _conditional_deepsmote(stem)
+    return lines
+
+
+def _conditional_deepsmote(stem: str) -> list[str]:
+    path = ABL / f"{stem}.json"
+    lines = []
     if path.is_file():
         data = json.loads(path.read_text())
+        seeds = len(next(iter(data["results"].values())))
         lines += [
-            "DeepSMOTE protocol 100:1, seed 0, class-balanced batches "
-            "(`ablation/deepsmote_mnist_cvae-balanced-s0.md`; `SMRT` is "
-            "`generation='auto'`, kde-away):",
+            f"DeepSMOTE protocol 100:1, {common.seeds_label(seeds)}, class-balanced "
+            f"batches (`ablation/{stem}.md`; `SMRT` is `generation='auto'`, "
+            "kde-away):",
             "",
             "| sampler | ACSA % | macro F1 % |",
             "| --- | --- | --- |",
