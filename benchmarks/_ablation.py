@@ -471,8 +471,9 @@ def main() -> None:
         "- `backbone=None` stays the default: a backbone raised recall and lowered "
         "precision and recognisability on both image demos (the backbone section).",
         '- `backbone="conditional"` is not the default either. On the DeepSMOTE '
-        "protocol's seed 0 it gave SMRT's best ACSA (97.48 with kde-away, against "
-        "96.38 fine-tuned from a backbone), still below ROS+aug (98.57); on the "
+        "protocol it gave SMRT's best ACSA (97.41 ± 0.11 over 3 seeds with "
+        "kde-away; 96.38 fine-tuned from a backbone on seed 0), still below "
+        "ROS+aug (98.53 ± 0.07); on the "
         "zeros demo it lost FID (9.95 against 7.46 per class) and precision (0.786 "
         "against 0.901) for more recall (0.724 against 0.491), and some of its "
         "zeros have broken strokes (the conditional section). Its batches are "
