@@ -303,7 +303,8 @@ def conditional_lines() -> list[str]:
         '### Conditional VAE (`backbone="conditional"`)',
         "",
         "One conditional VAE fitted on every class (30 epochs); each class's "
-        "generator is its class slice. One seed each: exploration. The balanced "
+        "generator is its class slice. Zeros demo: one seed each (exploration); "
+        "DeepSMOTE: seed 0, then 3 seeds of the kept version. The balanced "
         "run's SMOTE and ROS+aug rows equal the imbalanced run's (same seed, same "
         "judge), so its rows compare with the per-class SMRT rows there.",
         "",
