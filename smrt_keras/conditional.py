@@ -25,7 +25,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from smrt_keras.generator import ClassGenerator, rival_rows
+from smrt_keras.generator import ClassGenerator, rival_rows, training_job
 from smrt_keras.progress import FitProgress
 from smrt_keras.recipe import Recipe, build_recipe
 from smrt_keras.spec import InputSpec
@@ -85,9 +85,7 @@ class Conditional:
         """Fit on every row of ``X`` with its class ``y``, for
         ``params["backbone_epochs"]`` epochs (early stopping as for a class).
         Image data is augmented when its rarest class would be alone."""
-        from smrt_keras.augmentation import AUGMENTATION, RandomAffine
         from smrt_keras.models.cvae import fit_conditional
-        from smrt_keras.models.training import TrainingJob
 
         start = time.perf_counter()
         classes, index, counts = np.unique(y, return_inverse=True, return_counts=True)
@@ -104,17 +102,7 @@ class Conditional:
             )
         scaler, x = ClassGenerator.scale(recipe, X)
         train, val = stratified_split(index, recipe.validation_size, seed)
-        job = TrainingJob(
-            config=dict(recipe.vae_config),
-            x_train=x[train],
-            x_val=x[val] if len(val) else None,
-            seed=seed,
-            epochs=recipe.epochs,
-            batch_size=recipe.batch_size,
-            learning_rate=recipe.learning_rate,
-            patience=recipe.patience,
-            augment=RandomAffine(**AUGMENTATION) if recipe.augment else None,
-        )
+        job = training_job(recipe, x[train], x[val], seed)
         verbose = int(params.get("verbose") or 0)
         model, history = fit_conditional(
             job, len(classes), (index[train], index[val]), verbose

@@ -160,27 +160,14 @@ class ClassGenerator:
         the class is scaled by the backbone's scaler and
         its VAE starts from the backbone's weights (fine-tuning).
         """
-        from smrt_keras.augmentation import AUGMENTATION, RandomAffine
-        from smrt_keras.models.training import TrainingJob
-
         if backbone is None:
             scaler, x = cls.scale(recipe, X_c)
         else:
             scaler, x = cls.scale_like(backbone.scaler, X_c, recipe.data_shape)
         order = np.random.default_rng(seed).permutation(len(x))
         n_val = recipe.validation_size
-        job = TrainingJob(
-            config=dict(recipe.vae_config),
-            x_train=x[order[n_val:]],
-            x_val=x[order[:n_val]] if n_val else None,
-            seed=seed,
-            epochs=recipe.epochs,
-            batch_size=recipe.batch_size,
-            learning_rate=recipe.learning_rate,
-            patience=recipe.patience,
-            augment=RandomAffine(**AUGMENTATION) if recipe.augment else None,
-            initial_weights=None if backbone is None else backbone.weights(),
-        )
+        start = None if backbone is None else backbone.weights()
+        job = training_job(recipe, x[order[n_val:]], x[order[:n_val]], seed, start)
         return PlannedClass(recipe, scaler, x, job)
 
     @classmethod
@@ -487,6 +474,33 @@ def select_labels(generators: Mapping, n, label) -> list:
             "in classes) to generate it."
         )
     return [label]
+
+
+def training_job(
+    recipe: Recipe,
+    x_train: np.ndarray,
+    x_val: np.ndarray,
+    seed: int,
+    initial_weights: list | None = None,
+) -> TrainingJob:
+    """The trainer's job for ``recipe``'s architecture and budget on these
+    rows (no validation when ``x_val`` is empty; augmented if the recipe
+    says so)."""
+    from smrt_keras.augmentation import AUGMENTATION, RandomAffine
+    from smrt_keras.models.training import TrainingJob
+
+    return TrainingJob(
+        config=dict(recipe.vae_config),
+        x_train=x_train,
+        x_val=x_val if len(x_val) else None,
+        seed=seed,
+        epochs=recipe.epochs,
+        batch_size=recipe.batch_size,
+        learning_rate=recipe.learning_rate,
+        patience=recipe.patience,
+        augment=RandomAffine(**AUGMENTATION) if recipe.augment else None,
+        initial_weights=initial_weights,
+    )
 
 
 def rival_rows(X: np.ndarray, y: np.ndarray, label, seed: int) -> np.ndarray:
