@@ -276,6 +276,12 @@ def resolve(backbone, X: np.ndarray, spec: InputSpec, params: Mapping, seed, y=N
     """
     if backbone is None:
         return None
+    if spec.is_mixed:
+        raise ValueError(
+            f"backbone={backbone!r} works with numeric tables and images; X has "
+            "bool or categorical columns. Use backbone=None (each class's own VAE "
+            "models every column kind)."
+        )
     if isinstance(backbone, str) and backbone == CONDITIONAL:
         return Conditional.fit(X, y, spec, params, seed)
     if isinstance(backbone, str) and backbone == "fit":

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from smrt_keras.models import latent
+from smrt_keras.models import columns, latent
 from smrt_keras.params import is_int
-from smrt_keras.preprocessing import FeatureScaler
+from smrt_keras.preprocessing import FeatureScaler, TableCodec, scaler_from_dict
 from smrt_keras.progress import FitProgress, JobReporter
 from smrt_keras.recipe import Recipe, build_recipe, is_auto, recipe_of_vae
 from smrt_keras.spec import InputSpec
@@ -50,10 +50,24 @@ MAX_STORED_CODES = 2000
 
 
 def check_data_shape(
-    vae: VAE, spec: InputSpec, error: type, what: str, against: str = "X has"
+    vae: VAE,
+    spec: InputSpec,
+    error: type,
+    what: str,
+    against: str = "X has",
+    scaler: Any = None,
 ) -> None:
-    """Refuse a VAE whose input shape does not fit ``spec``'s samples."""
+    """Refuse a VAE whose input shape does not fit ``spec``'s samples (as a
+    mixed-type table's ``scaler``, a :class:`TableCodec`, encodes them)."""
     expected = spec.sample_shape if vae.encoder_type == "conv" else (spec.n_features,)
+    if isinstance(scaler, TableCodec):
+        expected = (scaler.width,)
+    elif spec.is_mixed:
+        raise error(
+            f"{what} is a bare VAE, and X is a mixed-type table (categorical or "
+            "bool columns), which needs the column encoding a fitted generator "
+            "carries; pass another Reconstructor's generators_[label] instead."
+        )
     if vae.data_shape != tuple(expected):
         raise error(
             f"{what} takes samples of shape {vae.data_shape}, but {against} "
@@ -131,8 +145,12 @@ class ClassGenerator:
     # ------------------------------------------------------------ building
     @staticmethod
     def scale(recipe: Recipe, X_c: np.ndarray) -> tuple[FeatureScaler, np.ndarray]:
-        """Fit the recipe's scaler on a class; return it and the VAE's input."""
-        scaler = FeatureScaler(recipe.scaler_kind, recipe.per_feature).fit(X_c)
+        """Fit the recipe's scaler (a :class:`TableCodec` for mixed-type
+        tables) on a class; return it and the VAE's input."""
+        if recipe.scaler_kind == TableCodec.kind:
+            scaler = TableCodec(recipe.column_kinds).fit(X_c)
+        else:
+            scaler = FeatureScaler(recipe.scaler_kind, recipe.per_feature).fit(X_c)
         x = scaler.transform(X_c).reshape((len(X_c), *recipe.data_shape))
         return scaler, x
 
@@ -147,6 +165,8 @@ class ClassGenerator:
         scaler = FeatureScaler.from_dict(shared.to_dict())
         own = FeatureScaler(scaler.kind, scaler.per_feature).fit(X_c)
         scaler.min_, scaler.max_ = own.min_, own.max_
+        if scaler.per_feature:
+            scaler.lower_, scaler.upper_ = own.lower_, own.upper_
         return scaler, scaler.transform(X_c).reshape((len(X_c), *data_shape))
 
     @classmethod
@@ -238,7 +258,10 @@ class ClassGenerator:
                 f"Reconstructor's generators_) or a fitted VAE; got "
                 f"{type(prefit).__name__}."
             )
-        check_data_shape(vae, spec, ValueError, f"generators[{label!r}]")
+        check_data_shape(
+            vae, spec, ValueError, f"generators[{label!r}]",
+            scaler=getattr(prefit, "scaler", None),
+        )  # fmt: skip
         recipe = recipe_of_vae(params, spec, vae.get_config())
         if isinstance(prefit, ClassGenerator):
             if prefit.recipe is not None:
@@ -271,7 +294,7 @@ class ClassGenerator:
         z_mean, z_log_var, *rival = codes
         return cls(
             vae,
-            FeatureScaler.from_dict(entry["scaler"]),
+            scaler_from_dict(entry["scaler"]),
             z_mean,
             z_log_var,
             entry.get("history"),
@@ -357,6 +380,9 @@ class ClassGenerator:
             eps = rng.standard_normal(decoded.shape, dtype=np.float32)
             eps *= self.model.output_std().reshape(1, -1)
             decoded += eps
+        elif noise and self.model.likelihood == "mixed":
+            std = self.model.output_std()
+            decoded = columns.mixed_draw(decoded, std, self.model.column_types, rng)
         elif noise and self.model.likelihood == "bernoulli":
             decoded = rng.random(decoded.shape, dtype=np.float32) < decoded
         elif noise:
@@ -510,6 +536,22 @@ def rival_rows(X: np.ndarray, y: np.ndarray, label, seed: int) -> np.ndarray:
     return X[others[subset(len(others), MAX_RIVAL_ROWS, rng)]]
 
 
+def column_types(spec: InputSpec, X_c: np.ndarray, label) -> list | None:
+    """The VAE's encoded spans for class ``label`` of a mixed-type table
+    (``None`` for other data)."""
+    if not spec.is_mixed:
+        return None
+    spans = TableCodec(spec.column_kinds).fit(X_c).column_types
+    if not spans:
+        raise ValueError(
+            f"class {label!r} has a single level in every column of X (all its "
+            "columns are categorical and constant within it): there is nothing "
+            "for a generator to learn. Add numeric columns or leave the class "
+            "out of sampling_strategy."
+        )
+    return spans
+
+
 def subset(n: int, size: int, rng: np.random.Generator) -> np.ndarray:
     """Sorted indices of ``size`` of ``n`` rows drawn without replacement with
     ``rng``; all ``n`` (and no draw) when ``n <= size``."""
@@ -546,7 +588,7 @@ def build_generators(
         for k, (label, X_c) in enumerate(members.items(), start=1):
             if label not in prefit:
                 recipe = (
-                    build_recipe(params, spec, len(X_c))
+                    build_recipe(params, spec, len(X_c), column_types(spec, X_c, label))
                     if backbone is None
                     else backbone.class_recipe(params, spec, len(X_c))
                 )

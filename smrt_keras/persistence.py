@@ -178,6 +178,20 @@ def save(
     return Path(path)
 
 
+def state_of(estimator, rng_state: dict) -> FittedState:
+    """The :class:`FittedState` of a fitted ``Reconstructor``, with the state
+    of its generation stream, as :func:`save` writes it."""
+    return FittedState(
+        estimator.classes_,
+        estimator.sampling_strategy_,
+        estimator.generators_,
+        estimator.input_spec_,
+        rng_state=rng_state,
+        params=json_params(estimator.get_params(deep=False)),
+        backbone=estimator.backbone_,
+    )
+
+
 def _migrate_v1(manifest: dict) -> dict:
     """Format 1 -> 2: no recipes (derived from each VAE at load), no stream state."""
     manifest = dict(manifest, format_version=2, rng_state=None)
@@ -189,9 +203,6 @@ def _load_generator(directory: Path, entry: dict, spec: InputSpec, params: dict)
     from smrt_keras.models.io import load_vae
 
     vae = load_vae(check_file(directory, entry.get("model")))
-    check_data_shape(
-        vae, spec, InvalidSaveError, repr(entry["model"]), "the manifest gives"
-    )
     codes = load_codes(check_file(directory, entry.get("codes")))
     try:
         gen = ClassGenerator.from_entry(entry, vae, codes)
@@ -201,6 +212,10 @@ def _load_generator(directory: Path, entry: dict, spec: InputSpec, params: dict)
         raise InvalidSaveError(
             f"the manifest entry of {entry['model']!r} is malformed: {exc}"
         ) from exc
+    check_data_shape(
+        vae, spec, InvalidSaveError, repr(entry["model"]), "the manifest gives",
+        gen.scaler,
+    )  # fmt: skip
     return gen
 
 

@@ -1,4 +1,5 @@
-"""The per-class scaler that travels with each generator.
+"""The per-class scaler (and, for mixed-type tables, codec) that travels with
+each generator.
 
 Plain numpy with a JSON-able state, so a saved generator needs no pickle.
 """
@@ -25,9 +26,17 @@ class FeatureScaler:
 
     Notes
     -----
-    ``inverse_transform`` clips to the range observed at fit time, so generated
-    values never leave the class's observed support, and constant features come
-    back exactly constant.
+    ``inverse_transform`` keeps generated values inside bounds fitted on the
+    class, and constant features come back exactly constant. For tables
+    (``per_feature=True``) the bounds are the observed range widened by one
+    average gap between sorted members, ``(max - min) / (n - 1)`` (so a
+    draw is as likely to land past the observed extremes as a new real
+    member is), but never across zero (a column that is never negative stays
+    so); values beyond them are reflected back in (boundary reflection, as in
+    kernel density estimation). Clipping instead piled 13-25 % of a small
+    class's generated values exactly onto its min and max (#16). For images,
+    and for scalers saved before bounds existed, values are clipped to the
+    observed range.
     """
 
     def __init__(self, kind: str = "minmax", per_feature: bool = True):
@@ -49,6 +58,8 @@ class FeatureScaler:
             self.scale_ = np.atleast_1d(X.std(axis=axis))
         # A zero scale would divide by zero; constant features map to 0.
         self.scale_ = np.where(self.scale_ > 0, self.scale_, 1.0)
+        if self.per_feature:
+            self.lower_, self.upper_ = widened_bounds(self.min_, self.max_, len(X))
         return self
 
     def transform(self, X: np.ndarray) -> np.ndarray:
@@ -63,13 +74,16 @@ class FeatureScaler:
         # One float64 allocation, then in place: generated batches are large.
         out = np.multiply(flat, self.scale_, dtype="float64")
         out += self.offset_
-        np.minimum(out, self.max_, out=out)
-        np.maximum(out, self.min_, out=out)
+        if getattr(self, "lower_", None) is not None:
+            reflect(out, self.lower_, self.upper_)
+        else:
+            np.minimum(out, self.max_, out=out)
+            np.maximum(out, self.min_, out=out)
         return out.reshape(np.shape(Z))
 
     def to_dict(self) -> dict:
         """JSON-able state (used in the saved manifest)."""
-        return {
+        state = {
             "kind": self.kind,
             "per_feature": self.per_feature,
             "min": self.min_.tolist(),
@@ -77,11 +91,15 @@ class FeatureScaler:
             "offset": self.offset_.tolist(),
             "scale": self.scale_.tolist(),
         }
+        if getattr(self, "lower_", None) is not None:
+            state.update(lower=self.lower_.tolist(), upper=self.upper_.tolist())
+        return state
 
     @classmethod
     def from_dict(cls, state: dict) -> FeatureScaler:
         scaler = cls(state["kind"], state["per_feature"])
-        for key in ("min", "max", "offset", "scale"):
+        bounds = ("lower", "upper") if "lower" in state else ()
+        for key in ("min", "max", "offset", "scale", *bounds):
             values = np.asarray(state[key], dtype="float64")
             if values.ndim != 1 or not np.all(np.isfinite(values)):
                 raise ValueError(f"scaler parameter {key!r} is not a finite 1-D list.")
@@ -90,3 +108,158 @@ class FeatureScaler:
 
     def __repr__(self) -> str:
         return f"FeatureScaler(kind={self.kind!r}, per_feature={self.per_feature})"
+
+
+def widened_bounds(lo: np.ndarray, hi: np.ndarray, n: int):
+    """The observed range ``[lo, hi]`` of ``n`` members widened by one average
+    gap on each side, without crossing zero."""
+    gap = (hi - lo) / max(n - 1, 1)
+    lower = np.where(lo >= 0, np.maximum(lo - gap, 0.0), lo - gap)
+    upper = np.where(hi <= 0, np.minimum(hi + gap, 0.0), hi + gap)
+    return lower, upper
+
+
+def reflect(values: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+    """Fold ``values`` (rows, in place) into ``[lower, upper]`` per column by
+    reflecting at the bounds, as often as needed; zero-width columns become
+    their bound."""
+    width = upper - lower
+    safe = np.where(width > 0, width, 1.0)
+    # Reflection is a triangle wave of period twice the width.
+    phase = np.mod(values - lower, 2.0 * safe)
+    np.minimum(phase, 2.0 * safe - phase, out=phase)
+    np.add(lower, np.where(width > 0, phase, 0.0), out=values)
+
+
+class TableCodec:
+    """Encode one class of a mixed-type table for a VAE, and decode its output.
+
+    Rows come in as codes (:func:`smrt_keras.tables.encode_columns`): numbers,
+    0/1 for bool columns and level indices for categorical ones. The VAE sees
+    the numeric columns standardised (one Gaussian span), each bool column as
+    one 0/1 flag (Bernoulli) and each categorical column one-hot over the
+    levels *this class* shows (a softmax). A categorical column with a single
+    level in the class is left out of the VAE and comes back as that level, so
+    a generated category is always one the class showed.
+
+    Parameters
+    ----------
+    kinds : sequence of {"numeric", "bool", "categorical"}
+        The kind of each column, from the input spec.
+
+    Examples
+    --------
+    >>> codes = np.array([[1.5, 1, 0], [2.5, 0, 2], [2.0, 1, 2]])
+    >>> codec = TableCodec(["numeric", "bool", "categorical"]).fit(codes)
+    >>> codec.column_types
+    [['gaussian', 1], ['bernoulli', 1], ['categorical', 2]]
+    >>> codec.inverse_transform(codec.transform(codes))[:, 1:]
+    array([[1., 0.],
+           [0., 2.],
+           [1., 2.]])
+    """
+
+    kind = "table"
+    per_feature = True
+
+    def __init__(self, kinds):
+        self.kinds = [str(k) for k in kinds]
+
+    def _index(self, kind: str) -> list[int]:
+        return [j for j, k in enumerate(self.kinds) if k == kind]
+
+    def fit(self, X: np.ndarray) -> TableCodec:
+        X = np.asarray(X, dtype="float64")
+        num = self._index("numeric")
+        self.scaler_ = FeatureScaler("standard").fit(X[:, num]) if num else None
+        self.levels_ = {
+            j: np.unique(X[:, j]).astype(int) for j in self._index("categorical")
+        }
+        return self
+
+    @property
+    def column_types(self) -> list[list]:
+        """The VAE's ``column_types``: the spans of :meth:`transform`'s output."""
+        spans = [["gaussian", len(self._index("numeric"))]]
+        spans += [["bernoulli", 1] for _ in self._index("bool")]
+        spans += [["categorical", len(v)] for v in self.levels_.values() if len(v) > 1]
+        return [s for s in spans if s[1] > 0]
+
+    @property
+    def width(self) -> int:
+        """Number of VAE inputs per row."""
+        return sum(w for _, w in self.column_types)
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        """Codes ``(n, n_columns)`` -> the VAE's float32 input ``(n, width)``.
+
+        A level the class never showed (rows of another class, encoded for the
+        directed kde modes) gets an all-zero block."""
+        X = np.asarray(X, dtype="float64").reshape(len(X), -1)
+        parts = []
+        if self.scaler_ is not None:
+            parts.append(self.scaler_.transform(X[:, self._index("numeric")]))
+        parts += [X[:, [j]] for j in self._index("bool")]
+        for j, levels in self.levels_.items():
+            if len(levels) > 1:
+                parts.append(np.rint(X[:, [j]]) == levels[None, :])
+        return np.concatenate(parts, axis=1).astype("float32")
+
+    def inverse_transform(self, Z: np.ndarray) -> np.ndarray:
+        """The VAE's output (means, probabilities or draws) -> float64 codes.
+
+        Bool columns are 1 where their probability is at least 1/2 and each
+        categorical column takes its most probable level: the mode, or the
+        drawn value when the output is a draw (``output_noise``).
+        """
+        Z = np.asarray(Z).reshape(len(Z), -1)
+        out = np.empty((len(Z), len(self.kinds)))
+        start = 0
+        num = self._index("numeric")
+        if num:
+            out[:, num] = self.scaler_.inverse_transform(Z[:, : len(num)])
+            start = len(num)
+        for j in self._index("bool"):
+            out[:, j] = Z[:, start] >= 0.5
+            start += 1
+        for j, levels in self.levels_.items():
+            if len(levels) == 1:
+                out[:, j] = levels[0]
+                continue
+            out[:, j] = levels[np.argmax(Z[:, start : start + len(levels)], axis=1)]
+            start += len(levels)
+        return out
+
+    def to_dict(self) -> dict:
+        """JSON-able state (used in the saved manifest)."""
+        return {
+            "kind": self.kind,
+            "kinds": list(self.kinds),
+            "numeric": None if self.scaler_ is None else self.scaler_.to_dict(),
+            "levels": {str(j): v.tolist() for j, v in self.levels_.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, state: dict) -> TableCodec:
+        codec = cls(state["kinds"])
+        num = state["numeric"]
+        codec.scaler_ = None if num is None else FeatureScaler.from_dict(num)
+        codec.levels_ = {
+            int(j): np.asarray(v, dtype=int) for j, v in state["levels"].items()
+        }
+        if set(codec.levels_) != set(codec._index("categorical")) or any(
+            len(v) == 0 for v in codec.levels_.values()
+        ):
+            raise ValueError("the table codec's levels do not match its columns.")
+        return codec
+
+    def __repr__(self) -> str:
+        counts = {k: self.kinds.count(k) for k in ("numeric", "bool", "categorical")}
+        return "TableCodec(" + ", ".join(f"{k}={v}" for k, v in counts.items()) + ")"
+
+
+def scaler_from_dict(state: dict):
+    """A :class:`FeatureScaler` or :class:`TableCodec` from its ``to_dict``."""
+    if state.get("kind") == TableCodec.kind:
+        return TableCodec.from_dict(state)
+    return FeatureScaler.from_dict(state)

@@ -35,7 +35,12 @@ AUGMENT_BELOW = 1000
 AUGMENT_MIN_SIDE = 16
 #: ``beta="auto"``: the KL weight per likelihood. A low weight lets an image
 #: VAE reconstruct sharply; tabular data ranked best at 1.
-AUTO_BETA = {"bernoulli": 0.05, "continuous_bernoulli": 0.05, "gaussian": 1.0}
+AUTO_BETA = {
+    "bernoulli": 0.05,
+    "continuous_bernoulli": 0.05,
+    "gaussian": 1.0,
+    "mixed": 1.0,
+}
 
 
 def is_auto(value: Any) -> bool:
@@ -71,6 +76,9 @@ class Recipe:
         (:data:`smrt_keras.augmentation.AUGMENTATION`).
     prefit : bool
         The generator was adopted, not trained: the training fields are unused.
+    column_kinds : tuple of str
+        Mixed-type tables only: each column's kind, from which the class's
+        :class:`~smrt_keras.preprocessing.TableCodec` is built.
     image : bool
         The data are images (decides ``generation="auto"``).
     """
@@ -90,6 +98,7 @@ class Recipe:
     patience: int | None = None
     prefit: bool = False
     output_augment: bool = False
+    column_kinds: tuple[str, ...] = ()
 
     @property
     def likelihood(self) -> str:
@@ -136,6 +145,7 @@ class Recipe:
             if key in config:
                 config[key] = tuple(int(v) for v in config[key])
         values["vae_config"] = config
+        values["column_kinds"] = tuple(values.get("column_kinds", ()))
         return cls(**values)
 
 
@@ -154,7 +164,16 @@ def resolve_encoder(encoder: str, spec: InputSpec) -> str:
 
 
 def resolve_likelihood(likelihood: str, spec: InputSpec) -> str:
-    """``"auto"`` is Bernoulli for images (scaled to [0, 1]), Gaussian otherwise."""
+    """``"auto"`` is Bernoulli for images (scaled to [0, 1]), ``"mixed"`` for
+    tables with bool or categorical columns, Gaussian otherwise."""
+    if spec.is_mixed:
+        if likelihood != "auto":
+            raise ValueError(
+                f"likelihood={likelihood!r} cannot model X's bool and categorical "
+                "columns; use likelihood='auto', which gives each column its own "
+                "(Gaussian, Bernoulli or categorical)."
+            )
+        return "mixed"
     if likelihood == "auto":
         return "bernoulli" if spec.is_image else "gaussian"
     return likelihood
@@ -165,8 +184,15 @@ def _or_default(value, default) -> tuple:
     return tuple(default if value is None else value)
 
 
-def vae_config(params: Mapping, spec: InputSpec, encoder: str, likelihood: str) -> dict:
-    """The VAE's architecture from the estimator's parameters and the data."""
+def vae_config(
+    params: Mapping,
+    spec: InputSpec,
+    encoder: str,
+    likelihood: str,
+    column_types: list | None = None,
+) -> dict:
+    """The VAE's architecture from the estimator's parameters and the data
+    (``column_types``: a mixed-type class's encoded spans)."""
     config = dict(params.get("vae_params") or {})
     if encoder == "conv":
         h, w = spec.sample_shape[:2]
@@ -186,6 +212,9 @@ def vae_config(params: Mapping, spec: InputSpec, encoder: str, likelihood: str) 
         )
     else:
         d = spec.n_features
+        if column_types is not None:
+            d = sum(width for _, width in column_types)
+            config["column_types"] = [list(span) for span in column_types]
         h1 = int(min(max(2 * d, 32), 256))
         config.update(
             input_shape=(d,),
@@ -210,7 +239,7 @@ def _generation(generation, temperature, output_noise, image, likelihood) -> dic
     if is_auto(output_noise):
         # Gaussian draws restore the spread decoded means lose; Bernoulli
         # draws would be speckled 0/1 pixels.
-        output_noise = likelihood == "gaussian"
+        output_noise = likelihood in ("gaussian", "mixed")
     return {
         "generation": generation,
         "temperature": float(temperature),
@@ -265,7 +294,10 @@ def _shared(params: Mapping, spec: InputSpec, config: dict) -> dict:
         "output_augment": _output_augment(
             params.get("output_augment", False), tuple(config["input_shape"])
         ),
-        "scaler_kind": "standard" if likelihood == "gaussian" else "minmax",
+        "scaler_kind": {"gaussian": "standard", "mixed": "table"}.get(
+            likelihood, "minmax"
+        ),
+        "column_kinds": tuple(spec.column_kinds) if spec.is_mixed else (),
         "per_feature": not spec.is_image,
         "image": spec.is_image,
         **_generation(
@@ -278,14 +310,18 @@ def _shared(params: Mapping, spec: InputSpec, config: dict) -> dict:
     }
 
 
-def build_recipe(params: Mapping, spec: InputSpec, n_samples: int) -> Recipe:
+def build_recipe(
+    params: Mapping, spec: InputSpec, n_samples: int, column_types=None
+) -> Recipe:
     """The recipe of a class of ``n_samples`` to be trained.
 
-    ``params`` are the estimator's (``get_params()``), already checked.
+    ``params`` are the estimator's (``get_params()``), already checked;
+    ``column_types`` are a mixed-type class's encoded spans
+    (``TableCodec.column_types``).
     """
     encoder = resolve_encoder(params["encoder"], spec)
     likelihood = resolve_likelihood(params["likelihood"], spec)
-    config = vae_config(params, spec, encoder, likelihood)
+    config = vae_config(params, spec, encoder, likelihood, column_types)
     budget = _budget(params, n_samples)
     config["kl_warmup_steps"] = budget.pop("kl_warmup_steps")
     return Recipe(

@@ -133,6 +133,12 @@ class Reconstructor(BaseEstimator):
         Epochs of the shared fit (``"fit"`` or ``"conditional"``).
     fine_tune_epochs : int or None, default=None
         Epochs of each class's fine-tuning (``None``: ``epochs``); no backbone, no use.
+    categorical_features : None or array-like, default=None
+        Categorical columns of a 2-D ``X``, as indices, names or a boolean mask
+        (as imbalanced-learn's ``SMOTENC`` takes them). ``None``: a DataFrame's
+        category, string and object columns (its bool columns are bools); none
+        of an array's. Each is modelled by a softmax over the levels its class
+        shows (:mod:`smrt_keras.tables`, at most ``tables.MAX_LEVELS`` levels).
 
     Attributes
     ----------
@@ -195,6 +201,7 @@ class Reconstructor(BaseEstimator):
         backbone=None,
         backbone_epochs: int = 30,
         fine_tune_epochs: int | None = None,
+        categorical_features=None,
     ):
         self.sampling_strategy = sampling_strategy
         self.encoder = encoder
@@ -223,6 +230,7 @@ class Reconstructor(BaseEstimator):
         self.backbone = backbone
         self.backbone_epochs = backbone_epochs
         self.fine_tune_epochs = fine_tune_epochs
+        self.categorical_features = categorical_features
 
     #: What each checked parameter accepts (``sampling_strategy`` and
     #: ``classes`` depend on ``y`` and are checked in ``fit``).
@@ -236,7 +244,7 @@ class Reconstructor(BaseEstimator):
         ----------
         X : array-like of shape (n_samples, n_features), DataFrame, or image
             batch of shape (n_samples, H, W) or (n_samples, H, W, C)
-            Training data; numeric or bool, finite.
+            Training data: finite numbers, bools or categories.
         y : array-like of shape (n_samples,)
             Class labels (int, str or bool).
 
@@ -246,7 +254,7 @@ class Reconstructor(BaseEstimator):
             The fitted reconstructor.
         """
         check_params(self.get_params(deep=False), self._constraints)
-        X_arr, spec = check_X(X)
+        X_arr, spec = check_X(X, categorical_features=self.categorical_features)
         return self._fit_arrays(X_arr, spec, check_y(y, len(X_arr)))
 
     def _fit_arrays(self, X_arr, spec, y_arr) -> Reconstructor:
@@ -369,7 +377,7 @@ class Reconstructor(BaseEstimator):
         y_resampled : same container as ``y``
         """
         check_params(self.get_params(deep=False), self._constraints)
-        X_arr, spec = check_X(X)
+        X_arr, spec = check_X(X, categorical_features=self.categorical_features)
         y_arr = check_y(y, len(X_arr))
         self._fit_arrays(X_arr, spec, y_arr)
         X_new, y_new = self._fit_resample(X_arr, y_arr)
@@ -381,10 +389,7 @@ class Reconstructor(BaseEstimator):
 
     # ------------------------------------------------------------ save/load
     def save(
-        self,
-        path: str | Path,
-        overwrite: bool = False,
-        include_optimizer: bool = True,
+        self, path: str | Path, overwrite: bool = False, include_optimizer: bool = True
     ) -> Path:
         """Save the fitted generators to directory ``path`` (atomically).
 
@@ -408,15 +413,7 @@ class Reconstructor(BaseEstimator):
             The directory written.
         """
         self._check_fitted("save")
-        state = FittedState(
-            self.classes_,
-            self.sampling_strategy_,
-            self.generators_,
-            self.input_spec_,
-            rng_state=self._rng.bit_generator.state,
-            params=persistence.json_params(self.get_params(deep=False)),
-            backbone=self.backbone_,
-        )
+        state = persistence.state_of(self, self._rng.bit_generator.state)
         return persistence.save(path, state, overwrite, include_optimizer)
 
     @classmethod

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from smrt_keras.tables import decode_levels
+
 
 def is_dataframe(obj) -> bool:
     return type(obj).__name__ == "DataFrame" and hasattr(obj, "columns")
@@ -31,10 +33,19 @@ class InputSpec:
     dtype: str  # numpy dtype of the array (arrays only)
     columns: list[Any] = field(default_factory=list)
     column_dtypes: list[str] = field(default_factory=list)
+    #: Per column "numeric", "bool" or "categorical"; empty: all numeric.
+    column_kinds: list[str] = field(default_factory=list)
+    #: Per column ``{"levels": [...], "ordered": bool}`` if categorical, else None.
+    levels: list[Any] = field(default_factory=list)
 
     @property
     def is_image(self) -> bool:
         return len(self.sample_shape) >= 2
+
+    @property
+    def is_mixed(self) -> bool:
+        """Whether any column is bool or categorical (a mixed-type table)."""
+        return any(k != "numeric" for k in self.column_kinds)
 
     @property
     def n_features(self) -> int:
@@ -49,6 +60,11 @@ class InputSpec:
                 c if isinstance(c, (str, int)) else str(c) for c in self.columns
             ],
             "column_dtypes": list(self.column_dtypes),
+            **(
+                {"column_kinds": list(self.column_kinds), "levels": list(self.levels)}
+                if self.is_mixed
+                else {}
+            ),
         }
 
     @classmethod
@@ -59,6 +75,8 @@ class InputSpec:
             dtype=d["dtype"],
             columns=list(d.get("columns", [])),
             column_dtypes=list(d.get("column_dtypes", [])),
+            column_kinds=list(d.get("column_kinds", [])),
+            levels=list(d.get("levels", [])),
         )
 
 
@@ -90,6 +108,24 @@ def _cast_column(values: np.ndarray, dtype: str):
     return pd.array(values, dtype=kind)
 
 
+def _category_column(codes: np.ndarray, dtype: str, info: dict):
+    """A categorical column's values from codes, in its original dtype: a
+    Categorical with the same categories, or the level values."""
+    import pandas as pd
+
+    if dtype == "category":
+        return pd.Categorical.from_codes(
+            np.rint(codes).astype(int),
+            categories=info["levels"],
+            ordered=info["ordered"],
+        )
+    values = decode_levels(codes, info)
+    try:
+        return pd.array(values, dtype=dtype)
+    except (TypeError, ValueError):
+        return values
+
+
 class OutputRestorer:
     """Give generated rows back in the caller's container, shape and dtypes.
 
@@ -113,16 +149,28 @@ class OutputRestorer:
         spec = self.spec
         X = X.reshape((len(X), *spec.sample_shape))
         if spec.kind == "array":
-            return _cast(X, spec.dtype)
+            return self._array(X) if spec.is_mixed else _cast(X, spec.dtype)
         import pandas as pd
 
+        levels = spec.levels or [None] * len(spec.columns)
         data = {
             col: _cast_column(X[:, j], dt)
-            for j, (col, dt) in enumerate(
-                zip(spec.columns, spec.column_dtypes, strict=True)
+            if info is None
+            else _category_column(X[:, j], dt, info)
+            for j, (col, dt, info) in enumerate(
+                zip(spec.columns, spec.column_dtypes, levels, strict=True)
             )
         }
         return pd.DataFrame(data, columns=spec.columns)
+
+    def _array(self, X: np.ndarray) -> np.ndarray:
+        # A 2-D array with categorical columns: level values in its dtype.
+        out = np.empty(X.shape, dtype=object)
+        for j, info in enumerate(self.spec.levels):
+            out[:, j] = X[:, j] if info is None else decode_levels(X[:, j], info)
+        if np.dtype(self.spec.dtype) == object:
+            return out
+        return _cast(out.astype("float64"), self.spec.dtype)
 
     def resampled(self, X, y, X_new: np.ndarray, y_new: np.ndarray):
         """``X`` and ``y`` as given, followed by the synthetic rows, in their types."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils.multiclass import type_of_target
 
+from smrt_keras import tables
 from smrt_keras.spec import InputSpec, is_dataframe, is_series
 
 
@@ -25,11 +26,15 @@ def _check_numeric(dtype, what: str):
     )
 
 
-def check_X(X, name: str = "X") -> tuple[np.ndarray, InputSpec]:
+def check_X(
+    X, name: str = "X", categorical_features=None
+) -> tuple[np.ndarray, InputSpec]:
     """Validate ``X`` and return it as float64 plus its :class:`InputSpec`.
 
     Accepts 2-D arrays and DataFrames (tabular) and 3-D/4-D arrays (image
-    batches ``(N, H, W)`` or ``(N, H, W, C)``).
+    batches ``(N, H, W)`` or ``(N, H, W, C)``). Categorical and bool columns
+    of a table come back as codes (:mod:`smrt_keras.tables`): DataFrame
+    columns by their dtype, array columns as ``categorical_features`` says.
     """
     if X is None:
         raise ValueError(f"{name} is required; got {name}=None.")
@@ -39,50 +44,67 @@ def check_X(X, name: str = "X") -> tuple[np.ndarray, InputSpec]:
             f"dense input. Pass {name}.toarray() if it fits in memory."
         )
     if is_dataframe(X):
-        from pandas.api.types import is_bool_dtype, is_complex_dtype, is_numeric_dtype
-
-        for col, dt in zip(X.columns, X.dtypes, strict=True):
-            if not (is_numeric_dtype(dt) or is_bool_dtype(dt)) or is_complex_dtype(dt):
-                raise TypeError(
-                    f"{name} column {col!r} has dtype {dt}; SMRT needs numeric or "
-                    "bool features. Encode categorical or text columns first."
-                )
+        arr, kinds, levels = tables.frame_columns(X, name, categorical_features)
         spec = InputSpec(
             kind="dataframe",
             sample_shape=(X.shape[1],),
             dtype="float64",
             columns=list(X.columns),
             column_dtypes=[str(dt) for dt in X.dtypes],
+            column_kinds=kinds,
+            levels=levels,
         )
-        arr = X.to_numpy(dtype="float64", na_value=np.nan)
     else:
-        arr = np.asarray(X)
-        _check_numeric(arr.dtype, name)
-        if arr.ndim not in (2, 3, 4):
-            raise ValueError(
-                f"{name} must be 2-D (n_samples, n_features) or an image batch "
-                f"(N, H, W) / (N, H, W, C); got {name} with shape {arr.shape}"
-                + (
-                    ". Reshape a single feature with X.reshape(-1, 1)."
-                    if arr.ndim == 1
-                    else "."
-                )
-            )
-        spec = InputSpec(
-            kind="array", sample_shape=tuple(arr.shape[1:]), dtype=str(arr.dtype)
-        )
-        arr = arr.astype("float64")
+        arr, spec = _check_array(np.asarray(X), name, categorical_features)
     if arr.shape[0] == 0:
         raise ValueError(f"{name} is empty: got {name} with shape {arr.shape}.")
     if 0 in arr.shape[1:]:
         raise ValueError(f"{name} has no features: got shape {arr.shape}.")
-    if not np.all(np.isfinite(arr)):
-        n_bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
-        raise ValueError(
-            f"{name} contains {n_bad} NaN or infinite value(s); impute or drop them "
-            "before resampling."
-        )
+    _check_finite(arr, spec, name)
     return arr, spec
+
+
+def _check_array(arr: np.ndarray, name: str, categorical_features):
+    if arr.ndim not in (2, 3, 4):
+        raise ValueError(
+            f"{name} must be 2-D (n_samples, n_features) or an image batch "
+            f"(N, H, W) / (N, H, W, C); got {name} with shape {arr.shape}"
+            + (
+                ". Reshape a single feature with X.reshape(-1, 1)."
+                if arr.ndim == 1
+                else "."
+            )
+        )
+    if categorical_features is not None or arr.dtype == object:
+        if arr.ndim != 2:
+            raise ValueError(
+                f"categorical_features needs a 2-D {name}; got shape {arr.shape}."
+            )
+        codes, kinds, levels = tables.array_columns(arr, name, categorical_features)
+        spec = InputSpec("array", (arr.shape[1],), str(arr.dtype))
+        if any(k != tables.NUMERIC for k in kinds):
+            spec.column_kinds, spec.levels = kinds, levels
+        return codes, spec
+    _check_numeric(arr.dtype, name)
+    spec = InputSpec(
+        kind="array", sample_shape=tuple(arr.shape[1:]), dtype=str(arr.dtype)
+    )
+    return arr.astype("float64"), spec
+
+
+def _check_finite(arr: np.ndarray, spec: InputSpec, name: str) -> None:
+    if np.all(np.isfinite(arr)):
+        return
+    n_bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
+    where = ""
+    if arr.ndim == 2:
+        bad = np.flatnonzero(~np.all(np.isfinite(arr), axis=0))
+        names = [spec.columns[j] if spec.columns else j for j in bad[:5]]
+        where = f" (in column(s) {', '.join(repr(c) for c in names)})"
+    raise ValueError(
+        f"{name} contains {n_bad} NaN or infinite value(s){where}; impute or drop "
+        "them before resampling."
+    )
 
 
 def label_kind(value) -> str:

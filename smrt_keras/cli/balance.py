@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     from smrt_keras.cli.io import read_table, write_table
 
     X, y, frame = read_table(args.input, args.target)
-    smrt = reconstructor_from(args, y)
+    smrt = reconstructor_from(args, y, X)
     X_res, y_res = smrt.fit_resample(X, y)
     out = write_table(args.output, X_res, y_res, args.target, like=frame)
     made = {str(k): int(v) for k, v in smrt.sampling_strategy_.items()}

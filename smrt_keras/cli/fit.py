@@ -29,8 +29,9 @@ def add(sub) -> None:
     )
 
 
-def reconstructor_from(args: argparse.Namespace, y):
-    """The Reconstructor the model options describe, for labels ``y``."""
+def reconstructor_from(args: argparse.Namespace, y, X=None):
+    """The Reconstructor the model options describe, for data ``X`` (a
+    DataFrame for CSV and Parquet input) and labels ``y``."""
     from smrt_keras import Reconstructor
     from smrt_keras.cli.io import match_labels, parse_strategy
 
@@ -47,14 +48,38 @@ def reconstructor_from(args: argparse.Namespace, y):
         backbone=args.backbone,
         backbone_epochs=args.backbone_epochs,
         fine_tune_epochs=args.fine_tune_epochs,
+        categorical_features=categorical_columns(args.categorical, X),
     )
+
+
+def categorical_columns(text: str | None, X) -> list | None:
+    """``--categorical a,b``: those columns and every non-numeric one of ``X``
+    (the columns a DataFrame marks categorical by itself)."""
+    if not text:
+        return None
+    from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+    named = [c.strip() for c in text.split(",") if c.strip()]
+    columns = list(getattr(X, "columns", []))
+    for name in named:
+        if name not in columns:
+            raise ValueError(
+                f"--categorical names column {name!r}, which the input does not "
+                f"have; its feature columns are {columns}."
+            )
+    implicit = [
+        c
+        for c, dt in zip(columns, X.dtypes, strict=True)
+        if not (is_numeric_dtype(dt) or is_bool_dtype(dt))
+    ]
+    return [c for c in columns if c in named or c in implicit]
 
 
 def run(args: argparse.Namespace) -> int:
     from smrt_keras.cli.io import read_table
 
     X, y, _ = read_table(args.input, args.target)
-    smrt = reconstructor_from(args, y).fit(X, y)
+    smrt = reconstructor_from(args, y, X).fit(X, y)
     out = smrt.save(args.output, overwrite=args.overwrite)
     print(f"Saved generators for labels {[str(k) for k in smrt.generators_]} to {out}.")
     return 0

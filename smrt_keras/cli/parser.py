@@ -90,6 +90,13 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
         help="epochs of each class's fine-tuning from --backbone (default: "
         "--epochs; unused without --backbone)",
     )
+    parser.add_argument(
+        "--categorical",
+        metavar="COLUMNS",
+        default=None,
+        help="comma-separated columns to model as categories besides the text "
+        "ones (e.g. numeric codes: --categorical zip,plan_id)",
+    )
     add_seed(parser)
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")
 

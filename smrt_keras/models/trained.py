@@ -18,7 +18,7 @@ import keras
 import numpy as np
 
 from smrt_keras.models.cache import LRUCache
-from smrt_keras.models.vae import VAE, output_log_var_value
+from smrt_keras.models.vae import VAE, WITH_VARIANCE, output_log_var_value
 
 #: Config keys that are not part of a model's computation graph.
 TEMPLATE_FREE_KEYS = ("seed", "beta", "kl_warmup_steps", "name")
@@ -81,6 +81,10 @@ class TrainedVAE:
         return self.template.likelihood
 
     @property
+    def column_types(self):
+        return self.template.column_types
+
+    @property
     def encoder_type(self) -> str:
         return self.template.encoder_type
 
@@ -113,9 +117,10 @@ class TrainedVAE:
     def output_std(self) -> np.ndarray:
         """Per-feature standard deviation of the Gaussian ``p(x | z)``."""
         model = self.template
-        if model.likelihood != "gaussian":
+        if model.likelihood not in WITH_VARIANCE:
             raise ValueError(
-                f"output_std needs likelihood='gaussian'; got {model.likelihood!r}."
+                "output_std needs likelihood='gaussian' or 'mixed'; got "
+                f"{model.likelihood!r}."
             )
         learned = None
         if getattr(model, "output_log_var", None) is not None:

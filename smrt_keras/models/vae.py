@@ -11,6 +11,7 @@ from keras import ops
 from scipy.special import expit
 
 from smrt_keras.models import inference, latent
+from smrt_keras.models.columns import check_column_types, mixed_mean, mixed_nll
 from smrt_keras.models.layers import (
     ConvDecoder,
     ConvEncoder,
@@ -25,7 +26,9 @@ from smrt_keras.params import Float, Int, Options, PositiveInts, check_params, i
 OUTPUT_LOG_VAR_RANGE = (-7.0, 7.0)
 
 ENCODERS = ("dense", "conv")
-LIKELIHOODS = ("bernoulli", "continuous_bernoulli", "gaussian")
+LIKELIHOODS = ("bernoulli", "continuous_bernoulli", "gaussian", "mixed")
+#: Likelihoods with a Gaussian part, and so an output variance.
+WITH_VARIANCE = ("gaussian", "mixed")
 #: Likelihoods of data in [0, 1], whose decoder outputs logits.
 UNIT_INTERVAL = ("bernoulli", "continuous_bernoulli")
 #: Below this |logit| the continuous Bernoulli's normaliser and mean use their
@@ -176,13 +179,18 @@ class VAE(keras.Model):
         Dropout after each hidden dense layer.
     l2 : float >= 0, default=0.0
         L2 weight penalty on every kernel.
-    likelihood : {"bernoulli", "gaussian"}, default="bernoulli"
+    likelihood : {"bernoulli", "continuous_bernoulli", "gaussian", "mixed"}, \
+            default="bernoulli"
         ``p(x | z)``. Bernoulli expects inputs in [0, 1] (its decoder outputs
         logits, ``decode`` returns probabilities); Gaussian expects standardised
-        inputs.
+        inputs; ``"mixed"`` gives each span of ``column_types`` its own.
     output_variance : "learned" or float > 0, default="learned"
         Variance of the Gaussian likelihood: one learned value per feature, or
         a fixed value. Ignored for Bernoulli.
+    column_types : sequence of (kind, width) or None, default=None
+        For ``likelihood="mixed"`` only: consecutive spans of the input, each
+        ``"gaussian"`` (standardised numbers), ``"bernoulli"`` (one 0/1 flag)
+        or ``"categorical"`` (one column's one-hot levels, a softmax).
     beta : float >= 0, default=1.0
         Weight of the KL term (beta-VAE).
     kl_warmup_steps : int >= 0, default=0
@@ -222,6 +230,7 @@ class VAE(keras.Model):
         beta: float = 1.0,
         kl_warmup_steps: int = 0,
         seed: int | None = None,
+        column_types: Sequence | None = None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -240,6 +249,7 @@ class VAE(keras.Model):
         self.beta = beta
         self.kl_warmup_steps = kl_warmup_steps
         self.seed = seed
+        self.column_types = None if column_types is None else tuple(column_types)
         self._validate()
         self._make_layers(seed)
         self.build((None, *self.data_shape))
@@ -292,6 +302,15 @@ class VAE(keras.Model):
             "output_variance": self.output_variance,
         }
         check_params(values, _CONSTRAINTS)
+        if (self.likelihood == "mixed") != (self.column_types is not None):
+            raise ValueError(
+                "column_types is required with likelihood='mixed' and only then; "
+                f"got likelihood={self.likelihood!r}, "
+                f"column_types={self.column_types!r}."
+            )
+        if self.column_types is not None:
+            n = math.prod(self.data_shape)
+            self.column_types = check_column_types(self.column_types, n)
         if self.encoder_type == "dense":
             if len(self.data_shape) != 1:
                 raise ValueError(
@@ -353,6 +372,11 @@ class VAE(keras.Model):
                 "beta": float(self.beta),
                 "kl_warmup_steps": int(self.kl_warmup_steps),
                 "seed": None if self.seed is None else int(self.seed),
+                "column_types": (
+                    None
+                    if self.column_types is None
+                    else [[kind, int(width)] for kind, width in self.column_types]
+                ),
             }
         )
         return config
@@ -373,7 +397,7 @@ class VAE(keras.Model):
         if self.built:
             return
         self._build_blocks(input_shape)
-        if self.likelihood == "gaussian" and self.output_variance == "learned":
+        if self.likelihood in WITH_VARIANCE and self.output_variance == "learned":
             self.output_log_var = self.add_weight(
                 shape=(self.n_features,),
                 initializer="zeros",
@@ -447,6 +471,8 @@ class VAE(keras.Model):
             nll = ops.relu(p) - p * x + ops.log1p(ops.exp(-ops.abs(p)))
             if self.likelihood == "continuous_bernoulli":
                 nll = nll - _cb_log_normaliser(p)
+        elif self.likelihood == "mixed":
+            return mixed_nll(x, p, self.column_types, self._output_log_var())
         else:
             log_var = self._output_log_var()
             nll = 0.5 * (_LOG_2PI + log_var + ops.square(x - p) * ops.exp(-log_var))
@@ -543,9 +569,10 @@ class VAE(keras.Model):
         ValueError
             For a Bernoulli likelihood, which has no variance parameter.
         """
-        if self.likelihood != "gaussian":
+        if self.likelihood not in WITH_VARIANCE:
             raise ValueError(
-                f"output_std needs likelihood='gaussian'; got {self.likelihood!r}."
+                "output_std needs likelihood='gaussian' or 'mixed'; got "
+                f"{self.likelihood!r}."
             )
         learned = getattr(self, "output_log_var", None)
         learned = None if learned is None else ops.convert_to_numpy(learned.value)
@@ -554,7 +581,8 @@ class VAE(keras.Model):
     def decode(self, z, batch_size: int = 1024) -> np.ndarray:
         """Mean of ``p(x | z)`` for latent codes ``z``, as numpy.
 
-        Probabilities in [0, 1] for Bernoulli, means for Gaussian.
+        Probabilities in [0, 1] for Bernoulli, means for Gaussian; for
+        ``"mixed"``, per span (level probabilities for a categorical one).
         """
         return self.decode_with(None, z, batch_size)
 
@@ -573,6 +601,8 @@ class VAE(keras.Model):
             expit(params, out=params)  # in place: the rows can be many
         elif self.likelihood == "continuous_bernoulli":
             params = continuous_bernoulli_mean(params)
+        elif self.likelihood == "mixed":
+            params = mixed_mean(params.reshape(len(z), -1), self.column_types)
         return params
 
     @staticmethod

@@ -1,0 +1,187 @@
+"""Mixed-type tables: which column is numeric, bool or categorical, and the
+codes that carry categories through the rest of the library.
+
+:func:`encode_columns` turns a DataFrame (or a 2-D array with
+``categorical_features``) into float64 "codes": numeric columns as they are,
+bool columns as 0/1, and each categorical column as the index of its value in
+the column's sorted list of levels. The levels and each column's kind are
+recorded in the :class:`~smrt_keras.spec.InputSpec`, so that
+:class:`~smrt_keras.spec.OutputRestorer` turns generated codes back into the
+same values, dtypes and category sets. Per class, the codes are one-hot
+encoded for the VAE by :class:`~smrt_keras.preprocessing.TableCodec`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+#: Column kinds.
+NUMERIC, BOOL, CATEGORICAL = "numeric", "bool", "categorical"
+
+#: A categorical column may have at most this many levels in ``X``. Each level
+#: is one input and one output of every class's VAE; a column with more (IDs,
+#: free text, a float declared categorical by mistake) is refused with advice,
+#: rather than silently blowing up the network or dropping levels.
+MAX_LEVELS = 100
+
+
+def _python(value: Any) -> Any:
+    # JSON-able level values: numpy scalars become Python ones.
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def declared_mask(categorical_features, columns: Sequence, n: int, name: str):
+    """``categorical_features`` (None, indices, names or a boolean mask) as a
+    boolean list over the ``n`` columns; ``None`` when it is ``None``."""
+    if categorical_features is None:
+        return None
+    spec = list(np.ravel(np.asarray(categorical_features, dtype=object)))
+    mask = [False] * n
+    if spec and all(isinstance(v, (bool, np.bool_)) for v in spec):
+        if len(spec) != n:
+            raise ValueError(
+                f"categorical_features as a boolean mask must have one entry per "
+                f"column of {name} ({n}); got {len(spec)}."
+            )
+        return [bool(v) for v in spec]
+    for v in spec:
+        if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+            if not -n <= int(v) < n:
+                raise ValueError(
+                    f"categorical_features names column index {v}, but {name} has "
+                    f"{n} columns."
+                )
+            mask[int(v)] = True
+        elif v in list(columns):
+            mask[list(columns).index(v)] = True
+        else:
+            where = f"columns {list(columns)}" if columns else "no column names"
+            raise ValueError(
+                f"categorical_features names column {v!r}, which {name} does not "
+                f"have ({name} has {where})."
+            )
+    return mask
+
+
+def _levels(values: np.ndarray, col, name: str) -> list:
+    try:
+        return sorted({_python(v) for v in values})
+    except TypeError:
+        kinds = sorted({type(v).__name__ for v in values})
+        raise TypeError(
+            f"{name} column {col!r} mixes value types {kinds}; a categorical "
+            "column needs values of one type."
+        ) from None
+
+
+def encode_categorical(values, col, name: str, levels: list | None = None):
+    """``(codes, levels)`` of one categorical column: float64 level indices
+    into ``levels`` (its sorted distinct values unless given)."""
+    values = np.asarray(values, dtype=object)
+    missing = [v is None or (isinstance(v, float) and np.isnan(v)) for v in values]
+    if any(missing):
+        raise ValueError(
+            f"{name} column {col!r} is categorical and holds {sum(missing)} missing "
+            "value(s) (NaN or None); fill them (e.g. with a level 'missing') or "
+            "drop those rows."
+        )
+    levels = _levels(values, col, name) if levels is None else list(levels)
+    if len(levels) > MAX_LEVELS:
+        raise ValueError(
+            f"{name} column {col!r} is categorical with {len(levels)} levels; SMRT "
+            f"one-hot encodes categorical columns and accepts at most {MAX_LEVELS} "
+            "levels per column (tables.MAX_LEVELS). Group rare levels, drop the "
+            "column, or, if it is a number, do not declare it categorical."
+        )
+    index = {v: i for i, v in enumerate(levels)}
+    return np.array([index[_python(v)] for v in values], dtype="float64"), levels
+
+
+def _is_numeric_frame_column(dt) -> bool:
+    from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+    return is_numeric_dtype(dt) and not is_bool_dtype(dt)
+
+
+def frame_columns(X, name: str, categorical_features=None):
+    """Codes, kinds and levels of a DataFrame's columns.
+
+    Category, string and object columns are categorical; bool columns are
+    bool; other numeric columns are numeric, unless ``categorical_features``
+    names them.
+    """
+    from pandas.api.types import is_bool_dtype, is_complex_dtype
+
+    declared = declared_mask(categorical_features, list(X.columns), X.shape[1], name)
+    codes, kinds, levels = [], [], []
+    for j, (col, dt) in enumerate(zip(X.columns, X.dtypes, strict=True)):
+        series = X.iloc[:, j]
+        if is_complex_dtype(dt):
+            raise TypeError(
+                f"{name} column {col!r} has dtype {dt}; SMRT needs real numbers, "
+                "bools or categories."
+            )
+        categorical = (
+            declared[j] if declared else not _is_numeric_frame_column(dt)
+        ) and not (declared is None and is_bool_dtype(dt))
+        if categorical:
+            known = (
+                [_python(v) for v in series.cat.categories]
+                if str(dt) == "category"
+                else None
+            )
+            c, lv = encode_categorical(series.to_numpy(dtype=object), col, name, known)
+            ordered = bool(getattr(series.dtype, "ordered", False))
+            codes.append(c)
+            kinds.append(CATEGORICAL)
+            levels.append({"levels": lv, "ordered": ordered})
+            continue
+        kinds.append(BOOL if is_bool_dtype(dt) else NUMERIC)
+        levels.append(None)
+        codes.append(_numeric(series, col, name))
+    return np.column_stack(codes), kinds, levels
+
+
+def _numeric(series, col, name: str) -> np.ndarray:
+    try:
+        return series.to_numpy(dtype="float64", na_value=np.nan)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"{name} column {col!r} has dtype {series.dtype} and cannot be read as "
+            "numbers; declare it in categorical_features."
+        ) from None
+
+
+def array_columns(arr: np.ndarray, name: str, categorical_features):
+    """Codes, kinds and levels of a 2-D array's columns; ``categorical_features``
+    marks the categorical ones (all others must be numeric)."""
+    n = arr.shape[1]
+    declared = declared_mask(categorical_features, [], n, name) or [False] * n
+    codes, kinds, levels = [], [], []
+    for j in range(n):
+        if declared[j]:
+            c, lv = encode_categorical(arr[:, j], j, name)
+            codes.append(c)
+            kinds.append(CATEGORICAL)
+            levels.append({"levels": lv, "ordered": False})
+            continue
+        try:
+            codes.append(arr[:, j].astype("float64"))
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"{name} column {j} holds values that are not numbers (e.g. "
+                f"{arr[0, j]!r}); declare it in categorical_features."
+            ) from None
+        kinds.append(NUMERIC)
+        levels.append(None)
+    return np.column_stack(codes), kinds, levels
+
+
+def decode_levels(codes: np.ndarray, info: dict) -> np.ndarray:
+    """Level values (an object array) of a categorical column's codes."""
+    levels = np.empty(len(info["levels"]), dtype=object)
+    levels[:] = info["levels"]
+    return levels[np.rint(codes).astype(int)]

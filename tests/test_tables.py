@@ -1,0 +1,253 @@
+"""Mixed-type tables (#16): categorical, string, bool and int columns in and
+out, categorical_features on arrays, the mixed likelihood, bounded outputs
+without pile-up at the class's edges, and errors that name the column."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from smrt_keras import Reconstructor
+from smrt_keras.preprocessing import FeatureScaler, TableCodec, reflect
+from smrt_keras.tables import MAX_LEVELS
+
+FAST = dict(epochs=15, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def churn():
+    """A 300:40 churn-like table: int, float, category (with an unused
+    category), string, bool and float32 columns; the minority only shows two
+    plans and never 'unused'."""
+    rng = np.random.default_rng(0)
+    n = 340
+    y = np.r_[np.zeros(300, int), np.ones(40, int)]
+    plan = np.where(y == 1, rng.choice(["pro", "max"], n), rng.choice(["basic", "pro"], n))
+    frame = pd.DataFrame(
+        {
+            "age": rng.integers(18, 80, n),
+            "calls": rng.poisson(np.where(y == 1, 4, 1)),
+            "income": rng.lognormal(10, 1, n),
+            "plan": pd.Categorical(plan, categories=["basic", "pro", "max", "unused"]),
+            "city": pd.array(rng.choice(["a", "b", "c"], n), dtype="str"),
+            "active": rng.random(n) < np.where(y == 1, 0.8, 0.3),
+            "score": rng.normal(0, 1, n).astype("float32"),
+        }
+    )
+    return frame, pd.Series(y, name="churn")
+
+
+@pytest.fixture(scope="module")
+def fitted(churn):
+    X, y = churn
+    smrt = Reconstructor(**FAST)
+    return smrt, smrt.fit_resample(X, y)
+
+
+def test_dataframe_comes_back_with_its_columns_dtypes_and_categories(churn, fitted):
+    X, y = churn
+    _, (X_res, y_res) = fitted
+    assert list(X_res.columns) == list(X.columns)
+    assert (X_res.dtypes == X.dtypes).all(), X_res.dtypes
+    assert list(X_res["plan"].cat.categories) == ["basic", "pro", "max", "unused"]
+    pd.testing.assert_frame_equal(X_res.iloc[: len(X)], X)
+    assert y_res.name == "churn" and (y_res == 1).sum() == 300
+
+
+def test_generated_categories_are_ones_the_class_showed(churn, fitted):
+    X, y = churn
+    _, (X_res, _) = fitted
+    synthetic = X_res.iloc[len(X) :]
+    minority = X[y == 1]
+    for col in ("plan", "city"):
+        assert set(synthetic[col]) <= set(minority[col]), col
+    # Both minority plans are drawn, in roughly the class's proportions.
+    share = (synthetic["plan"] == "max").mean()
+    assert abs(share - (minority["plan"] == "max").mean()) < 0.2
+    # Counts stay whole and non-negative; bools stay bools.
+    assert synthetic["calls"].min() >= 0
+    assert synthetic["active"].dtype == bool
+    assert 0.0 < synthetic["active"].mean() < 1.0
+
+
+def test_each_column_gets_its_likelihood(fitted):
+    smrt, _ = fitted
+    gen = smrt.generators_[1]
+    assert isinstance(gen.scaler, TableCodec)
+    # 5 numeric (age, calls, income, score ... plus none), 1 bool, plan over
+    # the 2 levels the class shows, city over 3.
+    assert gen.vae.likelihood == "mixed"
+    assert [list(s) for s in gen.vae.column_types] == [
+        ["gaussian", 4],
+        ["bernoulli", 1],
+        ["categorical", 2],
+        ["categorical", 3],
+    ]
+
+
+def test_mixed_save_load_round_trip(fitted, tmp_path):
+    smrt, _ = fitted
+    smrt.save(tmp_path / "gens")
+    loaded = Reconstructor.load(tmp_path / "gens")
+    a, _ = smrt.generate(50, label=1, random_state=3)
+    b, _ = loaded.generate(50, label=1, random_state=3)
+    pd.testing.assert_frame_equal(a, b)
+    assert loaded.input_spec_.column_kinds == smrt.input_spec_.column_kinds
+
+
+def test_single_level_in_a_class_always_comes_back(rng):
+    X = pd.DataFrame(
+        {
+            "x": rng.normal(size=120),
+            "kind": np.where(np.arange(120) < 100, rng.choice(["u", "v"], 120), "w"),
+        }
+    )
+    y = (np.arange(120) >= 100).astype(int)
+    X_res, _ = Reconstructor(**FAST).fit_resample(X, y)
+    assert set(X_res["kind"].iloc[120:]) == {"w"}
+
+
+@pytest.mark.parametrize(
+    "spec", [[2], ["plan_code"], [False, False, True]], ids=["index", "name", "mask"]
+)
+def test_categorical_features_on_arrays_and_frames(spec, rng):
+    codes = np.where(np.arange(150) < 120, rng.choice([3, 7], 150), 9)
+    X = np.column_stack([rng.normal(size=150), rng.normal(size=150), codes])
+    y = (np.arange(150) >= 120).astype(int)
+    if spec == ["plan_code"]:
+        X = pd.DataFrame(X, columns=["a", "b", "plan_code"])
+    smrt = Reconstructor(categorical_features=spec, **FAST)
+    X_res, _ = smrt.fit_resample(X, y)
+    new = np.asarray(X_res)[150:, 2]
+    assert set(new) == {9.0}  # a float column declared categorical keeps its values
+    assert smrt.input_spec_.column_kinds == ["numeric", "numeric", "categorical"]
+
+
+def test_object_array_with_strings(rng):
+    X = np.empty((130, 2), dtype=object)
+    X[:, 0] = rng.normal(size=130)
+    X[:, 1] = np.where(np.arange(130) < 100, "old", rng.choice(["new", "mid"], 130))
+    y = (np.arange(130) >= 100).astype(int)
+    X_res, _ = Reconstructor(categorical_features=[1], **FAST).fit_resample(X, y)
+    assert X_res.dtype == object and X_res.shape == (200, 2)
+    assert set(X_res[130:, 1]) <= {"new", "mid"}
+    assert all(isinstance(v, float) for v in X_res[130:, 0])
+
+
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda X: X.assign(city=X["city"].where(X.index != 3)), "column 'city'.*missing"),
+        (lambda X: X.assign(income=X["income"].where(X.index != 3)), "column\\(s\\) 'income'"),
+    ],
+    ids=["nan-categorical", "nan-numeric"],
+)
+def test_missing_values_name_the_column(churn, make, match):
+    X, y = churn
+    with pytest.raises(ValueError, match=match):
+        Reconstructor(**FAST).fit(make(X), y)
+
+
+def test_categorical_features_errors_name_the_column(churn, rng):
+    X, y = churn
+    with pytest.raises(ValueError, match="column 'zip', which X does not have"):
+        Reconstructor(categorical_features=["zip"], **FAST).fit(X, y)
+    with pytest.raises(ValueError, match="column index 9, but X has 7 columns"):
+        Reconstructor(categorical_features=[9], **FAST).fit(X, y)
+    with pytest.raises(ValueError, match="one entry per column of X \\(7\\); got 2"):
+        Reconstructor(categorical_features=[True, False], **FAST).fit(X, y)
+    with pytest.raises(ValueError, match=f"column 'income'.*at most {MAX_LEVELS}"):
+        Reconstructor(categorical_features=["income"], **FAST).fit(X, y)
+    arr = np.column_stack([rng.normal(size=20), np.array(["a"] * 20, dtype=object)])
+    with pytest.raises(TypeError, match="column 1 holds values that are not numbers"):
+        Reconstructor(**FAST).fit(arr, np.r_[np.zeros(15), np.ones(5)])
+
+
+def test_mixed_tables_refuse_single_distribution_and_backbones(churn):
+    X, y = churn
+    with pytest.raises(ValueError, match="likelihood='gaussian' cannot model"):
+        Reconstructor(likelihood="gaussian", **FAST).fit(X, y)
+    with pytest.raises(ValueError, match="backbone='fit' works with numeric"):
+        Reconstructor(backbone="fit", **FAST).fit(X, y)
+
+
+def test_no_pile_up_at_a_small_class_edges():
+    """An 8-member wine class: clipping put 13-25 % of each column's values
+    on the class's min or max; reflecting into widened bounds puts none."""
+    from sklearn.datasets import load_wine
+
+    from smrt_keras.datasets import make_imbalanced
+
+    X, y = load_wine(return_X_y=True)
+    y = (y == 0).astype(int)
+    X, y = make_imbalanced(X, y, {0: int((y == 0).sum()), 1: 8}, random_state=0)
+    smrt = Reconstructor(sampling_strategy={1: 400}, **FAST).fit(X, y)
+    new, _ = smrt.generate(2000, label=1, random_state=0)
+    real = X[y == 1]
+    lo, hi = real.min(axis=0), real.max(axis=0)
+    on_edge = ((new == lo) | (new == hi)).mean(axis=0)
+    real_on_edge = ((real == lo) | (real == hi)).mean(axis=0)
+    assert np.all(on_edge <= real_on_edge + 0.01), on_edge
+    # Never outside what the column allows: wine's columns are all positive.
+    assert new.min() >= 0
+    # Some values reach past the observed range, as new real members would.
+    assert ((new < lo) | (new > hi)).mean() > 0.01
+
+
+def test_reflect_folds_into_bounds_and_keeps_constants():
+    values = np.array([[-0.5, 3.0], [2.5, 3.0], [7.0, 3.0], [0.25, 3.0]])
+    reflect(values, np.array([0.0, 3.0]), np.array([2.0, 3.0]))
+    np.testing.assert_allclose(values[:, 0], [0.5, 1.5, 1.0, 0.25])
+    np.testing.assert_array_equal(values[:, 1], 3.0)
+
+
+def test_scalers_saved_before_bounds_still_clip():
+    scaler = FeatureScaler("standard").fit(np.array([[0.0], [1.0], [2.0]]))
+    state = scaler.to_dict()
+    assert "lower" in state
+    old = {k: v for k, v in state.items() if k not in ("lower", "upper")}
+    restored = FeatureScaler.from_dict(old)
+    out = restored.inverse_transform(np.array([[10.0], [-10.0]]))
+    np.testing.assert_array_equal(out.ravel(), [2.0, 0.0])
+    new = FeatureScaler.from_dict(state).inverse_transform(np.array([[10.0]]))
+    assert 0.0 <= new[0, 0] <= 3.0
+
+
+def test_table_codec_round_trip_and_unseen_levels():
+    codes = np.array([[1.5, 1, 0, 4], [2.5, 0, 2, 4], [2.0, 1, 2, 4]])
+    kinds = ["numeric", "bool", "categorical", "categorical"]
+    codec = TableCodec(kinds).fit(codes)
+    assert codec.column_types == [["gaussian", 1], ["bernoulli", 1], ["categorical", 2]]
+    again = TableCodec.from_dict(codec.to_dict())
+    np.testing.assert_array_equal(again.transform(codes), codec.transform(codes))
+    # Level 1 of column 2 never appears in this class: an all-zero block.
+    other = codec.transform(np.array([[2.0, 0, 1, 4]]))
+    np.testing.assert_array_equal(other[0, 2:], [0.0, 0.0])
+    back = codec.inverse_transform(codec.transform(codes))
+    np.testing.assert_array_equal(back[:, 1:], codes[:, 1:])
+
+
+def test_mixed_likelihood_matches_its_definition():
+    import keras
+
+    from smrt_keras.models import VAE
+    from smrt_keras.models.columns import mixed_draw
+
+    spans = [["gaussian", 2], ["bernoulli", 1], ["categorical", 3]]
+    vae = VAE(6, hidden_units=(8,), latent_dim=2, likelihood="mixed",
+              column_types=spans, seed=0)  # fmt: skip
+    x = np.array([[0.5, -1.0, 1.0, 0.0, 1.0, 0.0]], "float32")
+    p = np.array([[0.2, 0.1, 0.3, 1.0, 2.0, -1.0]], "float32")
+    nll = float(keras.ops.convert_to_numpy(vae.reconstruction_nll(x, p))[0])
+    gauss = 0.5 * (2 * np.log(2 * np.pi) + (0.5 - 0.2) ** 2 + (-1.0 - 0.1) ** 2)
+    bern = np.log1p(np.exp(-0.3))  # -log sigmoid(0.3)
+    cat = np.log(np.exp([1.0, 2.0, -1.0]).sum()) - 2.0
+    assert nll == pytest.approx(gauss + bern + cat, rel=1e-5)
+    assert VAE.from_config(vae.get_config()).column_types == vae.column_types
+    mean = vae.decode(np.zeros((4, 2), "float32"))
+    np.testing.assert_allclose(mean[:, 3:].sum(axis=1), 1.0, rtol=1e-5)
+    probs = np.tile([[0.0, 0.0, 0.5, 0.2, 0.3, 0.5]], (20000, 1)).astype("float32")
+    draws = mixed_draw(probs, np.ones(6, "float32"), spans, np.random.default_rng(0))
+    np.testing.assert_allclose(draws[:, 3:].mean(axis=0), [0.2, 0.3, 0.5], atol=0.02)
+    assert set(np.unique(draws[:, 2])) == {0.0, 1.0}
+    with pytest.raises(ValueError, match="column_types is required"):
+        VAE(6, likelihood="mixed")
