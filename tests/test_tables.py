@@ -21,7 +21,9 @@ def churn():
     rng = np.random.default_rng(0)
     n = 340
     y = np.r_[np.zeros(300, int), np.ones(40, int)]
-    plan = np.where(y == 1, rng.choice(["pro", "max"], n), rng.choice(["basic", "pro"], n))
+    plan = np.where(
+        y == 1, rng.choice(["pro", "max"], n), rng.choice(["basic", "pro"], n)
+    )
     frame = pd.DataFrame(
         {
             "age": rng.integers(18, 80, n),
@@ -136,8 +138,14 @@ def test_object_array_with_strings(rng):
 @pytest.mark.parametrize(
     "make, match",
     [
-        (lambda X: X.assign(city=X["city"].where(X.index != 3)), "column 'city'.*missing"),
-        (lambda X: X.assign(income=X["income"].where(X.index != 3)), "column\\(s\\) 'income'"),
+        (
+            lambda X: X.assign(city=X["city"].where(X.index != 3)),
+            "column 'city'.*missing",
+        ),
+        (
+            lambda X: X.assign(income=X["income"].where(X.index != 3)),
+            "column\\(s\\) 'income'",
+        ),
     ],
     ids=["nan-categorical", "nan-numeric"],
 )
