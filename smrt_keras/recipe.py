@@ -127,6 +127,7 @@ class Recipe:
     def to_dict(self) -> dict:
         """JSON-able form for the manifest."""
         out = asdict(self)
+        out["column_kinds"] = list(self.column_kinds)
         out["vae_config"] = {
             k: list(v) if isinstance(v, tuple) else v
             for k, v in self.vae_config.items()

@@ -50,8 +50,11 @@ def test_fit_attributes_and_generate(small_tabular):
     assert X_new.shape == (11, 6) and (y_new == 2).all()
     assert np.isfinite(X_new).all()
     # Generated values stay within the class's observed range.
-    lo, hi = X[y == 2].min(0), X[y == 2].max(0)
-    assert (X_new >= lo - 1e-9).all() and (X_new <= hi + 1e-9).all()
+    # Inside the class's range widened by one average gap (#16).
+    members = X[y == 2]
+    lo, hi = members.min(0), members.max(0)
+    gap = (hi - lo) / (len(members) - 1)
+    assert (X_new >= lo - gap - 1e-9).all() and (X_new <= hi + gap + 1e-9).all()
     X_all, y_all = r.generate(4)
     assert X_all.shape == (8, 6) and y_all.tolist() == [1] * 4 + [2] * 4
     assert "fitted: generators for [1, 2]" in repr(r)
@@ -180,8 +183,10 @@ def test_dataframe_in_dataframe_out():
     assert y_res.name == "churn" and y_res.value_counts().tolist() == [75, 75]
     synthetic = X_res.iloc[n:]
     assert (synthetic["const"] == 3.5).all()
-    minority_age = df.loc[y == "yes", "age"]
-    assert synthetic["age"].between(minority_age.min(), minority_age.max()).all()
+    # Whole ages within the minority's range widened by one average gap (#16).
+    age = df.loc[y == "yes", "age"]
+    gap = (age.max() - age.min()) / (len(age) - 1)
+    assert synthetic["age"].between(age.min() - gap - 0.5, age.max() + gap + 0.5).all()
     pd.testing.assert_frame_equal(X_res.iloc[:n], df)
 
 
