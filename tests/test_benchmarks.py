@@ -19,6 +19,7 @@ SCRIPTS = (
     "memory",
     "engine_levers",
     "digits_demo",
+    "mixed_speed",
 )
 
 

@@ -300,3 +300,53 @@ def test_run_errors_and_parse_errors_share_the_command_prefix(tmp_path, capsys):
         main(["balance", str(missing)])
     assert exit_info.value.code == 2
     assert capsys.readouterr().err.startswith("smrt-keras balance: error: ")
+
+
+@pytest.fixture(scope="module")
+def mixed_table(tmp_path_factory):
+    """A churn table with string, category-worthy, bool, int and float columns
+    and a string label (40 'churn' against 200 'stay')."""
+    rng = np.random.default_rng(0)
+    n = 240
+    churn = np.arange(n) >= 200
+    frame = pd.DataFrame(
+        {
+            "plan": np.where(churn, rng.choice(["pro", "max"], n), "basic"),
+            "region": rng.choice(["north", "south", "east"], n),
+            "tenure": rng.integers(1, 60, n),
+            "spend": rng.gamma(2.0, 30.0, n),
+            "autopay": rng.random(n) < 0.5,
+            "status": np.where(churn, "churn", "stay"),
+        }
+    )
+    path = tmp_path_factory.mktemp("mixed") / "churn.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_balance_mixed_table_end_to_end(mixed_table, tmp_path, suffix):
+    source = pd.read_csv(mixed_table)
+    data = tmp_path / f"in{suffix}"
+    if suffix == ".csv":
+        source.to_csv(data, index=False)
+    else:
+        source = source.astype({"region": "category"})
+        source.to_parquet(data, index=False)
+    out_path = tmp_path / f"out{suffix}"
+    args = ["balance", str(data), "--target", "status", "-o", str(out_path)]
+    out = run(*args, "--epochs", "5", "--seed", "0", "--categorical", "tenure")
+    assert out.returncode == 0, out.stderr
+    result = pd.read_csv(out_path) if suffix == ".csv" else pd.read_parquet(out_path)
+    assert list(result.columns) == list(source.columns)
+    assert (result.dtypes == source.dtypes).all(), result.dtypes
+    pd.testing.assert_frame_equal(result.iloc[: len(source)], source)
+    synthetic = result.iloc[len(source) :]
+    assert (synthetic["status"] == "churn").sum() == 160
+    churners = source[source["status"] == "churn"]
+    for col in ("plan", "region", "tenure"):  # tenure: declared categorical
+        assert set(synthetic[col]) <= set(churners[col]), col
+    if suffix == ".parquet":
+        assert list(result["region"].cat.categories) == ["east", "north", "south"]
+    bad = run(*args[:-1], str(tmp_path / "x.csv"), "--categorical", "zip")
+    assert bad.returncode != 0 and "--categorical names column 'zip'" in bad.stderr
