@@ -23,6 +23,7 @@ import _common as common  # noqa: E402
 import numpy as np  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
+METRIC_NAMES = {"roc_auc": "ROC AUC", "gmean": "G-mean", "f1": "F1", "ap": "AP"}
 IMAGE_COLUMNS = ("none", "ROS", "ROS+aug", "SMOTE", "SMRT")
 HEADER = ["benchmark", "measure", *IMAGE_COLUMNS, "SMRT vs SMOTE"]
 
@@ -98,56 +99,92 @@ def _verdict_line(scores, cells, names, ours: str, theirs: str, what: str) -> st
     )
 
 
-def _strong_classifier_line(scores, names) -> str:
-    """SMRT's best pipeline per dataset against gradient boosting without
-    resampling: ``(wins, ties, losses)`` over datasets, per metric."""
+def _strong_classifier_line(scores, names, datasets, ours: str = "SMRT") -> str:
+    """``ours``'s best pipeline per dataset against gradient boosting without
+    resampling: ``(wins, ties, losses)`` over ``datasets``, per metric."""
     counts = []
     for m, label in names.items():
         v = []
-        for d in scores:
-            best = max(scores[d], key=lambda c: float(np.mean(scores[d][c]["SMRT"][m])))
+        for d in datasets:
+            best = max(scores[d], key=lambda c: float(np.mean(scores[d][c][ours][m])))
             v.append(
-                common.verdict(scores[d][best]["SMRT"][m], scores[d]["HGB"]["none"][m])
+                common.verdict(scores[d][best][ours][m], scores[d]["HGB"]["none"][m])
             )
         counts.append(f"{label} {v.count('win')}/{v.count('tie')}/{v.count('loss')}")
     return (
-        f"SMRT with its best classifier per dataset against gradient boosting (HGB) "
-        f"without resampling ({len(scores)} datasets; wins/ties/losses): "
+        f"{ours} with its best classifier per dataset against gradient boosting (HGB) "
+        f"without resampling ({len(datasets)} datasets; wins/ties/losses): "
         + ", ".join(counts)
         + "."
     )
 
 
+SUITE_TITLES = {
+    "all": "All {n} sets (SMOTE is SMOTENC, or SMOTEN when every column is "
+    "categorical, on the mixed sets)",
+    "numeric": "{n} numeric sets",
+    "mixed": "{n} mixed-type sets",
+}
+
+
+def _fidelity_line(fidelity: dict, datasets, samplers) -> str:
+    """Mean categorical TVD and share of values on the class's min/max, per
+    sampler, over ``datasets``."""
+    parts = []
+    for s in samplers:
+        have = [d for d in datasets if s in fidelity.get(d, {})]
+        if not have:
+            continue
+        tvd = [np.nanmean(fidelity[d][s]["tvd"]) for d in have]
+        edge = [np.nanmean(fidelity[d][s]["edge"]) for d in have]
+        tvd_text = f"TVD {np.nanmean(tvd):.3f}, " if np.isfinite(tvd).any() else ""
+        parts.append(f"{s} {tvd_text}{100 * np.nanmean(edge):.1f} % on min/max")
+    real = [np.nanmean(fidelity[d][s]["edge_real"]) for d in datasets for s in
+            list(fidelity.get(d, {}))[:1]]  # fmt: skip
+    return (
+        f"Synthetic minority rows against the real ones ({len(datasets)} sets, mean "
+        "over folds): "
+        + "; ".join(parts)
+        + f"; real rows {100 * np.nanmean(real):.1f} "
+        "% on min/max."
+    )
+
+
 def tabular_lines() -> list[str]:
-    """Average ranks (1 = best) over the tabular suite's cells, and SMRT
-    against SMOTE and against the no-resampling anchors."""
+    """Average ranks (1 = best) over each suite's cells, and SMRT against
+    SMOTE (SMOTENC on mixed sets) and against the no-resampling anchors."""
     data = _load("tabular.json")
-    samplers, ranks = data["samplers"], data["ranks"]
-    names = {"roc_auc": "ROC AUC", "gmean": "G-mean", "f1": "F1", "ap": "AP"}
-    rows = [[s] + [f"{ranks[m][i]:.2f}" for m in names] for i, s in enumerate(samplers)]
-    scores = data["scores"]
-    cells = [(d, c) for d in scores for c in scores[d]]
-    lines = common.table(["sampler", *names.values()], rows) + [""]
-    lines.append(_verdict_line(scores, cells, names, "SMRT", "SMOTE", "SMOTE"))
-    if "threshold" in samplers:
+    scores, names = data["scores"], dict(METRIC_NAMES)
+    lines: list[str] = []
+    for key in sorted(data["suites"], key=list(SUITE_TITLES).index):
+        suite = data["suites"][key]
+        datasets, samplers, ranks = suite["datasets"], suite["samplers"], suite["ranks"]
+        rows = [
+            [s] + [f"{ranks[m][i]:.2f}" for m in names] for i, s in enumerate(samplers)
+        ]
+        title = SUITE_TITLES[key].format(n=len(datasets))
+        lines += [f"{title}:", "", *common.table(["sampler", *names.values()], rows)]
+        if key == "all":
+            lines.append("")
+            continue
+        cells = [(d, c) for d in datasets for c in scores[d]]
+        rival = "SMOTE" if key == "numeric" else "SMOTENC"
+        for ours in ("SMRT", "SMRT-toward"):
+            if ours in samplers:
+                lines += ["", _verdict_line(scores, cells, names, ours, rival, rival)]
         lines += [
             "",
             _verdict_line(
-                scores, cells, names, "SMRT", "none", "no resampling, same classifier"
-            ),
-            "",
-            _verdict_line(
-                scores,
-                cells,
-                names,
-                "SMRT",
-                "threshold",
+                scores, cells, names, "SMRT", "threshold",
                 "no resampling with a tuned decision threshold, same classifier",
             ),
-        ]
-    if all("HGB" in scores[d] for d in scores):
-        lines += ["", _strong_classifier_line(scores, names)]
-    return lines
+            "",
+            _strong_classifier_line(scores, names, datasets),
+            "",
+            _fidelity_line(data["fidelity"], datasets, [rival, "SMRT", "SMRT-toward"]),
+            "",
+        ]  # fmt: skip
+    return lines[:-1]
 
 
 def comparison_table() -> list[str]:
