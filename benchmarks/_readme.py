@@ -169,19 +169,25 @@ def tabular_lines() -> list[str]:
             continue
         cells = [(d, c) for d in datasets for c in scores[d]]
         rival = "SMOTE" if key == "numeric" else "SMOTENC"
-        for ours in ("SMRT", "SMRT-toward"):
-            if ours in samplers:
-                lines += ["", _verdict_line(scores, cells, names, ours, rival, rival)]
+        for ours in [s for s in samplers if s.startswith("SMRT")]:
+            lines += ["", _verdict_line(scores, cells, names, ours, rival, rival)]
         lines += [
             "",
             _verdict_line(
                 scores, cells, names, "SMRT", "threshold",
                 "no resampling with a tuned decision threshold, same classifier",
             ),
+            *(
+                ["", _strong_classifier_line(scores, names, datasets)]
+                if all("HGB" in scores[d] for d in datasets)
+                else []
+            ),
             "",
-            _strong_classifier_line(scores, names, datasets),
-            "",
-            _fidelity_line(data["fidelity"], datasets, [rival, "SMRT", "SMRT-toward"]),
+            _fidelity_line(
+                data["fidelity"],
+                datasets,
+                [rival] + [s for s in samplers if s.startswith("SMRT")],
+            ),
             "",
         ]  # fmt: skip
     return lines[:-1]

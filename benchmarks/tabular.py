@@ -15,9 +15,12 @@ and to at most 1,500 rows):
 Stratified 5-fold CV (``--repeats`` times); samplers resample the training
 folds only. Numeric sets: none, ROS, SMOTE, ADASYN, BorderlineSMOTE, SMRT;
 mixed sets: none, ROS, SMOTENC (SMOTEN on the all-categorical set), SMRT.
-``SMRT-toward`` re-draws the same fitted SMRT with ``generation="kde-toward"``
-(each draw steered toward the member's nearest other-class code: the #16
-lever aimed at SMOTE's border samples). Classifiers: k-NN (k=5), logistic
+The SMRT variants re-draw the same fitted SMRT with other generation settings
+(the #16 levers aimed at SMOTE's border samples, ``--variants``):
+``SMRT-toward``, ``generation="kde-toward"`` (each draw steered toward the
+member's nearest other-class code); ``SMRT-interp``, ``"interpolate"``
+(latent SMOTE, with the Gaussian output noise); ``SMRT-T1.5``, prior draws at
+``temperature=1.5``. Classifiers: k-NN (k=5), logistic
 regression, a random forest (100 trees) and histogram gradient boosting (HGB),
 after one-hot encoding of categorical columns and standardisation. Two
 anchors do not resample: "none" (HGB with "none" is the strong-classifier
@@ -50,16 +53,22 @@ import _common as common  # noqa: E402
 import _tabular_data as tabular_data  # noqa: E402
 import numpy as np  # noqa: E402
 
+#: SMRT re-drawn from the same fit with other generation settings.
+VARIANTS = {
+    "SMRT-toward": {"generation": "kde-toward"},
+    "SMRT-interp": {"generation": "interpolate"},
+    "SMRT-T1.5": {"temperature": 1.5},
+}
 NUMERIC_SAMPLERS = (
     "none", "threshold", "ROS", "SMOTE", "ADASYN", "BorderlineSMOTE", "SMRT",
-    "SMRT-toward",
+    *VARIANTS,
 )  # fmt: skip
-MIXED_SAMPLERS = ("none", "threshold", "ROS", "SMOTENC", "SMRT", "SMRT-toward")
+MIXED_SAMPLERS = ("none", "threshold", "ROS", "SMOTENC", "SMRT", *VARIANTS)
 SAMPLERS = tuple(dict.fromkeys(NUMERIC_SAMPLERS + MIXED_SAMPLERS))
 #: The samplers that do not resample: plain, and with a tuned threshold.
 NO_RESAMPLING = ("none", "threshold")
 #: Samplers ranked over all sets; SMOTENC stands in for SMOTE on mixed sets.
-SHARED = ("none", "threshold", "ROS", "SMOTE", "SMRT", "SMRT-toward")
+SHARED = ("none", "threshold", "ROS", "SMOTE", "SMRT", *VARIANTS)
 CLASSIFIERS = ("kNN", "LR", "RF", "HGB")
 METRICS = ("roc_auc", "gmean", "f1", "ap")
 METRIC_NAMES = {"roc_auc": "ROC AUC", "gmean": "G-mean", "f1": "F1", "ap": "AP"}
@@ -182,14 +191,16 @@ def _concat(X, extra):
 
 
 def resample(sname: str, fold: int, smrt_params: dict, X, y, fitted: dict):
-    """``(X_res, y_res, synthetic rows or None)`` of sampler ``sname``;
-    ``SMRT-toward`` re-draws the SMRT that ``fitted`` holds for this fold."""
-    if sname == "SMRT-toward":
+    """``(X_res, y_res, synthetic rows or None)`` of sampler ``sname``; a
+    variant (:data:`VARIANTS`) re-draws the SMRT that ``fitted`` holds for
+    this fold with its generation settings."""
+    if sname in VARIANTS:
         smrt = fitted["SMRT"]
         n = int(smrt.sampling_strategy_[1])
-        smrt.set_params(generation="kde-toward")
+        before = smrt.get_params()
+        smrt.set_params(**VARIANTS[sname])
         new, _ = smrt.generate(n, label=1, random_state=fold)
-        smrt.set_params(generation=smrt_params.get("generation", "auto"))
+        smrt.set_params(**{k: before[k] for k in VARIANTS[sname]})
         return _concat(X, new), np.r_[y, np.ones(n, int)], new
     sampler = make_sampler(sname, fold, smrt_params, X)
     if sampler is None:
@@ -261,8 +272,8 @@ def main(argv=None) -> None:
     for dname, (X, y, kind) in data.items():
         allowed = NUMERIC_SAMPLERS if kind == "numeric" else MIXED_SAMPLERS
         chosen = [s for s in samplers if s in allowed]
-        if "SMRT-toward" in chosen and "SMRT" not in chosen:
-            chosen.remove("SMRT-toward")  # it re-draws the fold's SMRT
+        if "SMRT" not in chosen:  # the variants re-draw the fold's SMRT
+            chosen = [s for s in chosen if s not in VARIANTS]
         cv = RepeatedStratifiedKFold(n_splits=5, n_repeats=args.repeats, random_state=0)
         for fold, (tr, te) in enumerate(cv.split(np.zeros(len(y)), y)):
             run_fold(dname, X, y, tr, te, fold, chosen, smrt_params, acc)
@@ -355,7 +366,7 @@ def anchors(scores: dict, samplers, cells, rival: str = "SMOTE") -> list[str]:
                 f"- {METRIC_NAMES[m]}: the best resampler beats both "
                 f"{' and '.join(anchors_)} in {helps} of {len(cells)} cells."
             )
-    for ours in ("SMRT", "SMRT-toward"):
+    for ours in ("SMRT", *VARIANTS):
         if ours not in samplers or rival not in samplers:
             continue
         lines += [
