@@ -75,11 +75,11 @@ def _check_array(arr: np.ndarray, name: str, categorical_features):
                 else "."
             )
         )
-    if categorical_features is not None or arr.dtype == object:
-        if arr.ndim != 2:
-            raise ValueError(
-                f"categorical_features needs a 2-D {name}; got shape {arr.shape}."
-            )
+    if categorical_features is not None and arr.ndim != 2:
+        raise ValueError(
+            f"categorical_features needs a 2-D {name}; got shape {arr.shape}."
+        )
+    if categorical_features is not None or (arr.dtype == object and arr.ndim == 2):
         codes, kinds, levels = tables.array_columns(arr, name, categorical_features)
         spec = InputSpec("array", (arr.shape[1],), str(arr.dtype))
         if any(k != tables.NUMERIC for k in kinds):

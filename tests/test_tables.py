@@ -298,3 +298,15 @@ def test_readme_mixed_table_example_runs_as_written():
     assert len(scope["X_res"]) == 360
     synthetic = scope["X_res"].iloc[200:]
     assert set(synthetic["region"]) <= set(scope["churn"]["region"].iloc[180:])
+
+
+def test_all_constant_categorical_class_and_object_images_are_refused(rng):
+    X = pd.DataFrame({"a": ["x"] * 10 + ["y"] * 10, "b": ["p"] * 10 + ["q"] * 10})
+    y = np.r_[np.zeros(10, int), np.ones(10, int)]
+    with pytest.raises(ValueError, match="class 0 has a single level in every column"):
+        Reconstructor(sampling_strategy={0: 15}, **FAST).fit(X, y)
+    with pytest.raises(ValueError, match="categorical_features needs a 2-D X"):
+        Reconstructor(categorical_features=[0], **FAST).fit(np.zeros((4, 2, 2)), y[:4])
+    images = np.zeros((20, 3, 3), dtype=object)
+    with pytest.raises(TypeError, match="must be numeric or bool; got dtype object"):
+        Reconstructor(**FAST).fit(images, y)
