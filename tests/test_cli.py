@@ -20,6 +20,15 @@ def run(*args, cwd=None):
     )
 
 
+def write_as(frame, path):
+    """Write ``frame`` as CSV or Parquet, by ``path``'s suffix; return ``path``."""
+    if path.suffix == ".csv":
+        frame.to_csv(path, index=False)
+    else:
+        frame.to_parquet(path, index=False)
+    return path
+
+
 @pytest.fixture(scope="module")
 def table(tmp_path_factory):
     """breast_cancer 10:1 with an int id column and a string label in the middle."""
@@ -70,11 +79,7 @@ def test_demo_runs_end_to_end(tmp_path):
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
 def test_balance_keeps_columns_dtypes_and_labels(table, tmp_path, suffix):
     source = pd.read_csv(table)
-    data = tmp_path / f"in{suffix}"
-    if suffix == ".csv":
-        source.to_csv(data, index=False)
-    else:
-        source.to_parquet(data, index=False)
+    data = write_as(source, tmp_path / f"in{suffix}")
     out_path = tmp_path / f"out{suffix}"
     gens = tmp_path / "gens"
     out = run(
@@ -327,12 +332,9 @@ def mixed_table(tmp_path_factory):
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
 def test_balance_mixed_table_end_to_end(mixed_table, tmp_path, suffix):
     source = pd.read_csv(mixed_table)
-    data = tmp_path / f"in{suffix}"
-    if suffix == ".csv":
-        source.to_csv(data, index=False)
-    else:
-        source = source.astype({"region": "category"})
-        source.to_parquet(data, index=False)
+    if suffix == ".parquet":
+        source = source.astype({"region": "category"})  # Parquet keeps categories
+    data = write_as(source, tmp_path / f"in{suffix}")
     out_path = tmp_path / f"out{suffix}"
     args = ["balance", str(data), "--target", "status", "-o", str(out_path)]
     out = run(*args, "--epochs", "5", "--seed", "0", "--categorical", "tenure")
