@@ -89,6 +89,13 @@ def encode_categorical(values, col, name: str, levels: list | None = None):
             "drop those rows."
         )
     levels = _levels(values, col, name) if levels is None else list(levels)
+    odd = [v for v in levels if not isinstance(v, (str, int, float, bool))]
+    if odd:
+        raise TypeError(
+            f"{name} column {col!r} is categorical with levels of type "
+            f"{type(odd[0]).__name__} (e.g. {odd[0]!r}); levels must be strings, "
+            "numbers or bools, which a saved generator can record. Convert the column."
+        )
     if len(levels) > MAX_LEVELS:
         raise ValueError(
             f"{name} column {col!r} is categorical with {len(levels)} levels; SMRT "
@@ -113,16 +120,26 @@ def frame_columns(X, name: str, categorical_features=None):
     bool; other numeric columns are numeric, unless ``categorical_features``
     names them.
     """
-    from pandas.api.types import is_bool_dtype, is_complex_dtype
+    from pandas.api.types import (
+        is_bool_dtype,
+        is_complex_dtype,
+        is_datetime64_any_dtype,
+        is_timedelta64_dtype,
+    )
 
     declared = declared_mask(categorical_features, list(X.columns), X.shape[1], name)
     codes, kinds, levels = [], [], []
     for j, (col, dt) in enumerate(zip(X.columns, X.dtypes, strict=True)):
         series = X.iloc[:, j]
-        if is_complex_dtype(dt):
+        if (
+            is_complex_dtype(dt)
+            or is_datetime64_any_dtype(dt)
+            or is_timedelta64_dtype(dt)
+        ):
             raise TypeError(
                 f"{name} column {col!r} has dtype {dt}; SMRT needs real numbers, "
-                "bools or categories."
+                "bools or categories. Convert dates and durations to numbers (for "
+                "example days since a reference date) or drop the column."
             )
         categorical = (
             declared[j] if declared else not _is_numeric_frame_column(dt)

@@ -310,3 +310,21 @@ def test_all_constant_categorical_class_and_object_images_are_refused(rng):
     images = np.zeros((20, 3, 3), dtype=object)
     with pytest.raises(TypeError, match="must be numeric or bool; got dtype object"):
         Reconstructor(**FAST).fit(images, y)
+
+
+def test_dates_and_unsaveable_levels_are_refused(rng):
+    y = np.r_[np.zeros(15, int), np.ones(5, int)]
+    dates = pd.DataFrame(
+        {"x": rng.normal(size=20), "when": pd.date_range("2020", periods=20)}
+    )
+    with pytest.raises(
+        TypeError, match="column 'when' has dtype datetime64.*days since"
+    ):
+        Reconstructor(**FAST).fit(dates, y)
+    pairs = pd.DataFrame(
+        {"x": rng.normal(size=20), "pair": [(1, 2)] * 10 + [(3, 4)] * 10}
+    )
+    with pytest.raises(
+        TypeError, match="column 'pair' is categorical with levels of type tuple"
+    ):
+        Reconstructor(**FAST).fit(pairs, y)
