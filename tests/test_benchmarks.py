@@ -20,6 +20,7 @@ SCRIPTS = (
     "engine_levers",
     "digits_demo",
     "mixed_speed",
+    "edges",
 )
 
 
