@@ -388,6 +388,99 @@ def backbone_lines() -> list[str]:
     ]
 
 
+#: The first suite's six sets and seven samplers (0.1.0-#15), re-ranked
+#: inside the #16 run.
+FIRST_SETS = (
+    "breast_cancer",
+    "wine_0",
+    "digits_8",
+    "overlap",
+    "ratio_50",
+    "label_noise",
+)
+FIRST_SAMPLERS = (
+    "none",
+    "threshold",
+    "ROS",
+    "SMOTE",
+    "ADASYN",
+    "BorderlineSMOTE",
+    "SMRT",
+)
+METRICS = {"gmean": "G-mean", "f1": "F1", "roc_auc": "ROC AUC", "ap": "AP"}
+
+
+def _rank_row(name: str, ranks: dict, i: int) -> str:
+    return f"| {name} | " + " | ".join(f"{ranks[m][i]:.2f}" for m in METRICS) + " |"
+
+
+def mixed_lines() -> list[str]:
+    """#16: the widened suite's ranks of SMRT's generation levers beside SMOTE
+    (SMOTENC on mixed sets), the first suite re-ranked, and edge pile-up."""
+    path = RESULTS / "tabular.json"
+    if not path.is_file() or "suites" not in json.loads(path.read_text()):
+        return []
+    data = json.loads(path.read_text())
+    head = "| sampler | " + " | ".join(METRICS.values()) + " |"
+    lines = [
+        "## Mixed-type tables and the G-mean levers (#16)",
+        "",
+        "From `tabular.md` (one run, 1 x 5-fold; every SMRT variant re-draws the "
+        "same fitted SMRT of each fold with other generation settings). Average "
+        "ranks, 1 = best, among all samplers of each suite:",
+    ]
+    for key, suite in data["suites"].items():
+        rival = "SMOTENC" if key == "mixed" else "SMOTE"
+        names = [s for s in suite["samplers"] if s.startswith("SMRT") or s == rival]
+        lines += [
+            "",
+            f"{key} ({len(suite['datasets'])} sets, "
+            f"{len(suite['samplers'])} samplers):",
+            "",
+            head,
+            "| --- |" + " --- |" * len(METRICS),
+            *[_rank_row(s, suite["ranks"], suite["samplers"].index(s)) for s in names],
+        ]
+    scores = data["scores"]
+    first = [d for d in FIRST_SETS if d in scores]
+    if len(first) == len(FIRST_SETS):
+        cells = [(d, c) for d in first for c in scores[d]]
+        ranks = {
+            m: common.average_ranks(
+                np.array(
+                    [
+                        [np.mean(scores[d][c][s][m]) for s in FIRST_SAMPLERS]
+                        for d, c in cells
+                    ]
+                )
+            )
+            for m in METRICS
+        }
+        lines += [
+            "",
+            "The first suite's six sets and seven samplers, ranked again inside "
+            "this run (wine_0 now has 20 minority rows, digits_8 is cut to 1:10 "
+            "and 1,500 rows, breast_cancer has 35): the figures to set against "
+            "`tabular.md` of 0.1.0-#15.",
+            "",
+            head,
+            "| --- |" + " --- |" * len(METRICS),
+            *[_rank_row(s, ranks, i) for i, s in enumerate(FIRST_SAMPLERS)],
+        ]
+    edges = RESULTS / "edges.md"
+    if edges.is_file():
+        table = [ln for ln in edges.read_text().splitlines() if ln.startswith("|")]
+        lines += [
+            "",
+            "Edge pile-up (`edges.md`): % of a numeric column's generated values "
+            "exactly on the class's min or max, median / worst column, with the "
+            "old clipping and the new bounds, on the same draws:",
+            "",
+            *table,
+        ]
+    return lines
+
+
 def main() -> None:
     lines = [
         "# Ablation: which levers moved SMRT against SMOTE (issue #6)",
@@ -429,6 +522,8 @@ def main() -> None:
         *engine_lines(),
         "",
         *backbone_lines(),
+        "",
+        *mixed_lines(),
         "",
         "## The defaults and the numbers that chose them",
         "",
