@@ -164,8 +164,11 @@ def test_conditional_keeps_prefit_generators(fitted, digits_few):
 
 
 def test_conditional_on_a_table_keeps_each_class_in_its_range(small_tabular):
+    from smrt_keras.preprocessing import widened_bounds
+
     """Tables get a dense conditional VAE with per-feature scaling; each
-    class's samples stay inside that class's own range, feature by feature."""
+    class's samples stay inside that class's own range widened by one average
+    gap (#16), feature by feature."""
     X, y = small_tabular
     smrt = Reconstructor(backbone="conditional", **FAST).fit(X, y)
     assert sorted(smrt.generators_) == [1, 2]
@@ -173,9 +176,15 @@ def test_conditional_on_a_table_keeps_each_class_in_its_range(small_tabular):
         assert smrt.generators_[label].vae.encoder_type == "dense"
         X_new, _ = smrt.generate(50, label=label, random_state=0)
         own = X[y == label]
+        lo, hi = own.min(axis=0), own.max(axis=0)
+        gap = (hi - lo) / (len(own) - 1)
         assert X_new.shape == (50, X.shape[1]) and np.isfinite(X_new).all()
-        assert (X_new >= own.min(axis=0) - 1e-6).all()
-        assert (X_new <= own.max(axis=0) + 1e-6).all()
+        assert (X_new >= lo - gap - 1e-6).all() and (X_new <= hi + gap + 1e-6).all()
+        # The class's own bounds, not the shared scaler's (all of X).
+        scaler = smrt.generators_[label].scaler
+        expected = widened_bounds(lo, hi, len(own))
+        np.testing.assert_allclose(scaler.lower_, expected[0])
+        np.testing.assert_allclose(scaler.upper_, expected[1])
 
 
 def test_batches_draw_every_class_equally_often():
