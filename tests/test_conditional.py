@@ -164,11 +164,11 @@ def test_conditional_keeps_prefit_generators(fitted, digits_few):
 
 
 def test_conditional_on_a_table_keeps_each_class_in_its_range(small_tabular):
-    from smrt_keras.preprocessing import widened_bounds
-
     """Tables get a dense conditional VAE with per-feature scaling; each
     class's samples stay inside that class's own range widened by one average
     gap (#16), feature by feature."""
+    from smrt_keras.preprocessing import widened_bounds
+
     X, y = small_tabular
     smrt = Reconstructor(backbone="conditional", **FAST).fit(X, y)
     assert sorted(smrt.generators_) == [1, 2]
