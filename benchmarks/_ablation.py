@@ -461,7 +461,7 @@ def mixed_lines() -> list[str]:
             "The first suite's six sets and seven samplers, ranked again inside "
             "this run (wine_0 now has 20 minority rows, digits_8 is cut to 1:10 "
             "and 1,500 rows, breast_cancer has 35): the figures to set against "
-            "`tabular.md` of 0.1.0-#15.",
+            "`parts/tabular_6sets.md` (the run of 0.1.0-#15).",
             "",
             head,
             "| --- |" + " --- |" * len(METRICS),
