@@ -328,3 +328,22 @@ def test_dates_and_unsaveable_levels_are_refused(rng):
         TypeError, match="column 'pair' is categorical with levels of type tuple"
     ):
         Reconstructor(**FAST).fit(pairs, y)
+
+
+def test_a_table_without_numeric_columns(rng):
+    """Only categories and flags: no Gaussian part, no output variance."""
+    n = 200
+    X = pd.DataFrame(
+        {
+            "plan": rng.choice(["a", "b", "c"], n),
+            "region": pd.Categorical(rng.choice(["n", "s"], n)),
+            "flag": rng.random(n) < 0.5,
+        }
+    )
+    y = (np.arange(n) >= 170).astype(int)
+    smrt = Reconstructor(**FAST)
+    X_res, _ = smrt.fit_resample(X, y)
+    assert X_res.dtypes.equals(X.dtypes) and len(X_res) == 340
+    assert not smrt.generators_[1].vae.has_gaussian
+    smrt.set_params(output_noise=False)
+    assert len(smrt.generate(5, label=1)[0]) == 5

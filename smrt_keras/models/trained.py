@@ -122,6 +122,8 @@ class TrainedVAE:
                 "output_std needs likelihood='gaussian' or 'mixed'; got "
                 f"{model.likelihood!r}."
             )
+        if not model.has_gaussian:  # no numeric column: nothing to scale
+            return np.ones(model.n_features, "float32")
         learned = None
         if getattr(model, "output_log_var", None) is not None:
             position = [id(v) for v in model.trainable_variables].index(

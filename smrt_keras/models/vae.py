@@ -389,6 +389,14 @@ class VAE(keras.Model):
 
     # ------------------------------------------------------------------- build
     @property
+    def has_gaussian(self) -> bool:
+        """Whether ``p(x | z)`` has a Gaussian part, and so an output variance
+        (a mixed-type table with no numeric column has none)."""
+        if self.likelihood == "mixed":
+            return any(kind == "gaussian" for kind, _ in self.column_types)
+        return self.likelihood == "gaussian"
+
+    @property
     def n_features(self) -> int:
         """Number of scalar values in one sample."""
         return math.prod(self.data_shape)
@@ -397,7 +405,7 @@ class VAE(keras.Model):
         if self.built:
             return
         self._build_blocks(input_shape)
-        if self.likelihood in WITH_VARIANCE and self.output_variance == "learned":
+        if self.has_gaussian and self.output_variance == "learned":
             self.output_log_var = self.add_weight(
                 shape=(self.n_features,),
                 initializer="zeros",
@@ -472,7 +480,8 @@ class VAE(keras.Model):
             if self.likelihood == "continuous_bernoulli":
                 nll = nll - _cb_log_normaliser(p)
         elif self.likelihood == "mixed":
-            return mixed_nll(x, p, self.column_types, self._output_log_var())
+            log_var = self._output_log_var() if self.has_gaussian else None
+            return mixed_nll(x, p, self.column_types, log_var)
         else:
             log_var = self._output_log_var()
             nll = 0.5 * (_LOG_2PI + log_var + ops.square(x - p) * ops.exp(-log_var))
@@ -574,6 +583,8 @@ class VAE(keras.Model):
                 "output_std needs likelihood='gaussian' or 'mixed'; got "
                 f"{self.likelihood!r}."
             )
+        if not self.has_gaussian:  # no numeric column: nothing to scale
+            return np.ones(self.n_features, "float32")
         learned = getattr(self, "output_log_var", None)
         learned = None if learned is None else ops.convert_to_numpy(learned.value)
         return np.exp(0.5 * output_log_var_value(self, learned))
