@@ -172,17 +172,30 @@ class TableCodec:
         X = np.asarray(X, dtype="float64")
         num = self._index("numeric")
         self.scaler_ = FeatureScaler("standard").fit(X[:, num]) if num else None
+        # Bool columns are level codes 0/1, so a constant one is a one-level
+        # column: left out of the VAE and restored exactly.
         self.levels_ = {
-            j: np.unique(X[:, j]).astype(int) for j in self._index("categorical")
+            j: np.unique(X[:, j]).astype(int)
+            for j, kind in enumerate(self.kinds)
+            if kind in ("categorical", "bool")
         }
         return self
+
+    def _modelled(self, kind: str) -> list[int]:
+        # Columns of ``kind`` the VAE sees: all numeric ones, and the bool and
+        # categorical ones with more than one level in the class.
+        if kind == "numeric":
+            return self._index("numeric")
+        return [j for j in self._index(kind) if len(self.levels_[j]) > 1]
 
     @property
     def column_types(self) -> list[list]:
         """The VAE's ``column_types``: the spans of :meth:`transform`'s output."""
         spans = [["gaussian", len(self._index("numeric"))]]
-        spans += [["bernoulli", 1] for _ in self._index("bool")]
-        spans += [["categorical", len(v)] for v in self.levels_.values() if len(v) > 1]
+        spans += [["bernoulli", 1] for _ in self._modelled("bool")]
+        spans += [
+            ["categorical", len(self.levels_[j])] for j in self._modelled("categorical")
+        ]
         return [s for s in spans if s[1] > 0]
 
     @property
@@ -196,13 +209,12 @@ class TableCodec:
         A level the class never showed (rows of another class, encoded for the
         directed kde modes) gets an all-zero block."""
         X = np.asarray(X, dtype="float64").reshape(len(X), -1)
-        parts = []
+        parts = [np.zeros((len(X), 0))]
         if self.scaler_ is not None:
             parts.append(self.scaler_.transform(X[:, self._index("numeric")]))
-        parts += [X[:, [j]] for j in self._index("bool")]
-        for j, levels in self.levels_.items():
-            if len(levels) > 1:
-                parts.append(np.rint(X[:, [j]]) == levels[None, :])
+        parts += [X[:, [j]] for j in self._modelled("bool")]
+        for j in self._modelled("categorical"):
+            parts.append(np.rint(X[:, [j]]) == self.levels_[j][None, :])
         return np.concatenate(parts, axis=1).astype("float32")
 
     def inverse_transform(self, Z: np.ndarray) -> np.ndarray:
@@ -219,13 +231,14 @@ class TableCodec:
         if num:
             out[:, num] = self.scaler_.inverse_transform(Z[:, : len(num)])
             start = len(num)
-        for j in self._index("bool"):
-            out[:, j] = Z[:, start] >= 0.5
-            start += 1
         for j, levels in self.levels_.items():
             if len(levels) == 1:
                 out[:, j] = levels[0]
-                continue
+        for j in self._modelled("bool"):
+            out[:, j] = Z[:, start] >= 0.5
+            start += 1
+        for j in self._modelled("categorical"):
+            levels = self.levels_[j]
             out[:, j] = levels[np.argmax(Z[:, start : start + len(levels)], axis=1)]
             start += len(levels)
         return out
@@ -236,7 +249,7 @@ class TableCodec:
             "kind": self.kind,
             "kinds": list(self.kinds),
             "numeric": None if self.scaler_ is None else self.scaler_.to_dict(),
-            "levels": {str(j): v.tolist() for j, v in self.levels_.items()},
+            "levels": [[j, v.tolist()] for j, v in sorted(self.levels_.items())],
         }
 
     @classmethod
@@ -244,10 +257,11 @@ class TableCodec:
         codec = cls(state["kinds"])
         num = state["numeric"]
         codec.scaler_ = None if num is None else FeatureScaler.from_dict(num)
-        codec.levels_ = {
-            int(j): np.asarray(v, dtype=int) for j, v in state["levels"].items()
-        }
-        if set(codec.levels_) != set(codec._index("categorical")) or any(
+        # Pairs [column, levels] in column order: a JSON object's keys would
+        # come back sorted as text ("10" before "2").
+        codec.levels_ = {int(j): np.asarray(v, dtype=int) for j, v in state["levels"]}
+        expected = codec._index("categorical") + codec._index("bool")
+        if sorted(codec.levels_) != sorted(expected) or any(
             len(v) == 0 for v in codec.levels_.values()
         ):
             raise ValueError("the table codec's levels do not match its columns.")

@@ -133,12 +133,12 @@ class Reconstructor(BaseEstimator):
         Epochs of the shared fit (``"fit"`` or ``"conditional"``).
     fine_tune_epochs : int or None, default=None
         Epochs of each class's fine-tuning (``None``: ``epochs``); no backbone, no use.
-    categorical_features : None or array-like, default=None
+    categorical_features : None, "auto" or array-like, default=None
         Categorical columns of a 2-D ``X``, as indices, names or a boolean mask
-        (as imbalanced-learn's ``SMOTENC`` takes them). ``None``: a DataFrame's
-        category, string and object columns (its bool columns are bools); none
-        of an array's. Each is modelled by a softmax over the levels its class
-        shows (:mod:`smrt_keras.tables`, at most ``tables.MAX_LEVELS`` levels).
+        (as imbalanced-learn's ``SMOTENC`` takes them), besides a DataFrame's
+        category, string and object columns, which always are (``None``: only
+        those). Each is modelled by a softmax over the levels its class shows
+        (:mod:`smrt_keras.tables`, at most ``tables.MAX_LEVELS`` levels).
 
     Attributes
     ----------

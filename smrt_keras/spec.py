@@ -168,8 +168,11 @@ class OutputRestorer:
         out = np.empty(X.shape, dtype=object)
         for j, info in enumerate(self.spec.levels):
             out[:, j] = X[:, j] if info is None else decode_levels(X[:, j], info)
-        if np.dtype(self.spec.dtype) == object:
+        kind = np.dtype(self.spec.dtype).kind
+        if kind == "O":
             return out
+        if kind in "US":  # a text array: every value back as text
+            return out.astype(str)
         return _cast(out.astype("float64"), self.spec.dtype)
 
     def resampled(self, X, y, X_new: np.ndarray, y_new: np.ndarray):

@@ -36,7 +36,9 @@ def _python(value: Any) -> Any:
 def declared_mask(categorical_features, columns: Sequence, n: int, name: str):
     """``categorical_features`` (None, indices, names or a boolean mask) as a
     boolean list over the ``n`` columns; ``None`` when it is ``None``."""
-    if categorical_features is None:
+    if categorical_features is None or (
+        isinstance(categorical_features, str) and categorical_features == "auto"
+    ):
         return None
     spec = list(np.ravel(np.asarray(categorical_features, dtype=object)))
     mask = [False] * n
@@ -71,17 +73,29 @@ def _levels(values: np.ndarray, col, name: str) -> list:
         return sorted({_python(v) for v in values})
     except TypeError:
         kinds = sorted({type(v).__name__ for v in values})
+        if len(kinds) == 1:
+            raise TypeError(
+                f"{name} column {col!r} holds values of type {kinds[0]}, which "
+                "cannot be categories; levels must be strings, numbers or bools."
+            ) from None
         raise TypeError(
             f"{name} column {col!r} mixes value types {kinds}; a categorical "
             "column needs values of one type."
         ) from None
 
 
+def _is_missing(value) -> bool:
+    # None, NaN, pandas' NA and NaT, without importing pandas.
+    if value is None or type(value).__name__ in ("NAType", "NaTType"):
+        return True
+    return isinstance(value, (float, np.floating)) and bool(np.isnan(value))
+
+
 def encode_categorical(values, col, name: str, levels: list | None = None):
     """``(codes, levels)`` of one categorical column: float64 level indices
     into ``levels`` (its sorted distinct values unless given)."""
     values = np.asarray(values, dtype=object)
-    missing = [v is None or (isinstance(v, float) and np.isnan(v)) for v in values]
+    missing = [_is_missing(v) for v in values]
     if any(missing):
         raise ValueError(
             f"{name} column {col!r} is categorical and holds {sum(missing)} missing "
@@ -96,15 +110,18 @@ def encode_categorical(values, col, name: str, levels: list | None = None):
             f"{type(odd[0]).__name__} (e.g. {odd[0]!r}); levels must be strings, "
             "numbers or bools, which a saved generator can record. Convert the column."
         )
-    if len(levels) > MAX_LEVELS:
-        raise ValueError(
-            f"{name} column {col!r} is categorical with {len(levels)} levels; SMRT "
-            f"one-hot encodes categorical columns and accepts at most {MAX_LEVELS} "
-            "levels per column (tables.MAX_LEVELS). Group rare levels, drop the "
-            "column, or, if it is a number, do not declare it categorical."
-        )
     index = {v: i for i, v in enumerate(levels)}
-    return np.array([index[_python(v)] for v in values], dtype="float64"), levels
+    codes = np.array([index[_python(v)] for v in values], dtype="float64")
+    used = len(np.unique(codes))  # unused categories of a dtype cost nothing
+    if used > MAX_LEVELS:
+        raise ValueError(
+            f"{name} column {col!r} is categorical with {used} distinct values; SMRT "
+            f"one-hot encodes categorical columns and accepts at most {MAX_LEVELS} "
+            "levels per column (tables.MAX_LEVELS). Group rare levels or drop the "
+            "column; if it holds numbers or dates (as text, or declared "
+            "categorical), convert it to numbers instead."
+        )
+    return codes, levels
 
 
 def _is_numeric_frame_column(dt) -> bool:
@@ -141,10 +158,11 @@ def frame_columns(X, name: str, categorical_features=None):
                 "bools or categories. Convert dates and durations to numbers (for "
                 "example days since a reference date) or drop the column."
             )
-        categorical = (
-            declared[j] if declared else not _is_numeric_frame_column(dt)
-        ) and not (declared is None and is_bool_dtype(dt))
-        if categorical:
+        # Declared columns are categorical, and so is every column that is
+        # neither numbers nor bools (a category dtype even with bool levels).
+        category = str(dt) == "category"
+        plain = _is_numeric_frame_column(dt) or (is_bool_dtype(dt) and not category)
+        if (declared and declared[j]) or not plain:
             known = (
                 [_python(v) for v in series.cat.categories]
                 if str(dt) == "category"

@@ -21,8 +21,8 @@ def _check_numeric(dtype, what: str):
             raise TypeError(f"{what} must be real-valued; got dtype {dtype}.")
         return
     raise TypeError(
-        f"{what} must be numeric or bool; got dtype {dtype}. Encode categorical or "
-        "text features as numbers first."
+        f"{what} must be numeric or bool; got dtype {dtype}. Name its categorical "
+        "or text columns in categorical_features, or pass a DataFrame."
     )
 
 
@@ -121,6 +121,12 @@ def label_kind(value) -> str:
 
 
 def _check_one_label_type(values: np.ndarray, name: str) -> None:
+    missing = sum(v is None or (isinstance(v, float) and v != v) for v in values)
+    if missing:
+        raise ValueError(
+            f"{name} has {missing} missing label(s) (NaN or None); drop those rows "
+            "or give them a label."
+        )
     kinds = {label_kind(v) for v in values}
     if len(kinds) > 1:
         raise TypeError(

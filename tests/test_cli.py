@@ -352,3 +352,17 @@ def test_balance_mixed_table_end_to_end(mixed_table, tmp_path, suffix):
         assert list(result["region"].cat.categories) == ["east", "north", "south"]
     bad = run(*args[:-1], str(tmp_path / "x.csv"), "--categorical", "zip")
     assert bad.returncode != 0 and "--categorical names column 'zip'" in bad.stderr
+
+
+def test_mixed_table_refusals_come_before_training(mixed_table, tmp_path, capsys):
+    """An NPZ output cannot hold text columns, and --categorical may not name
+    the label: both are refused at once, naming the file or the column."""
+    from smrt_keras.cli import main
+
+    base = ["balance", str(mixed_table), "--target", "status", "--epochs", "1"]
+    assert main([*base, "-o", str(tmp_path / "o.npz"), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "is an NPZ" in err and "'plan'" in err and "write .csv or .parquet" in err
+    assert not (tmp_path / "o.npz").exists()
+    assert main([*base, "-o", str(tmp_path / "o.csv"), "--categorical", "status"]) == 2
+    assert "the --target column" in capsys.readouterr().err

@@ -347,3 +347,78 @@ def test_a_table_without_numeric_columns(rng):
     assert not smrt.generators_[1].vae.has_gaussian
     smrt.set_params(output_noise=False)
     assert len(smrt.generate(5, label=1)[0]) == 5
+
+
+def test_save_load_keeps_columns_past_the_ninth_in_order(rng, tmp_path):
+    """Codec levels were saved under text keys and read back sorted as text
+    ("10" before "2"), mixing up columns 2 and 10 (a sceptic's finding)."""
+    X = rng.normal(size=(300, 11))
+    X[:, 2] = rng.choice([7, 8], 300)
+    X[:, 10] = rng.choice([1, 2, 3, 4], 300)
+    y = (np.arange(300) >= 250).astype(int)
+    smrt = Reconstructor(categorical_features=[2, 10], **FAST).fit(X, y)
+    smrt.save(tmp_path / "gens")
+    loaded = Reconstructor.load(tmp_path / "gens")
+    a, _ = smrt.generate(500, label=1, random_state=3)
+    b, _ = loaded.generate(500, label=1, random_state=3)
+    np.testing.assert_array_equal(a, b)
+    assert set(b[:, 10]) <= {1.0, 2.0, 3.0, 4.0} and len(set(b[:, 10])) > 2
+
+
+def test_constant_bools_and_bool_categories(rng):
+    n = 300
+    y = (np.arange(n) >= 260).astype(int)
+    X = pd.DataFrame(
+        {
+            "x": rng.normal(size=n),
+            "always": np.ones(n, bool),  # constant: must stay exactly True
+            "cat_bool": pd.Categorical(rng.random(n) > 0.5),  # bool categories
+        }
+    )
+    X_res, _ = Reconstructor(**FAST).fit_resample(X, y)
+    assert X_res["always"].all()
+    assert X_res.dtypes.equals(X.dtypes)
+    assert set(X_res["cat_bool"].iloc[n:]) <= {True, False}
+
+
+def test_declared_columns_add_to_the_detected_ones(rng):
+    """Naming a numeric code in categorical_features keeps a DataFrame's text
+    columns categorical; "auto" is SMOTENC's spelling of the default."""
+    n = 200
+    y = (np.arange(n) >= 170).astype(int)
+    X = pd.DataFrame(
+        {"zip": rng.choice([10001, 94105], n), "lvl": rng.choice(["a", "b"], n)}
+    )
+    X["v"] = rng.normal(size=n)
+    smrt = Reconstructor(categorical_features=["zip"], **FAST).fit(X, y)
+    assert smrt.input_spec_.column_kinds == ["categorical", "categorical", "numeric"]
+    auto = Reconstructor(categorical_features="auto", **FAST).fit(X, y)
+    assert auto.input_spec_.column_kinds == ["numeric", "categorical", "numeric"]
+
+
+def test_text_arrays_with_categorical_features_come_back_as_text(rng):
+    X = np.column_stack([rng.choice(["a", "b"], 60), rng.normal(size=60).astype(str)])
+    y = (np.arange(60) >= 45).astype(int)
+    X_res, _ = Reconstructor(categorical_features=[0], **FAST).fit_resample(X, y)
+    assert X_res.dtype.kind == "U" and set(X_res[60:, 0]) <= {"a", "b"}
+    float(X_res[-1, 1])  # the numeric column is text of a number
+
+
+def test_missing_values_and_unusable_levels_get_clear_messages(rng):
+    y = np.r_[np.zeros(15, int), np.ones(5, int)]
+    base = {"x": rng.normal(size=20)}
+    text = pd.array(["a", "b"] * 9 + [pd.NA, "a"], dtype="string")
+    with pytest.raises(
+        ValueError, match="column 'c' is categorical and holds 1 missing"
+    ):
+        Reconstructor(**FAST).fit(pd.DataFrame({**base, "c": text}), y)
+    lists = pd.DataFrame({**base, "l": [[1, 2]] * 20})
+    with pytest.raises(TypeError, match="column 'l' holds values of type list"):
+        Reconstructor(**FAST).fit(lists, y)
+    many = pd.Categorical(
+        ["a", "b"] * 10, categories=[f"c{i}" for i in range(150)] + ["a", "b"]
+    )
+    X_res, _ = Reconstructor(**FAST).fit_resample(pd.DataFrame({**base, "k": many}), y)
+    assert len(X_res["k"].cat.categories) == 152  # unused categories cost nothing
+    with pytest.raises(ValueError, match="y has 1 missing label"):
+        Reconstructor(**FAST).fit(pd.DataFrame(base), ["a"] * 14 + [None] + ["b"] * 5)

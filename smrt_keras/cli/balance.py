@@ -28,9 +28,10 @@ def add(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from smrt_keras.cli.fit import reconstructor_from
-    from smrt_keras.cli.io import read_table, write_table
+    from smrt_keras.cli.io import check_output, read_table, write_table
 
     X, y, frame = read_table(args.input, args.target)
+    check_output(args.output, X)
     smrt = reconstructor_from(args, y, X)
     X_res, y_res = smrt.fit_resample(X, y)
     out = write_table(args.output, X_res, y_res, args.target, like=frame)

@@ -48,31 +48,29 @@ def reconstructor_from(args: argparse.Namespace, y, X=None):
         backbone=args.backbone,
         backbone_epochs=args.backbone_epochs,
         fine_tune_epochs=args.fine_tune_epochs,
-        categorical_features=categorical_columns(args.categorical, X),
+        categorical_features=categorical_columns(args.categorical, X, args.target),
     )
 
 
-def categorical_columns(text: str | None, X) -> list | None:
-    """``--categorical a,b``: those columns and every non-numeric one of ``X``
-    (the columns a DataFrame marks categorical by itself)."""
+def categorical_columns(text: str | None, X, target: str = "") -> list | None:
+    """``--categorical a,b``: the named feature columns (a table's text and
+    category columns are categorical without being named)."""
     if not text:
         return None
-    from pandas.api.types import is_bool_dtype, is_numeric_dtype
-
     named = [c.strip() for c in text.split(",") if c.strip()]
     columns = list(getattr(X, "columns", []))
     for name in named:
+        if name == target:
+            raise ValueError(
+                f"--categorical names {name!r}, the --target column; name feature "
+                "columns only (the label is always a category)."
+            )
         if name not in columns:
             raise ValueError(
                 f"--categorical names column {name!r}, which the input does not "
                 f"have; its feature columns are {columns}."
             )
-    implicit = [
-        c
-        for c, dt in zip(columns, X.dtypes, strict=True)
-        if not (is_numeric_dtype(dt) or is_bool_dtype(dt))
-    ]
-    return [c for c in columns if c in named or c in implicit]
+    return named
 
 
 def run(args: argparse.Namespace) -> int:

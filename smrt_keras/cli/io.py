@@ -72,6 +72,25 @@ def read_table(path: str | Path, target: str):
     return frame.drop(columns=[target]), frame[target], frame
 
 
+def check_output(path: str | Path, X) -> None:
+    """Refuse, before any training, an NPZ output for a table with text or
+    category columns: NPZ holds numeric arrays, read without pickle."""
+    if _format(Path(path), "output file") != ".npz" or not hasattr(X, "dtypes"):
+        return
+    from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+    text = [
+        c
+        for c, dt in X.dtypes.items()
+        if not (is_numeric_dtype(dt) or is_bool_dtype(dt))
+    ]
+    if text:
+        raise ValueError(
+            f"output {str(path)!r} is an NPZ, which holds numeric arrays, but the "
+            f"table has text or category columns {text}; write .csv or .parquet."
+        )
+
+
 def write_table(path: str | Path, X, y, target: str, like=None) -> Path:
     """Write features and labels in the format of ``path``'s extension.
 
