@@ -108,6 +108,11 @@ def main(argv=None) -> None:
         args.draws = 200
     results = {}
     for name, (X, y) in datasets(args.smoke).items():
+        if hasattr(X, "dtypes") and all(
+            str(dt) in ("category", "bool") for dt in X.dtypes
+        ):
+            print(f"{name}: no numeric column, nothing can pile up; skipped")
+            continue
         results[name] = measure(X, y, 0, args.draws, epochs)
         r = results[name]
         print(
