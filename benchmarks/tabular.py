@@ -254,8 +254,9 @@ def main(argv=None) -> None:
     p.add_argument("--repeats", type=int, default=1, help="CV repeats of 5 folds")
     common.smrt_options(p, SAMPLERS)
     args, smrt_params, samplers = common.parse_smrt(p, argv, SAMPLERS)
+    args.folds = 5
     if args.smoke:
-        args.repeats = 1
+        args.repeats, args.folds = 1, 2
         smrt_params.setdefault("epochs", 2)
         # The suite runs the smoke: the two fast classifiers keep it short.
         global CLASSIFIERS
@@ -274,7 +275,9 @@ def main(argv=None) -> None:
         chosen = [s for s in samplers if s in allowed]
         if "SMRT" not in chosen:  # the variants re-draw the fold's SMRT
             chosen = [s for s in chosen if s not in VARIANTS]
-        cv = RepeatedStratifiedKFold(n_splits=5, n_repeats=args.repeats, random_state=0)
+        cv = RepeatedStratifiedKFold(
+            n_splits=args.folds, n_repeats=args.repeats, random_state=0
+        )
         for fold, (tr, te) in enumerate(cv.split(np.zeros(len(y)), y)):
             run_fold(dname, X, y, tr, te, fold, chosen, smrt_params, acc)
         per = acc["scores"][dname]
@@ -432,8 +435,8 @@ def header_lines(args, data, smrt_params, suites) -> list[str]:
     lines = [
         "# Tabular suite: average ranks (1 = best)",
         "",
-        f"{args.repeats} x stratified 5-fold CV; rank by the mean over folds, ties "
-        "share the mean rank. SMRT: "
+        f"{args.repeats} x stratified {args.folds}-fold CV; rank by the mean over "
+        "folds, ties share the mean rank. SMRT: "
         f"`Reconstructor({common.smrt_settings(smrt_params)})` (random_state = "
         f"fold). Datasets (rows x columns (minority)): {sizes}.",
         "",
