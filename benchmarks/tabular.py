@@ -43,6 +43,7 @@ Writes ``tabular.md``, ``tabular.json`` and ``tabular.png``.
 
 from __future__ import annotations
 
+import json
 import sys
 import warnings
 from pathlib import Path
@@ -241,7 +242,17 @@ def run_fold(dname, X, y, tr, te, fold, samplers, smrt_params, acc) -> None:
             clf = make_classifier(cname, fold, sname == "threshold", cats)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                clf.fit(X_res, y_res)
+                try:
+                    clf.fit(X_res, y_res)
+                except ValueError as exc:
+                    if sname != "threshold":
+                        raise
+                    # A classifier whose inner-CV scores are constant (titanic's
+                    # few distinct rows) has no threshold to tune: count it and
+                    # score the untuned classifier.
+                    acc["fallbacks"][sname] += 1
+                    print(f"  {dname} fold {fold} {cname} threshold: {exc}")
+                    clf = make_classifier(cname, fold, False, cats).fit(X_res, y_res)
             proba = clf.predict_proba(X_te)[:, 1]
             pred = clf.predict(X_te)
             cell = acc["scores"].setdefault(dname, {}).setdefault(cname, {})
@@ -252,6 +263,10 @@ def run_fold(dname, X, y, tr, te, fold, samplers, smrt_params, acc) -> None:
 def main(argv=None) -> None:
     p = common.parser(__doc__)
     p.add_argument("--repeats", type=int, default=1, help="CV repeats of 5 folds")
+    p.add_argument("--sets", default="", help="comma-separated sets to run (all)")
+    p.add_argument(
+        "--merge", default="", help="comma-separated partial JSON files to report"
+    )
     common.smrt_options(p, SAMPLERS)
     args, smrt_params, samplers = common.parse_smrt(p, argv, SAMPLERS)
     args.folds = 5
@@ -261,9 +276,22 @@ def main(argv=None) -> None:
         # The suite runs the smoke: the two fast classifiers keep it short.
         global CLASSIFIERS
         CLASSIFIERS = ("kNN", "LR")
+    data = datasets(args.smoke)
+    if args.sets:
+        data = {d: data[d] for d in args.sets.split(",")}
+    if args.merge:
+        acc = merge(args.merge.split(","))
+        data = {d: v for d, v in data.items() if d in acc["scores"]}
+    else:
+        acc = run_sets(args, data, samplers, smrt_params)
+    report(args, data, acc, samplers, smrt_params)
+
+
+def run_sets(args, data: dict, samplers, smrt_params) -> dict:
+    """Every fold of every set; the results so far are written after each set
+    (``tabular{tag}_partial.json``, for ``--merge``)."""
     from sklearn.model_selection import RepeatedStratifiedKFold
 
-    data = datasets(args.smoke)
     acc = {
         "scores": {},
         "fidelity": {},
@@ -287,7 +315,22 @@ def main(argv=None) -> None:
             + ", ".join(f"{s} {v:.3f}" for s, v in summary.items()),
             flush=True,
         )
-    report(args, data, acc, samplers, smrt_params)
+        tag = f"_{args.tag}" if args.tag else ""
+        common.write_json(args.out, f"tabular{tag}_partial.json", acc)
+    return acc
+
+
+def merge(paths) -> dict:
+    """One set of results from the partial files of runs over disjoint sets."""
+    acc = {"scores": {}, "fidelity": {}, "seconds": {}, "fallbacks": {}}
+    for path in paths:
+        part = json.loads(Path(path).read_text())
+        acc["scores"].update(part["scores"])
+        acc["fidelity"].update(part["fidelity"])
+        for key in ("seconds", "fallbacks"):
+            for s, v in part[key].items():
+                acc[key][s] = acc[key].get(s, 0) + v
+    return acc
 
 
 def _ranks(scores: dict, names, samplers, alias=None) -> tuple[list, dict]:
@@ -470,7 +513,8 @@ def suite_lines(scores, suites, seconds, acc) -> list[str]:
             *rank_table(chosen, ranks, seconds),
             "",
             "Resampling seconds are summed over every fold of every set. Folds a "
-            "sampler refused and that were scored unresampled: " + (fb or "none") + ".",
+            "sampler refused and that were scored unresampled (threshold: fits "
+            "left untuned): " + (fb or "none") + ".",
             "",
             *anchors(scores, chosen, cells, rival),
             "",
