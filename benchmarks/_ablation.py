@@ -414,6 +414,54 @@ def _rank_row(name: str, ranks: dict, i: int) -> str:
     return f"| {name} | " + " | ".join(f"{ranks[m][i]:.2f}" for m in METRICS) + " |"
 
 
+def _first_ranks(scores: dict, samplers) -> dict:
+    cells = [(d, c) for d in FIRST_SETS for c in scores[d]]
+    return {
+        m: common.average_ranks(
+            np.array(
+                [[np.mean(scores[d][c][s][m]) for s in samplers] for d, c in cells]
+            )
+        )
+        for m in METRICS
+    }
+
+
+def first_suite_lines(scores: dict) -> list[str]:
+    """The first suite's six sets re-ranked among the samplers both runs share,
+    in the run of 0.1.0-#15 and in this one."""
+    old_path = RESULTS / "parts" / "tabular_6sets.json"
+    if not old_path.is_file() or not all(d in scores for d in FIRST_SETS):
+        return []
+    old = json.loads(old_path.read_text())["scores"]
+    shared = [
+        s
+        for s in FIRST_SAMPLERS
+        if all(s in scores[d][c] and s in old[d][c] for d in FIRST_SETS for c in old[d])
+    ]
+    head = "| run | sampler | " + " | ".join(METRICS.values()) + " |"
+    rows = []
+    for run, sc in (("0.1.0-#15", old), ("#16", scores)):
+        ranks = _first_ranks(sc, shared)
+        rows += [
+            f"| {run} | {s} | "
+            + " | ".join(f"{ranks[m][i]:.2f}" for m in METRICS)
+            + " |"
+            for i, s in enumerate(shared)
+            if s in ("SMRT", "SMOTE")
+        ]
+    return [
+        "",
+        "The first suite's six sets, ranked among the samplers both runs have "
+        f"({', '.join(shared)}): `parts/tabular_6sets.md` (0.1.0-#15, 2 x 5-fold) "
+        "against this run (1 x 5-fold; wine_0 now has 20 minority rows, digits_8 "
+        "is cut to 1:10 and 1,500 rows, breast_cancer has 35):",
+        "",
+        head,
+        "| --- | --- |" + " --- |" * len(METRICS),
+        *rows,
+    ]
+
+
 def mixed_lines() -> list[str]:
     """#16: the widened suite's ranks of SMRT's generation levers beside SMOTE
     (SMOTENC on mixed sets), the first suite re-ranked, and edge pile-up."""
@@ -441,32 +489,7 @@ def mixed_lines() -> list[str]:
             "| --- |" + " --- |" * len(METRICS),
             *[_rank_row(s, suite["ranks"], suite["samplers"].index(s)) for s in names],
         ]
-    scores = data["scores"]
-    first = [d for d in FIRST_SETS if d in scores]
-    if len(first) == len(FIRST_SETS):
-        cells = [(d, c) for d in first for c in scores[d]]
-        ranks = {
-            m: common.average_ranks(
-                np.array(
-                    [
-                        [np.mean(scores[d][c][s][m]) for s in FIRST_SAMPLERS]
-                        for d, c in cells
-                    ]
-                )
-            )
-            for m in METRICS
-        }
-        lines += [
-            "",
-            "The first suite's six sets and seven samplers, ranked again inside "
-            "this run (wine_0 now has 20 minority rows, digits_8 is cut to 1:10 "
-            "and 1,500 rows, breast_cancer has 35): the figures to set against "
-            "`parts/tabular_6sets.md` (the run of 0.1.0-#15).",
-            "",
-            head,
-            "| --- |" + " --- |" * len(METRICS),
-            *[_rank_row(s, ranks, i) for i, s in enumerate(FIRST_SAMPLERS)],
-        ]
+    lines += first_suite_lines(data["scores"])
     edges = RESULTS / "edges.md"
     if edges.is_file():
         table = [ln for ln in edges.read_text().splitlines() if ln.startswith("|")]
