@@ -61,8 +61,8 @@ class Conditional:
     model : ConditionalVAE
         The fitted model.
     scaler : FeatureScaler
-        Fitted on all of ``X``; each class keeps its scale and clips outputs
-        to the class's own range.
+        Fitted on all of ``X``; each class keeps its scale and keeps outputs
+        to the class's own range (widened, for tables).
     recipe : Recipe
         Its training budget and the architecture of every class slice.
     classes : ndarray

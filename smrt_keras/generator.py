@@ -160,8 +160,8 @@ class ClassGenerator:
     ) -> tuple[FeatureScaler, np.ndarray]:
         """A class's scaler under a shared model (a backbone's or a
         conditional VAE's) and the class's scaled data: the shared scale, so
-        the class lands where the model learned; the class's own range, so
-        outputs are clipped to it."""
+        the class lands where the model learned; the class's own range and
+        bounds, so outputs are kept to them."""
         scaler = FeatureScaler.from_dict(shared.to_dict())
         own = FeatureScaler(scaler.kind, scaler.per_feature).fit(X_c)
         scaler.min_, scaler.max_ = own.min_, own.max_

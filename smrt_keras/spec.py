@@ -81,8 +81,8 @@ class InputSpec:
 
 
 def _cast(values: np.ndarray, dtype) -> np.ndarray:
-    # Integers are rounded (values were already clipped to the observed
-    # range), bools thresholded at 0.5, floats keep their precision.
+    # Integers are rounded (values were already kept to the class's
+    # bounds), bools thresholded at 0.5, floats keep their precision.
     dtype = np.dtype(dtype)
     if dtype.kind == "b":
         return values >= 0.5
