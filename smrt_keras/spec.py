@@ -8,6 +8,8 @@ are reshaped, cast or wrapped.
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,7 +93,24 @@ def _cast(values: np.ndarray, dtype) -> np.ndarray:
     return values.astype(dtype, copy=False)
 
 
+def _sparse_column(values: np.ndarray, dtype: str):
+    """A pandas sparse column (dtype text ``Sparse[float64, 0]``) from values."""
+    import pandas as pd
+
+    subtype, fill = dtype[len("Sparse[") : -1].split(", ")
+    sub = np.dtype(subtype)
+    values = _cast(values, sub)
+    # The fill value as the text wrote it, so the dtype reads back the same.
+    fill = re.sub(r"^np\.\w+\((.*)\)$", r"\1", fill)  # np.float64(0.0) -> 0.0
+    fill_value = json.loads(
+        {"nan": "NaN", "True": "true", "False": "false"}.get(fill, fill)
+    )
+    return pd.arrays.SparseArray(values, fill_value=fill_value, dtype=sub)
+
+
 def _cast_column(values: np.ndarray, dtype: str):
+    if dtype.startswith("Sparse["):
+        return _sparse_column(values, dtype)
     try:
         np_dtype = np.dtype(dtype)
     except TypeError:
@@ -175,8 +194,9 @@ class OutputRestorer:
             return out.astype(str)
         return _cast(out.astype("float64"), self.spec.dtype)
 
-    def resampled(self, X, y, X_new: np.ndarray, y_new: np.ndarray):
-        """``X`` and ``y`` as given, followed by the synthetic rows, in their types."""
+    def resampled(self, X, y: np.ndarray, X_new: np.ndarray, y_new: np.ndarray):
+        """``X`` as given followed by the synthetic rows, in ``X``'s type (a
+        list stays a list), and the 1-D labels ``y`` followed by ``y_new``."""
         synthetic = self.samples(X_new)
         if self.spec.kind == "dataframe":
             import pandas as pd
@@ -184,11 +204,6 @@ class OutputRestorer:
             X_res = pd.concat([X.reset_index(drop=True), synthetic], ignore_index=True)
         else:
             X_res = np.concatenate([np.asarray(X), synthetic])
-        y_orig = y.to_numpy() if hasattr(y, "to_numpy") else np.asarray(y)
-        y_orig = y_orig.reshape(-1)
-        y_res = np.concatenate([y_orig, y_new.astype(y_orig.dtype, copy=False)])
-        if is_series(y):
-            import pandas as pd
-
-            return X_res, pd.Series(y_res, name=y.name, dtype=y.dtype)
-        return X_res, y_res
+            if isinstance(X, (list, tuple)):
+                X_res = X_res.tolist()
+        return X_res, np.concatenate([y, y_new.astype(y.dtype, copy=False)])

@@ -178,7 +178,7 @@ def strategy_for(sampling_strategy, y: np.ndarray) -> OrderedDict:
     classes = np.unique(y)
     if len(classes) < 2:
         raise ValueError(
-            f"y has a single class {classes.tolist()[0]!r}; resampling needs at "
+            f"y has only one class, {classes.tolist()[0]!r}; resampling needs at "
             "least 2 classes."
         )
     try:

@@ -148,11 +148,14 @@ def frame_columns(X, name: str, categorical_features=None):
     codes, kinds, levels = [], [], []
     for j, (col, dt) in enumerate(zip(X.columns, X.dtypes, strict=True)):
         series = X.iloc[:, j]
-        if (
-            is_complex_dtype(dt)
-            or is_datetime64_any_dtype(dt)
-            or is_timedelta64_dtype(dt)
-        ):
+        if hasattr(series, "sparse"):  # pandas sparse: densified, restored on output
+            series = series.sparse.to_dense()
+            dt = series.dtype
+        if is_complex_dtype(dt):
+            raise ValueError(
+                f"Complex data not supported: {name} column {col!r} has dtype {dt}."
+            )
+        if is_datetime64_any_dtype(dt) or is_timedelta64_dtype(dt):
             raise TypeError(
                 f"{name} column {col!r} has dtype {dt}; SMRT needs real numbers, "
                 "bools or categories. Convert dates and durations to numbers (for "
@@ -190,6 +193,35 @@ def _numeric(series, col, name: str) -> np.ndarray:
         ) from None
 
 
+def _is_text(column: np.ndarray) -> bool:
+    """Whether an object column holds text only (categorical without being named)."""
+    return column.dtype == object and all(isinstance(v, str) for v in column)
+
+
+def _not_numbers(column: np.ndarray, j: int, name: str) -> TypeError:
+    """The error for an array column that is neither numbers nor text."""
+    odd = next((v for v in column if not (_is_number(v) or isinstance(v, str))), None)
+    if odd is not None:
+        return TypeError(
+            f"{name} column {j} holds a {type(odd).__name__} ({odd!r}); each value "
+            "must be a number, a bool or text."
+        )
+    text = next(v for v in column if isinstance(v, str) and not _is_number(v, True))
+    return TypeError(
+        f"{name} column {j} mixes text ({text!r}) and numbers; make it all text "
+        "(a categorical column) or all numbers."
+    )
+
+
+def _is_number(value, text_too: bool = False) -> bool:
+    """Whether ``value`` is a number (or, with ``text_too``, text that reads as one)."""
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return text_too or not isinstance(value, str)
+
+
 def array_columns(arr: np.ndarray, name: str, categorical_features):
     """Codes, kinds and levels of a 2-D array's columns; ``categorical_features``
     marks the categorical ones (all others must be numeric)."""
@@ -197,7 +229,7 @@ def array_columns(arr: np.ndarray, name: str, categorical_features):
     declared = declared_mask(categorical_features, [], n, name) or [False] * n
     codes, kinds, levels = [], [], []
     for j in range(n):
-        if declared[j]:
+        if declared[j] or _is_text(arr[:, j]):
             c, lv = encode_categorical(arr[:, j], j, name)
             codes.append(c)
             kinds.append(CATEGORICAL)
@@ -206,10 +238,7 @@ def array_columns(arr: np.ndarray, name: str, categorical_features):
         try:
             codes.append(arr[:, j].astype("float64"))
         except (TypeError, ValueError):
-            raise TypeError(
-                f"{name} column {j} holds values that are not numbers (e.g. "
-                f"{arr[0, j]!r}); declare it in categorical_features."
-            ) from None
+            raise _not_numbers(arr[:, j], j, name) from None
         kinds.append(NUMERIC)
         levels.append(None)
     return np.column_stack(codes), kinds, levels

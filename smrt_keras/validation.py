@@ -18,7 +18,10 @@ def _is_sparse(obj) -> bool:
 def _check_numeric(dtype, what: str):
     if dtype.kind == "b" or np.issubdtype(dtype, np.number):
         if np.issubdtype(dtype, np.complexfloating):
-            raise TypeError(f"{what} must be real-valued; got dtype {dtype}.")
+            raise ValueError(
+                f"Complex data not supported: {what} has dtype {dtype}; SMRT "
+                "needs real numbers (split real and imaginary parts into columns)."
+            )
         return
     raise TypeError(
         f"{what} must be numeric or bool; got dtype {dtype}. Name its categorical "
@@ -59,7 +62,10 @@ def check_X(
     if arr.shape[0] == 0:
         raise ValueError(f"{name} is empty: got {name} with shape {arr.shape}.")
     if 0 in arr.shape[1:]:
-        raise ValueError(f"{name} has no features: got shape {arr.shape}.")
+        raise ValueError(
+            f"{name} has 0 feature(s) (shape={arr.shape}) while a minimum of 1 is "
+            "required."
+        )
     _check_finite(arr, spec, name)
     return arr, spec
 
@@ -99,7 +105,7 @@ def _check_finite(arr: np.ndarray, spec: InputSpec, name: str) -> None:
     where = ""
     if arr.ndim == 2:
         bad = np.flatnonzero(~np.all(np.isfinite(arr), axis=0))
-        names = [spec.columns[j] if spec.columns else j for j in bad[:5]]
+        names = [spec.columns[j] if spec.columns else int(j) for j in bad[:5]]
         where = f" (in column(s) {', '.join(repr(c) for c in names)})"
     raise ValueError(
         f"{name} contains {n_bad} NaN or infinite value(s){where}; impute or drop "
@@ -134,10 +140,21 @@ def _check_one_label_type(values: np.ndarray, name: str) -> None:
         )
 
 
+def _is_one_vs_all(y_arr: np.ndarray) -> bool:
+    if y_arr.dtype.kind not in "biu" or y_arr.shape[0] == 0:
+        return False
+    return type_of_target(y_arr) == "multilabel-indicator" and bool(
+        np.all(y_arr.sum(axis=1) == 1)
+    )
+
+
 def check_y(y, n_samples: int, name: str = "y") -> np.ndarray:
     """Validate a classification target of length ``n_samples``."""
     if y is None:
-        raise ValueError(f"{name} is required; got {name}=None.")
+        raise ValueError(
+            f"Reconstructor requires {name} to be passed, but the target {name} is "
+            f"None; pass the class labels, as fit(X, {name})."
+        )
     if _is_sparse(y):
         raise TypeError(f"{name} must be a 1-D array of labels, not a sparse matrix.")
     if is_series(y):
@@ -149,10 +166,15 @@ def check_y(y, n_samples: int, name: str = "y") -> np.ndarray:
         y_arr = np.asarray(y)
     if y_arr.ndim == 2 and y_arr.shape[1] == 1:
         y_arr = y_arr.ravel()
+    elif y_arr.ndim == 2 and _is_one_vs_all(y_arr):
+        y_arr = y_arr.argmax(
+            axis=1
+        )  # binarized classes, as imbalanced-learn reads them
     if y_arr.ndim != 1:
         raise ValueError(
-            f"{name} must be 1-D (one label per sample); got shape {y_arr.shape}. "
-            "Multilabel and multi-output targets are not supported."
+            f"{name} must be 1-D (one label per sample) or one-vs-all (one 1 per "
+            f"row); got shape {y_arr.shape}. Multilabel and multioutput targets "
+            "are not supported."
         )
     if len(y_arr) != n_samples:
         raise ValueError(
@@ -167,7 +189,8 @@ def check_y(y, n_samples: int, name: str = "y") -> np.ndarray:
         raise ValueError(f"{name} is not a valid classification target: {exc}") from exc
     if target_type not in ("binary", "multiclass"):
         raise ValueError(
-            f"{name} must hold class labels (binary or multiclass); got a "
+            f"Unknown label type: {name} must hold class labels (binary or "
+            f"multiclass); got a "
             f"'{target_type}' target"
             + (
                 " (floats that are not whole numbers look like regression)."

@@ -480,7 +480,7 @@ def test_iter_generate_streams_the_same_samples(small_tabular):
 
 def test_single_class_y(small_tabular):
     X, _ = small_tabular
-    with pytest.raises(ValueError, match="y has a single class 4"):
+    with pytest.raises(ValueError, match="y has only one class, 4"):
         fast().fit(X, np.full(len(X), 4))
 
 

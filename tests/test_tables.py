@@ -166,8 +166,23 @@ def test_categorical_features_errors_name_the_column(churn, rng):
     with pytest.raises(ValueError, match=f"column 'income'.*at most {MAX_LEVELS}"):
         Reconstructor(categorical_features=["income"], **FAST).fit(X, y)
     arr = np.column_stack([rng.normal(size=20), np.array(["a"] * 20, dtype=object)])
-    with pytest.raises(TypeError, match="column 1 holds values that are not numbers"):
+    arr[3, 1] = {"a": 1}  # neither text nor a number
+    with pytest.raises(TypeError, match=r"column 1 holds a dict \(\{'a': 1\}\)"):
         Reconstructor(**FAST).fit(arr, np.r_[np.zeros(15), np.ones(5)])
+    arr[3, 1] = 2.5
+    with pytest.raises(TypeError, match=r"column 1 mixes text \('a'\) and numbers"):
+        Reconstructor(**FAST).fit(arr, np.r_[np.zeros(15), np.ones(5)])
+
+
+def test_text_columns_of_an_object_array_are_categorical(rng):
+    # As in a DataFrame, text needs no declaring (imbalanced-learn's string check).
+    text = np.array(["a", "b", "c"], dtype=object)[rng.integers(0, 3, 30)]
+    arr = np.column_stack([rng.normal(size=30), text])
+    y = np.r_[np.zeros(20), np.ones(10)]
+    X_res, y_res = Reconstructor(**FAST).fit_resample(arr, y)
+    assert X_res.dtype == object and X_res.shape == (40, 2)
+    assert set(X_res[30:, 1]) <= {"a", "b", "c"}
+    assert all(isinstance(v, float) for v in X_res[30:, 0])
 
 
 def test_mixed_tables_refuse_single_distribution_and_backbones(churn):
