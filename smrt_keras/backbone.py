@@ -227,7 +227,7 @@ class Backbone:
         Reconstructor's); return the manifest entry that describes it."""
         from smrt_keras.models.io import save_vae
 
-        save_vae(self.vae, directory / BACKBONE_FILE, include_optimizer=False)
+        save_vae(self.vae, directory / BACKBONE_FILE)
         return {"model": BACKBONE_FILE, **self.to_entry()}
 
     @classmethod

@@ -20,7 +20,7 @@ shipped zoo included, keep loading.
 
 from __future__ import annotations
 
-import json
+import warnings
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +42,7 @@ from smrt_keras.generator import ClassGenerator, check_data_shape
 from smrt_keras.params import is_int
 from smrt_keras.recipe import recipe_of_vae
 from smrt_keras.spec import InputSpec
+from smrt_keras.typed_json import from_typed, to_typed
 from smrt_keras.validation import label_kind
 
 FORMAT_NAME = "smrt-keras-generators"
@@ -127,11 +128,11 @@ class FittedState:
     backbone: Backbone | None = None
 
 
-def _entry(gen: ClassGenerator, index: int, tmp: Path, include_optimizer: bool):
+def _entry(gen: ClassGenerator, index: int, tmp: Path):
     from smrt_keras.models.io import save_vae
 
     model_file, codes_file = f"class_{index}.keras", f"class_{index}_codes.npz"
-    save_vae(gen.vae, tmp / model_file, include_optimizer)
+    save_vae(gen.vae, tmp / model_file)
     save_codes(tmp / codes_file, gen)
     return {
         "label_index": index,
@@ -141,21 +142,44 @@ def _entry(gen: ClassGenerator, index: int, tmp: Path, include_optimizer: bool):
     }
 
 
+def warn_include_optimizer(include_optimizer) -> None:
+    """The deprecation of ``save(include_optimizer=...)`` (0.2; gone in 0.3)."""
+    if include_optimizer is not None:
+        warnings.warn(
+            "include_optimizer is deprecated and ignored: generators are saved "
+            "without optimizer state, so that any Keras backend loads them "
+            "(a later fine-tune compiles afresh). It will be removed in 0.3.",
+            FutureWarning,
+            stacklevel=3,
+        )
+
+
+def _numpy_keys(mapping) -> bool:
+    return any(isinstance(k, np.generic) for k in mapping)
+
+
+def _keyed(pairs, numpy_keys: bool) -> OrderedDict:
+    """Pairs of numpy labels and values, keys made Python scalars unless saved so."""
+    return OrderedDict(
+        (k if numpy_keys or not isinstance(k, np.generic) else k.item(), v)
+        for k, v in pairs
+    )
+
+
 def save(
     path: str | Path,
     state: FittedState,
     overwrite: bool = False,
-    include_optimizer: bool = True,
 ) -> Path:
-    """Write ``state`` to directory ``path``, atomically."""
+    """Write ``state`` to directory ``path``, atomically (no optimizer state:
+    any backend loads it)."""
     from smrt_keras.models.io import keras_info
 
     index_of = {c: i for i, c in enumerate(state.classes.tolist())}
     labels = encode_labels(state.classes)
     with atomic_directory(path, overwrite) as tmp:
         entries = [
-            _entry(gen, index_of[label], tmp, include_optimizer)
-            for label, gen in state.generators.items()
+            _entry(gen, index_of[label], tmp) for label, gen in state.generators.items()
         ]
         manifest = {
             "format": FORMAT_NAME,
@@ -167,6 +191,12 @@ def save(
             "sampling_strategy_": [
                 [index_of[c], int(n)] for c, n in state.strategy.items()
             ],
+            # Whether each dict's keys were numpy scalars (as np.unique gives
+            # them) or Python ones (as a user's dict gives them).
+            "numpy_keys": {
+                "generators_": _numpy_keys(state.generators),
+                "sampling_strategy_": _numpy_keys(state.strategy),
+            },
             "params": state.params,
             "rng_state": state.rng_state,
             "generators": entries,
@@ -251,11 +281,27 @@ def load(path: str | Path) -> FittedState:
             )
         return classes[i]
 
-    generators = OrderedDict(
-        (label_at(e.get("label_index")), _load_generator(directory, e, spec, params))
-        for e in entries
+    # Saves without "numpy_keys" (before 0.2) get fit's: Python labels for
+    # generators_, numpy ones for the resolved strategy.
+    numpy_keys = manifest.get("numpy_keys") or {"sampling_strategy_": True}
+    if not isinstance(numpy_keys, dict):
+        raise InvalidSaveError(
+            f"the manifest's numpy_keys is malformed: {numpy_keys!r}"
+        )
+    generators = _keyed(
+        (
+            (
+                label_at(e.get("label_index")),
+                _load_generator(directory, e, spec, params),
+            )
+            for e in entries
+        ),
+        bool(numpy_keys.get("generators_")),
     )
-    strategy = OrderedDict((label_at(i), int(n)) for i, n in strategy_pairs)
+    strategy = _keyed(
+        ((label_at(i), int(n)) for i, n in strategy_pairs),
+        bool(numpy_keys.get("sampling_strategy_")),
+    )
     entry = manifest.get("backbone")
     backbone = None if entry is None else backbone_from_entry(directory, entry)
     return FittedState(classes, strategy, generators, spec, rng_state, params, backbone)
@@ -287,8 +333,7 @@ def json_params(params: dict) -> dict:
             # directory's own backbone and restored from it at load.
             value = str(value) if isinstance(value, Path) else None
         try:
-            json.dumps(value)
-            out[key] = value
+            out[key] = to_typed(value)  # tuples, dict keys and numpy types kept
         except TypeError:
             out[key] = repr(value)
     return out
@@ -300,7 +345,7 @@ def loadable_params(saved: dict, defaults: dict) -> dict:
     Unknown names are dropped (saves from other versions); a ``random_state``
     or ``sampling_strategy`` saved only as a repr falls back to its default.
     """
-    kwargs = {k: v for k, v in saved.items() if k in defaults}
+    kwargs = {k: from_typed(v) for k, v in saved.items() if k in defaults}
     if not isinstance(kwargs.get("random_state"), (int, type(None))):
         kwargs["random_state"] = None
     if not isinstance(kwargs.get("sampling_strategy"), (int, float, str, dict)):

@@ -28,6 +28,7 @@ from smrt_keras.generator import (
 )
 from smrt_keras.params import Int, check_params
 from smrt_keras.persistence import FittedState
+from smrt_keras.sampler import SamplerMixin
 from smrt_keras.spec import OutputRestorer
 from smrt_keras.strategy import classes_to_fit, strategy_for
 from smrt_keras.validation import check_X, check_y
@@ -35,7 +36,7 @@ from smrt_keras.validation import check_X, check_y
 _MAX_SEED = 2**31 - 1
 
 
-class Reconstructor(BaseEstimator):
+class Reconstructor(SamplerMixin, BaseEstimator):
     """Balance classes with per-class variational autoencoders (SMRT).
 
     ``fit`` trains one VAE on each class that needs synthetic samples (or on
@@ -367,33 +368,18 @@ class Reconstructor(BaseEstimator):
         for X, y in self._draws({t: n for t in targets}, rng, batch_size):
             yield restorer.samples(X), y
 
-    def fit_resample(self, X, y):
-        """Fit, then append the synthetic samples ``sampling_strategy`` asks for.
-
-        Returns
-        -------
-        X_resampled : same container as ``X``
-            The original samples first, then the synthetic ones.
-        y_resampled : same container as ``y``
-        """
-        check_params(self.get_params(deep=False), self._constraints)
-        X_arr, spec = check_X(X, categorical_features=self.categorical_features)
-        y_arr = check_y(y, len(X_arr))
-        self._fit_arrays(X_arr, spec, y_arr)
-        X_new, y_new = self._fit_resample(X_arr, y_arr)
-        return OutputRestorer(spec).resampled(X, y, X_new, y_new)
-
     def _fit_resample(self, X, y) -> tuple[np.ndarray, np.ndarray]:
         """The synthetic part only, as raw arrays (imblearn's split)."""
         return self._sample(self.sampling_strategy_, self._rng)
 
     # ------------------------------------------------------------ save/load
     def save(
-        self, path: str | Path, overwrite: bool = False, include_optimizer: bool = True
+        self, path: str | Path, overwrite: bool = False, include_optimizer=None
     ) -> Path:
         """Save the fitted generators to directory ``path`` (atomically).
 
-        The directory holds each class's ``.keras`` model, latent codes,
+        The directory holds each class's ``.keras`` model (weights, no
+        optimizer state, so any Keras backend loads it), latent codes,
         scaler and recipe, the backbone (once) and the generation stream's
         state: a loaded reconstructor's ``generate()`` continues this one's.
 
@@ -403,9 +389,9 @@ class Reconstructor(BaseEstimator):
             Target directory; refused if it exists, unless ``overwrite=True``.
         overwrite : bool, default=False
             Replace an existing save.
-        include_optimizer : bool, default=True
-            Keep each VAE's optimizer state, to resume training exactly;
-            ``False`` makes the files about three times smaller.
+        include_optimizer : None
+            Deprecated and ignored (a ``FutureWarning``); removed in 0.3.
+            Optimizer state is never saved: a later fine-tune starts afresh.
 
         Returns
         -------
@@ -413,8 +399,9 @@ class Reconstructor(BaseEstimator):
             The directory written.
         """
         self._check_fitted("save")
+        persistence.warn_include_optimizer(include_optimizer)
         state = persistence.state_of(self, self._rng.bit_generator.state)
-        return persistence.save(path, state, overwrite, include_optimizer)
+        return persistence.save(path, state, overwrite)
 
     @classmethod
     def load(cls, path: str | Path) -> Reconstructor:

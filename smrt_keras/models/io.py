@@ -5,18 +5,22 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+import smrt_keras.models.quiet  # noqa: F401 - first: Keras starts without log lines
+
 import keras
 
 from smrt_keras.models.vae import VAE
 
 
-def save_vae(vae: VAE, path: str | Path, include_optimizer: bool = True) -> None:
-    """Write ``vae`` to ``path`` (a ``.keras`` file).
+def save_vae(vae: VAE, path: str | Path) -> None:
+    """Write ``vae`` to ``path`` (a ``.keras`` file), without optimizer state.
 
-    With ``include_optimizer=False`` an uncompiled copy with the same weights is
-    written, which leaves the optimizer's slots (2x the weights for Adam) out.
+    An uncompiled copy with the same weights is written: generation needs no
+    optimizer, and a compiled model records its backend's optimizer class
+    (``keras.src.backend.torch.optimizers...``), which other backends cannot
+    import. A later fine-tune compiles afresh.
     """
-    if not include_optimizer:
+    if vae.compiled:
         copy = VAE.from_config(vae.get_config())
         copy.set_weights(vae.get_weights())
         vae = copy
@@ -42,7 +46,9 @@ def load_vae(path: str | Path) -> VAE:
             "or of another kind."
         )
     try:
-        model = keras.saving.load_model(str(path), compile=True, safe_mode=True)
+        # compile=False: a file that kept its optimizer (as 0.1.0 wrote them)
+        # loads on any backend; optimizer state is not needed to generate.
+        model = keras.saving.load_model(str(path), compile=False, safe_mode=True)
     except Exception as exc:  # Keras raises many types for a bad file
         raise ValueError(f"Could not load a VAE from {str(path)!r}: {exc}") from exc
     if not isinstance(model, VAE):

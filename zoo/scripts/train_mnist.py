@@ -114,7 +114,7 @@ def train(args, x_train, y_train) -> tuple[Reconstructor, dict]:
     settings = {**PRESET["training"], "epochs": args.epochs, "random_state": args.seed}
     smrt = Reconstructor(**settings, verbose=1).fit(x_train, y_train)
     train_seconds = time.perf_counter() - start
-    smrt.save(args.out, overwrite=True, include_optimizer=False)
+    smrt.save(args.out, overwrite=True)
     print(f"trained in {train_seconds:.0f}s; saved to {args.out}")
     machine = (
         f"{platform.machine()} with {os.cpu_count()} CPU cores, Keras "
