@@ -1,6 +1,7 @@
 """Project-level checks: CI runs the README's command, lint is clean, imports are
 lazy and the console script is declared."""
 
+import os
 import re
 import subprocess
 import sys
@@ -50,6 +51,54 @@ def test_import_is_lazy():
     assert out.stdout.strip() == "False"
 
 
+def _quiet_env(**extra) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_CPP", "SMRT"))}
+    return {**env, **extra}
+
+
+def test_import_and_a_fit_print_nothing(tmp_path):
+    """No backend log lines, retracing warnings or progress unless asked for."""
+    quiet = subprocess.run(
+        [sys.executable, "-c", "import smrt_keras"],
+        capture_output=True, text=True, env=_quiet_env(), cwd=tmp_path,
+    )  # fmt: skip
+    assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "", "")
+    code = (
+        "import numpy as np\n"
+        "from smrt_keras import Reconstructor\n"
+        "y = np.r_[[0] * 60, [1] * 20]\n"
+        "for d in range(2, 9):  # new shapes each time: retracing territory\n"
+        "    X = np.random.default_rng(d).normal(size=(80, d))\n"
+        "    Reconstructor(epochs=2, random_state=0).fit_resample(X, y)\n"
+    )
+    fit = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True, text=True, env=_quiet_env(), cwd=tmp_path,
+    )  # fmt: skip
+    assert (fit.returncode, fit.stdout, fit.stderr) == (0, "", "")
+
+
+def test_a_log_level_the_user_set_is_kept(tmp_path):
+    code = "import os, smrt_keras.models.io; print(os.environ['TF_CPP_MIN_LOG_LEVEL'])"
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True, text=True, cwd=tmp_path,
+        env=_quiet_env(TF_CPP_MIN_LOG_LEVEL="1"),
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "1"
+
+
+def test_keras_modules_start_the_backend_quietly():
+    # Each models/ module that imports Keras imports models.quiet before it.
+    first = "import smrt_keras.models.quiet  # noqa: F401"
+    for path in (ROOT / "smrt_keras/models").glob("*.py"):
+        text = path.read_text()
+        keras_at = re.search(r"^(import|from) keras\b", text, re.M)
+        if keras_at:
+            assert first in text[: keras_at.start()], path.name
+
+
 def test_keras_is_imported_only_in_models():
     offenders = []
     for path in (ROOT / "smrt_keras").rglob("*.py"):
@@ -72,7 +121,12 @@ def test_backend_libraries_are_imported_only_by_models_backends():
         for path in (ROOT / "smrt_keras").rglob("*.py")
         if re.search(pattern, path.read_text(), re.M)
     ]
-    assert offenders == ["smrt_keras/models/backends.py"]
+    # models/quiet.py imports TensorFlow (when it is the backend) only to
+    # start it with its log lines silenced.
+    assert sorted(offenders) == [
+        "smrt_keras/models/backends.py",
+        "smrt_keras/models/quiet.py",
+    ]
     text = (ROOT / "smrt_keras/models/backends.py").read_text()
     assert not re.search(r"^(import|from) (tensorflow|jax|torch)\b", text, re.M)
 

@@ -6,6 +6,8 @@ penultimate-layer features in which FID and k-NN precision/recall are computed.
 
 from __future__ import annotations
 
+import smrt_keras.models.quiet  # noqa: F401 - first: Keras starts without log lines
+
 import keras
 import numpy as np
 from keras import layers

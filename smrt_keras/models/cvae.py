@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import smrt_keras.models.quiet  # noqa: F401 - first: Keras starts without log lines
+
 import keras
 import numpy as np
 from keras import ops

@@ -25,6 +25,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import smrt_keras.models.quiet  # noqa: F401 - first: Keras starts without log lines
+
 import keras
 import numpy as np
 from keras import ops

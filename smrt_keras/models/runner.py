@@ -14,6 +14,8 @@ import math
 import time
 from collections.abc import Callable
 
+import smrt_keras.models.quiet  # noqa: F401 - first: Keras starts without log lines
+
 import numpy as np
 from keras import ops
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import math
 
+import smrt_keras.models.quiet  # noqa: F401 - first: Keras starts without log lines
+
 import keras
 import numpy as np
 

@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import smrt_keras.models.quiet  # noqa: F401 - first: Keras starts without log lines
+
 import keras
 import numpy as np
 

@@ -1,0 +1,75 @@
+"""Start Keras and its backend without their start-up log lines.
+
+TensorFlow prints absl and CUDA lines straight to file descriptor 2 while it
+loads and first looks for devices (``cudart_stub``, ``cpu_feature_guard``,
+``cuInit``), before any Python logging setting can reach them; and a Python
+warning for every few ``tf.function`` retraces, which repeated fits of new
+shapes trigger by design. A library should print nothing its user did not ask
+for, so :func:`start_quietly` loads the backend with descriptor 2 sent to a
+buffer (shown again if loading fails), and a logging filter drops only the
+retracing warnings. Every module of :mod:`smrt_keras.models` that imports
+Keras imports this one first (its own import section, ``pyproject.toml``).
+
+Settings the user made are left alone: with ``TF_CPP_MIN_LOG_LEVEL`` set, or
+with Keras imported before smrt_keras, nothing is redirected and every line
+prints as the user configured it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import tempfile
+
+#: The environment variable whose presence means "show me TensorFlow's logs
+#: at the level I chose".
+TF_LOG_LEVEL = "TF_CPP_MIN_LOG_LEVEL"
+_OURS = "SMRT_KERAS_SET_TF_CPP_MIN_LOG_LEVEL"
+
+
+class _NoRetracingWarnings(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "triggered tf.function retracing" not in record.getMessage()
+
+
+def _load_backend() -> None:
+    import keras
+
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.list_physical_devices()  # device discovery logs here, once
+        tf.get_logger().addFilter(_NoRetracingWarnings())
+
+
+def start_quietly() -> None:
+    """Import Keras and start its backend, silencing start-up log lines unless
+    the user set ``TF_CPP_MIN_LOG_LEVEL`` or imported Keras already."""
+    ours = os.environ.get(_OURS) is not None
+    if "keras" in sys.modules or (TF_LOG_LEVEL in os.environ and not ours):
+        return
+    # Level 2 keeps TensorFlow's later C++ errors; INFO and WARNING go. The
+    # marker tells a child process (a joblib worker, say) that we set it.
+    os.environ.setdefault(TF_LOG_LEVEL, "2")
+    os.environ[_OURS] = "1"
+    try:
+        saved = os.dup(2)
+    except OSError:  # no descriptor 2 to redirect
+        _load_backend()
+        return
+    with tempfile.TemporaryFile() as buffer:
+        os.dup2(buffer.fileno(), 2)
+        try:
+            _load_backend()
+        except BaseException:
+            os.dup2(saved, 2)
+            buffer.seek(0)
+            os.write(2, buffer.read())  # the lines may explain the failure
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+start_quietly()
