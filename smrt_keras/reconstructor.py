@@ -31,7 +31,7 @@ from smrt_keras.persistence import FittedState
 from smrt_keras.sampler import SamplerMixin
 from smrt_keras.spec import OutputRestorer
 from smrt_keras.strategy import classes_to_fit, strategy_for
-from smrt_keras.validation import check_X, check_y
+from smrt_keras.validation import check_X, check_y, target_name
 
 _MAX_SEED = 2**31 - 1
 
@@ -256,7 +256,9 @@ class Reconstructor(SamplerMixin, BaseEstimator):
         """
         check_params(self.get_params(deep=False), self._constraints)
         X_arr, spec = check_X(X, categorical_features=self.categorical_features)
-        return self._fit_arrays(X_arr, spec, check_y(y, len(X_arr)))
+        y_arr = check_y(y, len(X_arr))
+        spec.target = target_name(y)
+        return self._fit_arrays(X_arr, spec, y_arr)
 
     def _fit_arrays(self, X_arr, spec, y_arr) -> Reconstructor:
         strategy = strategy_for(self.sampling_strategy, y_arr)

@@ -13,7 +13,7 @@ from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 from smrt_keras.params import check_params
 from smrt_keras.spec import OutputRestorer
-from smrt_keras.validation import check_X, check_y
+from smrt_keras.validation import check_X, check_y, target_name
 
 
 def _one_vs_all(y) -> bool:
@@ -64,6 +64,7 @@ class SamplerMixin:
         check_params(self.get_params(deep=False), self._constraints)
         X_arr, spec = check_X(X, categorical_features=self.categorical_features)
         y_arr = check_y(y, len(X_arr))
+        spec.target = target_name(y)
         self._fit_arrays(X_arr, spec, y_arr)
         X_new, y_new = self._fit_resample(X_arr, y_arr)
         X_res, y_res = OutputRestorer(spec).resampled(X, y_arr, X_new, y_new)

@@ -39,6 +39,9 @@ class InputSpec:
     column_kinds: list[str] = field(default_factory=list)
     #: Per column ``{"levels": [...], "ordered": bool}`` if categorical, else None.
     levels: list[Any] = field(default_factory=list)
+    #: The name of ``y`` (a Series' name, a one-column DataFrame's column),
+    #: kept so that generated labels can be written under it; else None.
+    target: str | int | None = None
 
     @property
     def is_image(self) -> bool:
@@ -67,6 +70,7 @@ class InputSpec:
                 if self.is_mixed
                 else {}
             ),
+            **({} if self.target is None else {"target": self.target}),
         }
 
     @classmethod
@@ -79,6 +83,7 @@ class InputSpec:
             column_dtypes=list(d.get("column_dtypes", [])),
             column_kinds=list(d.get("column_kinds", [])),
             levels=list(d.get("levels", [])),
+            target=d.get("target"),
         )
 
 

@@ -199,3 +199,19 @@ def check_y(y, n_samples: int, name: str = "y") -> np.ndarray:
             )
         )
     return y_arr
+
+
+def target_name(y) -> str | int | None:
+    """The name of a labelled ``y``: a Series' name or a one-column
+    DataFrame's column, if it is text or an int; else None."""
+    if is_series(y):
+        name = y.name
+    elif is_dataframe(y) and y.shape[1] == 1:
+        name = y.columns[0]
+    else:
+        return None
+    if isinstance(name, (bool, np.bool_)) or not isinstance(
+        name, (str, int, np.integer)
+    ):
+        return None
+    return name if isinstance(name, str) else int(name)

@@ -174,7 +174,8 @@ def test_fit_then_generate(table, tmp_path):
     )
     assert out.returncode == 0, out.stderr
     new = pd.read_csv(tmp_path / "new.csv")
-    assert len(new) == 5 and (new["label"] == "malignant").all()
+    # The label column keeps its name from fit (stored in the manifest).
+    assert len(new) == 5 and (new["diagnosis"] == "malignant").all()
     assert new["id"].dtype == np.int64
     out = run("generate", str(gens), "-n", "3", "-o", str(tmp_path / "all.npy"))
     assert out.returncode == 0, out.stderr
@@ -366,3 +367,51 @@ def test_mixed_table_refusals_come_before_training(mixed_table, tmp_path, capsys
     assert not (tmp_path / "o.npz").exists()
     assert main([*base, "-o", str(tmp_path / "o.csv"), "--categorical", "status"]) == 2
     assert "the --target column" in capsys.readouterr().err
+
+
+def test_outputs_are_checked_before_training(table, tmp_path, capsys, monkeypatch):
+    """An existing output (without --force) and Parquet without pyarrow are
+    refused before any training: fitting would raise here."""
+    import importlib.util
+
+    import smrt_keras.cli.fit
+    from smrt_keras.cli import main
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("training started")
+
+    monkeypatch.setattr(smrt_keras.cli.fit, "reconstructor_from", no_training)
+    base = ["balance", str(table), "--target", "diagnosis", "-q"]
+    taken = tmp_path / "taken.csv"
+    taken.write_text("keep me\n")
+    assert main([*base, "-o", str(taken)]) == 2
+    assert "exists; pass --force" in capsys.readouterr().err
+    assert taken.read_text() == "keep me\n"
+    gens = tmp_path / "gens"
+    gens.mkdir()
+    assert (
+        main([*base, "-o", str(tmp_path / "new.csv"), "--save-generators", str(gens)])
+        == 2
+    )
+    assert "--save-generators" in capsys.readouterr().err
+    assert main(["fit", str(table), "--target", "diagnosis", "-o", str(gens)]) == 2
+    assert "exists; pass --force" in capsys.readouterr().err
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda n, *a: None if n == "pyarrow" else real(n, *a),
+    )
+    assert main([*base, "-o", str(tmp_path / "out.parquet")]) == 2
+    assert "Parquet files need pyarrow" in capsys.readouterr().err
+
+
+def test_balance_force_replaces_and_prints_only_its_line(table, tmp_path):
+    out_path = tmp_path / "out.csv"
+    out_path.write_text("old\n")
+    args = ["balance", str(table), "--target", "diagnosis", "-o", str(out_path)]
+    out = run(*args, "--epochs", "1", "-q", "--force")
+    assert out.returncode == 0, out.stderr
+    assert out.stderr == ""  # no backend start-up lines
+    assert out.stdout.startswith("Wrote ") and out.stdout.count("\n") == 1
+    assert "diagnosis" in pd.read_csv(out_path).columns

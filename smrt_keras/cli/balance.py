@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from smrt_keras.cli.parser import add_model_options, subparser
 
@@ -24,6 +25,11 @@ def add(sub) -> None:
         metavar="DIR",
         help="also save the fitted generators to DIR",
     )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an existing output file (and --save-generators DIR)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -31,7 +37,13 @@ def run(args: argparse.Namespace) -> int:
     from smrt_keras.cli.io import check_output, read_table, write_table
 
     X, y, frame = read_table(args.input, args.target)
-    check_output(args.output, X)
+    # Everything that could stop the writing is checked before training.
+    check_output(args.output, X, args.force)
+    if args.save_generators and Path(args.save_generators).exists() and not args.force:
+        raise FileExistsError(
+            f"--save-generators {args.save_generators!r} exists; pass --force to "
+            "replace it."
+        )
     smrt = reconstructor_from(args, y, X)
     X_res, y_res = smrt.fit_resample(X, y)
     out = write_table(args.output, X_res, y_res, args.target, like=frame)
@@ -40,5 +52,6 @@ def run(args: argparse.Namespace) -> int:
         f"Wrote {len(y_res)} rows ({len(y_res) - len(y)} synthetic: {made}) to {out}."
     )
     if args.save_generators:
-        print(f"Saved generators to {smrt.save(args.save_generators)}.")
+        out = smrt.save(args.save_generators, overwrite=args.force)
+        print(f"Saved generators to {out}.")
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import numpy as np
 
@@ -25,7 +26,11 @@ def add(sub) -> None:
         help="fit a generator for every class, not only the minority",
     )
     parser.add_argument(
-        "--overwrite", action="store_true", help="replace an existing output directory"
+        "--force",
+        "--overwrite",
+        dest="overwrite",
+        action="store_true",
+        help="replace an existing output directory",
     )
 
 
@@ -77,6 +82,10 @@ def run(args: argparse.Namespace) -> int:
     from smrt_keras.cli.io import read_table
 
     X, y, _ = read_table(args.input, args.target)
+    if Path(args.output).exists() and not args.overwrite:  # before training
+        raise FileExistsError(
+            f"output {args.output!r} exists; pass --force to replace it."
+        )
     smrt = reconstructor_from(args, y, X).fit(X, y)
     out = smrt.save(args.output, overwrite=args.overwrite)
     print(f"Saved generators for labels {[str(k) for k in smrt.generators_]} to {out}.")

@@ -28,6 +28,9 @@ def add(sub) -> None:
     parser.add_argument(
         "-o", "--output", required=True, help="a .npy, .csv or .png file"
     )
+    parser.add_argument(
+        "--force", action="store_true", help="replace an existing output file"
+    )
     add_seed(parser)
 
 
@@ -48,7 +51,13 @@ def run(args: argparse.Namespace) -> int:
     from smrt_keras import Reconstructor, zoo
     from smrt_keras.cli.io import match_labels, write_table
 
-    source = args.source
+    source, out = args.source, Path(args.output)
+    if out.suffix.lower() not in (".npy", ".csv", ".png"):
+        raise ValueError(f"-o {str(out)!r}: use a .npy, .csv or .png file.")
+    if out.exists() and not args.force:
+        raise FileExistsError(
+            f"output {str(out)!r} exists; pass --force to replace it."
+        )
     smrt = (
         zoo.load(source[4:])
         if source.startswith("zoo:")
@@ -56,10 +65,7 @@ def run(args: argparse.Namespace) -> int:
     )
     label = None if args.label is None else match_labels(args.label, smrt.generators_)
     X, y = smrt.generate(args.n, label=label, random_state=args.seed)
-    out = Path(args.output)
     suffix = out.suffix.lower()
-    if suffix not in (".npy", ".csv", ".png"):
-        raise ValueError(f"-o {str(out)!r}: use a .npy, .csv or .png file.")
     out.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".npy":
         # A DataFrame's mixed columns would make an object array, which
@@ -67,7 +73,9 @@ def run(args: argparse.Namespace) -> int:
         values = X.to_numpy(dtype="float64") if hasattr(X, "to_numpy") else X
         np.save(out, np.asarray(values))
     elif suffix == ".csv":
-        write_table(out, X, y, "label")
+        # The label column keeps the name it had at fit (kept in the save).
+        target = smrt.input_spec_.target
+        write_table(out, X, y, "label" if target is None else str(target))
     else:
         _write_png(out, X, y)
     print(f"Wrote {len(y)} samples ({args.n} per label) to {out}.")

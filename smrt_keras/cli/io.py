@@ -6,6 +6,7 @@ array ``X`` (2-D, or an image batch) and a label array named by ``target``.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 
@@ -72,10 +73,22 @@ def read_table(path: str | Path, target: str):
     return frame.drop(columns=[target]), frame[target], frame
 
 
-def check_output(path: str | Path, X) -> None:
-    """Refuse, before any training, an NPZ output for a table with text or
-    category columns: NPZ holds numeric arrays, read without pickle."""
-    if _format(Path(path), "output file") != ".npz" or not hasattr(X, "dtypes"):
+def check_output(path: str | Path, X, force: bool = False) -> None:
+    """Refuse, before any training, an output that could not be written: an
+    unknown extension, an existing file (unless ``force``), Parquet without
+    pyarrow, or an NPZ for a table with text or category columns (NPZ holds
+    numeric arrays, read without pickle)."""
+    path = Path(path)
+    suffix = _format(path, "output file")
+    if path.exists() and not force:
+        raise FileExistsError(
+            f"output {str(path)!r} exists; pass --force to replace it."
+        )
+    if suffix == ".parquet" and importlib.util.find_spec("pyarrow") is None:
+        raise ImportError(
+            f"output {str(path)!r}: Parquet files need pyarrow: pip install pyarrow"
+        )
+    if suffix != ".npz" or not hasattr(X, "dtypes"):
         return
     from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
