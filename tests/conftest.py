@@ -3,10 +3,11 @@
 import os
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import numpy as np
+import pytest
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+# No TF_CPP_MIN_LOG_LEVEL here: smrt_keras.models.quiet silences the backend's
+# start-up itself, and the suite checks that (test_packaging, test_notebook).
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist.npz"

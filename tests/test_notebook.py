@@ -30,6 +30,15 @@ def test_walkthrough_executes(tmp_path, monkeypatch):
         for out in cell.get("outputs", [])
     )
     assert "budget=ci" in text
+    # Quiet by default: no backend start-up lines in any output cell.
+    stderr = [
+        out.get("text", "")
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for out in cell.get("outputs", [])
+        if out.get("name") == "stderr"
+    ]
+    assert not any("absl" in t or "cuda" in t for t in stderr), stderr
     assert "SMOTE" in text and "SMRT" in text and "zero recall" in text
     images = sum(
         "image/png" in out.get("data", {})
@@ -46,6 +55,9 @@ def test_committed_notebook_has_full_run_outputs():
     nb = nbformat.read(NOTEBOOK, as_version=4)
     code_cells = [c for c in nb.cells if c.cell_type == "code"]
     assert all(c.get("outputs") for c in code_cells)
+    assert not any(
+        "absl" in o.get("text", "") for c in code_cells for o in c.outputs
+    )
     assert any(
         "budget=full" in o.get("text", "") for c in code_cells for o in c.outputs
     )
