@@ -326,3 +326,38 @@ def test_malformed_stream_state_is_refused(saved):
     edit_manifest(saved, lambda m: m.update(rng_state={"bit_generator": "MT19937"}))
     with pytest.raises(InvalidSaveError, match="rng_state"):
         Reconstructor.load(saved)
+
+
+def test_saves_hold_no_optimizer_state(fitted, saved, tmp_path):
+    # Optimizer classes are backend-specific (keras.src.backend.torch...);
+    # without them any backend loads the file (test_backend_matrix).
+    for path in gen_files(saved):
+        with zipfile.ZipFile(path) as archive:
+            config = json.loads(archive.read("config.json"))
+            weights = archive.read("model.weights.h5")
+        assert not config.get("compile_config")
+        assert b"optimizer" not in weights
+    with pytest.warns(FutureWarning, match="include_optimizer is deprecated"):
+        fitted.save(tmp_path / "old_style", include_optimizer=True)
+
+
+def test_load_returns_the_types_that_were_saved(small_tabular, tmp_path):
+    X, y = small_tabular
+    smrt = Reconstructor(
+        epochs=1, hidden_units=(16, 8), sampling_strategy={1: 80, 2: 80},
+        vae_params={"dropout": 0.0}, random_state=0,
+    ).fit(X, y.tolist())  # fmt: skip
+    loaded = Reconstructor.load(smrt.save(tmp_path / "gens"))
+    assert loaded.hidden_units == (16, 8)
+    assert loaded.sampling_strategy == {1: 80, 2: 80}
+    assert loaded.get_params() == smrt.get_params()
+    for name in ("generators_", "sampling_strategy_"):
+        keys, saved_keys = list(getattr(loaded, name)), list(getattr(smrt, name))
+        assert keys == saved_keys
+        assert [type(k) for k in keys] == [type(k) for k in saved_keys], name
+
+
+def test_malformed_numpy_keys_are_refused(saved):
+    edit_manifest(saved, lambda m: m.update(numpy_keys=[1]))
+    with pytest.raises(InvalidSaveError, match="numpy_keys is malformed"):
+        Reconstructor.load(saved)
