@@ -70,6 +70,9 @@ def test_import_and_a_fit_print_nothing(tmp_path):
         "for d in range(2, 9):  # new shapes each time: retracing territory\n"
         "    X = np.random.default_rng(d).normal(size=(80, d))\n"
         "    Reconstructor(epochs=2, random_state=0).fit_resample(X, y)\n"
+        "y = np.repeat([0, 1, 2, 3, 4], 20)  # five classes train stacked\n"
+        "X = np.random.default_rng(0).normal(size=(100, 3))\n"
+        "Reconstructor(epochs=2, random_state=0, classes='all').fit(X, y)\n"
     )
     fit = subprocess.run(
         [sys.executable, "-c", code],

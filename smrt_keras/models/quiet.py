@@ -2,13 +2,15 @@
 
 TensorFlow prints absl and CUDA lines straight to file descriptor 2 while it
 loads and first looks for devices (``cudart_stub``, ``cpu_feature_guard``,
-``cuInit``), before any Python logging setting can reach them; and a Python
-warning for every few ``tf.function`` retraces, which repeated fits of new
-shapes trigger by design. A library should print nothing its user did not ask
-for, so :func:`start_quietly` loads the backend with descriptor 2 sent to a
-buffer (shown again if loading fails), and a logging filter drops only the
-retracing warnings. Every module of :mod:`smrt_keras.models` that imports
-Keras imports this one first (its own import section, ``pyproject.toml``).
+``cuInit``), before any Python logging setting can reach them. It also logs
+Python warnings that our own code triggers by design: one per few
+``tf.function`` retraces when fits of new shapes follow each other, and one
+per random op when classes train stacked (pfor). A library should print
+nothing its user did not ask for, so :func:`start_quietly` loads the backend
+with descriptor 2 sent to a buffer (shown again if loading fails), and a
+logging filter drops only those expected warnings. Every module of
+:mod:`smrt_keras.models` that imports Keras imports this one first (its own
+import section, ``pyproject.toml``).
 
 Settings the user made are left alone: with ``TF_CPP_MIN_LOG_LEVEL`` set, or
 with Keras imported before smrt_keras, nothing is redirected and every line
@@ -28,9 +30,19 @@ TF_LOG_LEVEL = "TF_CPP_MIN_LOG_LEVEL"
 _OURS = "SMRT_KERAS_SET_TF_CPP_MIN_LOG_LEVEL"
 
 
-class _NoRetracingWarnings(logging.Filter):
+#: TensorFlow warnings our own code triggers by design: retracing when fits
+#: of new shapes follow each other, and pfor (the stacked training of classes)
+#: falling back to a loop for random ops. They say nothing the user can act on.
+_EXPECTED_WARNINGS = (
+    "triggered tf.function retracing",
+    "Using a while_loop for converting",
+)
+
+
+class _NoExpectedWarnings(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        return "triggered tf.function retracing" not in record.getMessage()
+        message = record.getMessage()
+        return not any(text in message for text in _EXPECTED_WARNINGS)
 
 
 def _load_backend() -> None:
@@ -40,7 +52,7 @@ def _load_backend() -> None:
         import tensorflow as tf
 
         tf.config.list_physical_devices()  # device discovery logs here, once
-        tf.get_logger().addFilter(_NoRetracingWarnings())
+        tf.get_logger().addFilter(_NoExpectedWarnings())
 
 
 def start_quietly() -> None:
