@@ -20,6 +20,7 @@ from smrt_keras.params import (
     Float,
     InstanceOf,
     Int,
+    NonZeroInt,
     Options,
     PositiveInts,
 )
@@ -67,4 +68,5 @@ RECONSTRUCTOR_CONSTRAINTS = {
     ],
     "backbone_epochs": [Int(1)],
     "fine_tune_epochs": [Int(1), _NONE],
+    "n_jobs": [NonZeroInt(), _NONE],
 }

@@ -604,7 +604,9 @@ def build_generators(
             seconds = time.perf_counter() - start
             progress.end_class(k, label, len(X_c), "prefit generator reused", seconds)
         results = train_jobs(
-            [plan.job for _, plan in planned], JobReporter(progress, reports)
+            [plan.job for _, plan in planned],
+            JobReporter(progress, reports),
+            params.get("n_jobs"),
         )
     for (label, plan), (vae, history) in zip(planned, results, strict=True):
         rival = rival_rows(X, y, label, seeds[label])

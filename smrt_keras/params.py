@@ -71,6 +71,18 @@ class Int(Constraint):
 
 
 @dataclass(frozen=True)
+class NonZeroInt(Constraint):
+    """An int other than 0 (a joblib ``n_jobs``: -1 is every worker)."""
+
+    def accepts(self, value: Any) -> bool:
+        return is_int(value) and value != 0
+
+    @property
+    def description(self) -> str:
+        return "a nonzero int (-1: every worker)"
+
+
+@dataclass(frozen=True)
 class Float(Constraint):
     """A finite real number in an interval; ``low``/``high`` may be open."""
 

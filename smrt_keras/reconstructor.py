@@ -140,6 +140,11 @@ class Reconstructor(SamplerMixin, BaseEstimator):
         category, string and object columns, which always are (``None``: only
         those). Each is modelled by a softmax over the levels its class shows
         (:mod:`smrt_keras.tables`, at most ``tables.MAX_LEVELS`` levels).
+    n_jobs : int or None, default=None
+        joblib workers that train classes in parallel (``-1``: all); ``None``
+        is 1 unless a ``joblib.parallel_config`` (loky, threads, Dask, Ray)
+        says otherwise. Any backend gives the same result for the same
+        ``n_jobs`` (:mod:`smrt_keras.models.parallel`).
 
     Attributes
     ----------
@@ -203,6 +208,7 @@ class Reconstructor(SamplerMixin, BaseEstimator):
         backbone_epochs: int = 30,
         fine_tune_epochs: int | None = None,
         categorical_features=None,
+        n_jobs: int | None = None,
     ):
         self.sampling_strategy = sampling_strategy
         self.encoder = encoder
@@ -232,6 +238,7 @@ class Reconstructor(SamplerMixin, BaseEstimator):
         self.backbone_epochs = backbone_epochs
         self.fine_tune_epochs = fine_tune_epochs
         self.categorical_features = categorical_features
+        self.n_jobs = n_jobs
 
     #: What each checked parameter accepts (``sampling_strategy`` and
     #: ``classes`` depend on ``y`` and are checked in ``fit``).

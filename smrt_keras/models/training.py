@@ -105,8 +105,12 @@ class JobListener:
 def train_jobs(
     jobs: Sequence[TrainingJob],
     listener: JobListener | None = None,
+    n_jobs: int | None = None,
 ) -> list[tuple[TrainedVAE, dict[str, list[float]]]]:
     """Fit every job, in order; return ``(trained, history)`` per job.
+
+    With ``n_jobs`` (or a ``joblib.parallel_config``) above 1, the jobs train
+    in that many chunks on joblib workers (:mod:`smrt_keras.models.parallel`).
 
     ``trained`` is a :class:`~smrt_keras.models.trained.TrainedVAE`: the
     weights, able to encode and decode, which builds its Keras model on
@@ -115,4 +119,9 @@ def train_jobs(
     Nothing is returned until all jobs have trained, so a failure (or Ctrl-C)
     in any job leaves the caller's state untouched.
     """
-    return fit_jobs(jobs, listener or JobListener())
+    from smrt_keras.models.parallel import chunk_count, train_parallel
+
+    listener = listener or JobListener()
+    if len(jobs) > 1 and chunk_count(n_jobs, len(jobs)) > 1:
+        return train_parallel(jobs, n_jobs, listener)
+    return fit_jobs(jobs, listener)
