@@ -21,6 +21,8 @@ SCRIPTS = (
     "digits_demo",
     "mixed_speed",
     "edges",
+    "scale_out",
+    "simulate",
 )
 
 
