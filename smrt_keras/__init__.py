@@ -13,8 +13,16 @@ line's ``--help``) stay fast; Keras loads on first use of a model.
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 
 from smrt_keras._version import __version__
+
+#: Whether the user set TensorFlow's log level (read by models.quiet). Taken
+#: now, before Keras loads: JAX, which Keras imports, sets it to "1" itself.
+_USER_TF_LOG_LEVEL = "TF_CPP_MIN_LOG_LEVEL" in os.environ and not (
+    "jax" in sys.modules and os.environ["TF_CPP_MIN_LOG_LEVEL"] == "1"
+)
 
 _EXPORTS = {
     "Reconstructor": "smrt_keras.reconstructor",

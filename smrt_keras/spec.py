@@ -173,7 +173,9 @@ class OutputRestorer:
         spec = self.spec
         X = X.reshape((len(X), *spec.sample_shape))
         if spec.kind == "array":
-            return self._array(X) if spec.is_mixed else _cast(X, spec.dtype)
+            if spec.is_mixed or spec.dtype == "object":
+                return self._array(X)
+            return _cast(X, spec.dtype)
         import pandas as pd
 
         levels = spec.levels or [None] * len(spec.columns)
@@ -189,9 +191,17 @@ class OutputRestorer:
 
     def _array(self, X: np.ndarray) -> np.ndarray:
         # A 2-D array with categorical columns: level values in its dtype.
+        spec = self.spec
         out = np.empty(X.shape, dtype=object)
-        for j, info in enumerate(self.spec.levels):
-            out[:, j] = X[:, j] if info is None else decode_levels(X[:, j], info)
+        levels = spec.levels or [None] * X.shape[1]
+        kinds = spec.column_dtypes or [None] * X.shape[1]
+        for j, (info, dtype) in enumerate(zip(levels, kinds, strict=True)):
+            if info is not None:
+                out[:, j] = decode_levels(X[:, j], info)
+            elif dtype in ("bool", "int64"):  # an object array's ints and flags
+                out[:, j] = _cast(X[:, j], dtype).tolist()
+            else:
+                out[:, j] = X[:, j]
         kind = np.dtype(self.spec.dtype).kind
         if kind == "O":
             return out
@@ -208,7 +218,9 @@ class OutputRestorer:
 
             X_res = pd.concat([X.reset_index(drop=True), synthetic], ignore_index=True)
         else:
-            X_res = np.concatenate([np.asarray(X), synthetic])
-            if isinstance(X, (list, tuple)):
+            lists = isinstance(X, (list, tuple))
+            given = np.asarray(X, dtype=self.spec.dtype if lists else None)
+            X_res = np.concatenate([given, synthetic])
+            if lists:
                 X_res = X_res.tolist()
         return X_res, np.concatenate([y, y_new.astype(y.dtype, copy=False)])

@@ -194,8 +194,34 @@ def _numeric(series, col, name: str) -> np.ndarray:
 
 
 def _is_text(column: np.ndarray) -> bool:
-    """Whether an object column holds text only (categorical without being named)."""
-    return column.dtype == object and all(isinstance(v, str) for v in column)
+    """Whether an object column holds text (categorical without being named);
+    missing values among the text are refused later, by name."""
+    if column.dtype != object:
+        return False
+    text = [isinstance(v, str) for v in column]
+    return any(text) and all(
+        t or _is_missing(v) for t, v in zip(text, column, strict=True)
+    )
+
+
+def _is_bool(column: np.ndarray) -> bool:
+    return column.dtype == object and all(
+        isinstance(v, (bool, np.bool_)) for v in column
+    )
+
+
+def object_column_dtype(column: np.ndarray, kind: str) -> str:
+    """The dtype an object array's column comes back in: ``object`` for
+    categories, ``bool`` for flags, ``int64`` if every value is an int."""
+    if kind == CATEGORICAL:
+        return "object"
+    if kind == BOOL:
+        return "bool"
+    ints = all(
+        isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+        for v in column
+    )
+    return "int64" if ints else "float64"
 
 
 def _not_numbers(column: np.ndarray, j: int, name: str) -> TypeError:
@@ -234,6 +260,11 @@ def array_columns(arr: np.ndarray, name: str, categorical_features):
             codes.append(c)
             kinds.append(CATEGORICAL)
             levels.append({"levels": lv, "ordered": False})
+            continue
+        if _is_bool(arr[:, j]):  # True/False values: a Bernoulli flag
+            codes.append(arr[:, j].astype("float64"))
+            kinds.append(BOOL)
+            levels.append(None)
             continue
         try:
             codes.append(arr[:, j].astype("float64"))

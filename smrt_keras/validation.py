@@ -58,7 +58,11 @@ def check_X(
             levels=levels,
         )
     else:
-        arr, spec = _check_array(np.asarray(X), name, categorical_features)
+        arr = np.asarray(X)
+        if not hasattr(X, "dtype") and arr.dtype.kind in "US":
+            # Rows of numbers and text: numpy would make every value text.
+            arr = np.asarray(X, dtype=object)
+        arr, spec = _check_array(arr, name, categorical_features)
     if arr.shape[0] == 0:
         raise ValueError(f"{name} is empty: got {name} with shape {arr.shape}.")
     if 0 in arr.shape[1:]:
@@ -90,6 +94,11 @@ def _check_array(arr: np.ndarray, name: str, categorical_features):
         spec = InputSpec("array", (arr.shape[1],), str(arr.dtype))
         if any(k != tables.NUMERIC for k in kinds):
             spec.column_kinds, spec.levels = kinds, levels
+        if arr.dtype == object:  # each column's own type, to give it back
+            spec.column_dtypes = [
+                tables.object_column_dtype(arr[:, j], kinds[j])
+                for j in range(arr.shape[1])
+            ]
         return codes, spec
     _check_numeric(arr.dtype, name)
     spec = InputSpec(

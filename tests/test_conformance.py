@@ -100,3 +100,24 @@ def test_feature_names_out(data):
         smrt.get_feature_names_out(["x", "y", "z"])
     smrt.fit(X, y)
     assert smrt.get_feature_names_out().tolist() == ["x0", "x1", "x2"]
+
+
+def test_rows_of_numbers_and_text_keep_their_types():
+    # numpy would turn every value of such rows into text (a sceptic's find).
+    rng = np.random.default_rng(0)
+    rows = [
+        [float(rng.normal()), str(rng.choice(["blue", "red"])), int(rng.integers(9)),
+         bool(rng.random() < 0.5)]
+        for _ in range(40)
+    ]  # fmt: skip
+    X_res, y_res = Reconstructor(epochs=1, random_state=0).fit_resample(
+        rows, [0] * 30 + [1] * 10
+    )
+    assert X_res[:40] == rows  # the originals exactly as given
+    for row in X_res[40:]:
+        assert [type(v) for v in row] == [float, str, int, bool]
+        assert row[1] in {"blue", "red"}
+    arr = np.array(rows, dtype=object)
+    arr[3, 1] = None
+    with pytest.raises(ValueError, match="column 1 is categorical and holds 1 missing"):
+        Reconstructor(epochs=1).fit(arr, [0] * 30 + [1] * 10)

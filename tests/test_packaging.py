@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,6 +80,48 @@ def test_import_and_a_fit_print_nothing(tmp_path):
         capture_output=True, text=True, env=_quiet_env(), cwd=tmp_path,
     )  # fmt: skip
     assert (fit.returncode, fit.stdout, fit.stderr) == (0, "", "")
+
+
+@pytest.mark.parametrize("case", ["jax-save", "keras-first"])
+def test_other_backends_and_keras_first_print_nothing(tmp_path, case):
+    """Under JAX, saving imports TensorFlow (Keras's file utilities); with
+    Keras imported by the user first, our own retracing warnings are still
+    ours to silence (JAX sets TF_CPP_MIN_LOG_LEVEL=1 on import, not the user)."""
+    fit = (
+        "import numpy as np\n"
+        "from smrt_keras import Reconstructor\n"
+        "y = np.repeat([0, 1, 2, 3, 4], 20)\n"
+        "X = np.random.default_rng(0).normal(size=(100, 3))\n"
+        "smrt = Reconstructor(epochs=2, random_state=0, classes='all').fit(X, y)\n"
+    )
+    if case == "jax-save":
+        env = _quiet_env(KERAS_BACKEND="jax")
+        code = fit + "Reconstructor.load(smrt.save('gens')).generate(3)\n"
+    else:
+        env = _quiet_env(KERAS_BACKEND="tensorflow")
+        code = (
+            "import keras\n"
+            + fit
+            + (
+                "for d in range(2, 9):\n"
+                "    Xd = np.random.default_rng(d).normal(size=(80, d))\n"
+                "    Reconstructor(epochs=2, random_state=0).fit(Xd, y[:80])\n"
+            )
+        )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True, text=True, env=env, cwd=tmp_path,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    # The user's own `import keras` prints TensorFlow's start-up; nothing else.
+    ours = [
+        line for line in out.stderr.splitlines()
+        if not any(s in line for s in ("absl::", "cudart_stub", "cpu_feature_guard",
+                                       "rebuild TensorFlow", "cuInit"))
+    ]  # fmt: skip
+    assert (out.stdout, ours) == ("", [])
+    if case == "jax-save":
+        assert out.stderr == ""
 
 
 def test_a_log_level_the_user_set_is_kept(tmp_path):

@@ -26,7 +26,11 @@ def add(sub) -> None:
     )
     parser.add_argument("--label", help="only this label (default: every label)")
     parser.add_argument(
-        "-o", "--output", required=True, help="a .npy, .csv or .png file"
+        "-o",
+        "--output",
+        required=True,
+        help="a .csv, .parquet or .npz file (features and labels), .npy "
+        "(features of arrays and numeric tables) or .png (images)",
     )
     parser.add_argument(
         "--force", action="store_true", help="replace an existing output file"
@@ -47,13 +51,31 @@ def _write_png(out: Path, X, y) -> None:
     write_png(out, image_grid(rows, pad=2), scale=3)
 
 
+OUTPUTS = (".csv", ".parquet", ".npz", ".npy", ".png")
+
+
+def _write_npy(out: Path, X) -> None:
+    if hasattr(X, "dtypes"):
+        from smrt_keras.cli.io import text_columns
+
+        text = text_columns(X)
+        if text:
+            raise ValueError(
+                f"-o {str(out)!r}: a .npy file holds one numeric array, but the "
+                f"table has text or category columns {text}; write .csv or .parquet."
+            )
+        X = X.to_numpy(dtype="float64")
+    np.save(out, np.asarray(X))
+
+
 def run(args: argparse.Namespace) -> int:
     from smrt_keras import Reconstructor, zoo
-    from smrt_keras.cli.io import match_labels, write_table
+    from smrt_keras.cli.io import check_output, match_labels, write_table
 
     source, out = args.source, Path(args.output)
-    if out.suffix.lower() not in (".npy", ".csv", ".png"):
-        raise ValueError(f"-o {str(out)!r}: use a .npy, .csv or .png file.")
+    suffix = out.suffix.lower()
+    if suffix not in OUTPUTS:
+        raise ValueError(f"-o {str(out)!r}: use one of {', '.join(OUTPUTS)}.")
     if out.exists() and not args.force:
         raise FileExistsError(
             f"output {str(out)!r} exists; pass --force to replace it."
@@ -65,18 +87,15 @@ def run(args: argparse.Namespace) -> int:
     )
     label = None if args.label is None else match_labels(args.label, smrt.generators_)
     X, y = smrt.generate(args.n, label=label, random_state=args.seed)
-    suffix = out.suffix.lower()
     out.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".npy":
-        # A DataFrame's mixed columns would make an object array, which
-        # np.load refuses without allow_pickle; tables are saved as float64.
-        values = X.to_numpy(dtype="float64") if hasattr(X, "to_numpy") else X
-        np.save(out, np.asarray(values))
-    elif suffix == ".csv":
+    if suffix == ".npy":  # features only, for arrays and numeric tables
+        _write_npy(out, X)
+    elif suffix == ".png":
+        _write_png(out, X, y)
+    else:
+        check_output(out, X, force=True)  # NPZ of text columns, Parquet without pyarrow
         # The label column keeps the name it had at fit (kept in the save).
         target = smrt.input_spec_.target
         write_table(out, X, y, "label" if target is None else str(target))
-    else:
-        _write_png(out, X, y)
     print(f"Wrote {len(y)} samples ({args.n} per label) to {out}.")
     return 0

@@ -90,18 +90,23 @@ def check_output(path: str | Path, X, force: bool = False) -> None:
         )
     if suffix != ".npz" or not hasattr(X, "dtypes"):
         return
-    from pandas.api.types import is_bool_dtype, is_numeric_dtype
-
-    text = [
-        c
-        for c, dt in X.dtypes.items()
-        if not (is_numeric_dtype(dt) or is_bool_dtype(dt))
-    ]
+    text = text_columns(X)
     if text:
         raise ValueError(
             f"output {str(path)!r} is an NPZ, which holds numeric arrays, but the "
             f"table has text or category columns {text}; write .csv or .parquet."
         )
+
+
+def text_columns(X) -> list:
+    """A DataFrame's columns that are neither numbers nor bools."""
+    from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+    return [
+        c
+        for c, dt in X.dtypes.items()
+        if not (is_numeric_dtype(dt) or is_bool_dtype(dt))
+    ]
 
 
 def write_table(path: str | Path, X, y, target: str, like=None) -> Path:

@@ -12,13 +12,16 @@ logging filter drops only those expected warnings. Every module of
 :mod:`smrt_keras.models` that imports Keras imports this one first (its own
 import section, ``pyproject.toml``).
 
-Settings the user made are left alone: with ``TF_CPP_MIN_LOG_LEVEL`` set, or
-with Keras imported before smrt_keras, nothing is redirected and every line
-prints as the user configured it.
+Settings the user made are left alone: with ``TF_CPP_MIN_LOG_LEVEL`` set,
+nothing is redirected or filtered and every line prints as the user set it.
+Otherwise the variable is set to 2 in this process (children inherit it,
+with a marker saying it was ours). Under JAX or torch, Keras's saving imports
+TensorFlow where it is installed: :func:`silenced` covers those calls too.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -45,21 +48,22 @@ class _NoExpectedWarnings(logging.Filter):
         return not any(text in message for text in _EXPECTED_WARNINGS)
 
 
-def _load_backend() -> None:
-    import keras
+def _user_set_level() -> bool:
+    """Whether ``TF_CPP_MIN_LOG_LEVEL`` was set by the user: set when
+    smrt_keras was imported (JAX's own "1" aside), and not by us in this
+    process or the parent that started it."""
+    import smrt_keras
 
-    if keras.backend.backend() == "tensorflow":
-        import tensorflow as tf
-
-        tf.config.list_physical_devices()  # device discovery logs here, once
-        tf.get_logger().addFilter(_NoExpectedWarnings())
+    return smrt_keras._USER_TF_LOG_LEVEL and _OURS not in os.environ
 
 
-def start_quietly() -> None:
-    """Import Keras and start its backend, silencing start-up log lines unless
-    the user set ``TF_CPP_MIN_LOG_LEVEL`` or imported Keras already."""
-    ours = os.environ.get(_OURS) is not None
-    if "keras" in sys.modules or (TF_LOG_LEVEL in os.environ and not ours):
+@contextlib.contextmanager
+def silenced():
+    """Send descriptor 2 to a buffer while TensorFlow may start inside (shown
+    again if the block fails). A no-op once TensorFlow has started, or when
+    the user set ``TF_CPP_MIN_LOG_LEVEL``: then its lines print as set."""
+    if _user_set_level() or "tensorflow" in sys.modules:
+        yield
         return
     # Level 2 keeps TensorFlow's later C++ errors; INFO and WARNING go. The
     # marker tells a child process (a joblib worker, say) that we set it.
@@ -68,12 +72,12 @@ def start_quietly() -> None:
     try:
         saved = os.dup(2)
     except OSError:  # no descriptor 2 to redirect
-        _load_backend()
+        yield
         return
     with tempfile.TemporaryFile() as buffer:
         os.dup2(buffer.fileno(), 2)
         try:
-            _load_backend()
+            yield
         except BaseException:
             os.dup2(saved, 2)
             buffer.seek(0)
@@ -82,6 +86,21 @@ def start_quietly() -> None:
         finally:
             os.dup2(saved, 2)
             os.close(saved)
+
+
+def start_quietly() -> None:
+    """Import Keras and start its backend without its start-up lines, and
+    filter the warnings our own code triggers, unless the user set
+    ``TF_CPP_MIN_LOG_LEVEL``."""
+    with silenced():
+        import keras
+
+        if keras.backend.backend() == "tensorflow":
+            import tensorflow as tf
+
+            tf.config.list_physical_devices()  # device discovery logs here, once
+    if keras.backend.backend() == "tensorflow" and not _user_set_level():
+        tf.get_logger().addFilter(_NoExpectedWarnings())
 
 
 start_quietly()
