@@ -213,19 +213,15 @@ class Reconstructor(SamplerMixin, BaseEstimator):
         self.sampling_strategy = sampling_strategy
         self.encoder = encoder
         self.hidden_units = hidden_units
-        self.filters = filters
-        self.strides = strides
+        self.filters, self.strides = filters, strides
         self.latent_dim = latent_dim
-        self.epochs = epochs
-        self.batch_size = batch_size
+        self.epochs, self.batch_size = epochs, batch_size
         self.learning_rate = learning_rate
-        self.likelihood = likelihood
-        self.beta = beta
+        self.likelihood, self.beta = likelihood, beta
         self.kl_warmup_epochs = kl_warmup_epochs
         self.generation = generation
         self.temperature = temperature
-        self.output_noise = output_noise
-        self.output_augment = output_augment
+        self.output_noise, self.output_augment = output_noise, output_augment
         self.augment = augment
         self.validation_fraction = validation_fraction
         self.patience = patience
@@ -235,8 +231,7 @@ class Reconstructor(SamplerMixin, BaseEstimator):
         self.classes = classes
         self.vae_params = vae_params
         self.backbone = backbone
-        self.backbone_epochs = backbone_epochs
-        self.fine_tune_epochs = fine_tune_epochs
+        self.backbone_epochs, self.fine_tune_epochs = backbone_epochs, fine_tune_epochs
         self.categorical_features = categorical_features
         self.n_jobs = n_jobs
 
