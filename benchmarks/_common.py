@@ -11,8 +11,6 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
 import numpy as np  # noqa: E402
 
 # The one path by which every benchmark (and the notebook and the CLI demo)
@@ -255,7 +253,7 @@ def run_child(code: str, *args, backend: str | None = None) -> dict:
     import json
     import subprocess
 
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    env = dict(os.environ)
     if backend is not None:
         env["KERAS_BACKEND"] = backend
     proc = subprocess.run(

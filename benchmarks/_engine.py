@@ -24,7 +24,6 @@ import _common as common
 
 CHILD = r"""
 import json, os, sys, time
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 epochs, repeats = int(sys.argv[1]), int(sys.argv[2])
 t0 = time.perf_counter()
 import numpy as np

@@ -57,7 +57,6 @@ print("RESULT " + json.dumps(dict(mode=mode, n=n, rows=rows, finite=finite,
 
 LEAK_CHILD = r"""
 import json, os, sys
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 fits = int(sys.argv[1])
 from sklearn.datasets import load_breast_cancer
 from smrt_keras import Reconstructor

@@ -32,7 +32,6 @@ import numpy as np  # noqa: E402
 
 CHILD = r"""
 import json, os, resource, sys, time
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np
 sampler, rows, features, epochs = sys.argv[1], *map(int, sys.argv[2:5])
 rng = np.random.default_rng(0)
@@ -60,7 +59,6 @@ print("RESULT " + json.dumps({"seconds": seconds, "peak_kib": peak,
 
 CLASSES_CHILD = r"""
 import json, os, sys, time
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np
 n_classes, workers = int(sys.argv[1]), int(sys.argv[2])
 rng = np.random.default_rng(0)
