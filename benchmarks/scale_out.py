@@ -52,7 +52,6 @@ def timed_fits(make, X, y, repeats: int) -> tuple[float, float, np.ndarray]:
 
 
 def workers(rows: int, epochs: int, repeats: int, parallel: bool = True) -> dict:
-    from distributed import Client, LocalCluster
     from joblib import parallel_config
 
     from smrt_keras import Reconstructor
@@ -69,6 +68,8 @@ def workers(rows: int, epochs: int, repeats: int, parallel: bool = True) -> dict
     if not parallel:  # smoke: worker start-up alone would take 20 s
         out["local"] = dict(zip(("first_s", "warm_s"), out["local"][:2], strict=True))
         return out
+    from distributed import Client, LocalCluster
+
     out["loky"] = timed_fits(make(2), X, y, repeats)
     with (
         LocalCluster(
