@@ -178,10 +178,11 @@ def reference_loop(x, hidden, latent, steps, batch, classes=10):
     return out
 
 
-def measure(epochs: int, repeats: int) -> dict:
-    """The engine section: one fresh process per installed backend."""
+def measure(epochs: int, repeats: int, backends=None) -> dict:
+    """The engine section: one fresh process per backend (default: every
+    installed one)."""
     results = {}
-    for backend in common.installed_backends():
+    for backend in backends or common.installed_backends():
         results[backend] = r = common.run_child(CHILD, epochs, repeats, backend=backend)
         print(
             f"engine {backend}: first fit {r['first_fit']:.2f} s, warm "

@@ -153,7 +153,9 @@ def main(argv=None) -> None:
     if args.smoke:
         size, max_exp, epochs, n_train, repeats = 512, 3, 2, 256, 1
         engine_epochs, engine_repeats = 5, 1
-    engine = _engine.measure(engine_epochs, engine_repeats)
+    # The smoke run checks the code path on one backend (each is a process).
+    backends = common.installed_backends()[:1] if args.smoke else None
+    engine = _engine.measure(engine_epochs, engine_repeats, backends)
 
     from smrt_keras import Reconstructor
 

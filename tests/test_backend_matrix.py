@@ -25,24 +25,23 @@ import sys
 import numpy as np
 from smrt_keras import Reconstructor
 out = sys.argv[1]
-rng = np.random.default_rng(0)
-X = rng.normal(size=(120, 5)); y = np.r_[[0] * 90, [1] * 30]
-table = Reconstructor(epochs=2, hidden_units=(16,), random_state=0).fit(X, y)
-table.save(out + "/table")
-images = rng.uniform(size=(40, 8, 8)); labels = np.r_[[0] * 30, [1] * 10]
-conv = Reconstructor(epochs=1, encoder="conv", random_state=0).fit(images, labels)
-conv.save(out + "/conv")
-np.save(out + "/table.npy", table.generate(6, random_state=1)[0])
-np.save(out + "/conv.npy", conv.generate(4, random_state=1)[0])
+if out != "-":
+  rng = np.random.default_rng(0)
+  X = rng.normal(size=(120, 5)); y = np.r_[[0] * 90, [1] * 30]
+  table = Reconstructor(epochs=2, hidden_units=(16,), random_state=0).fit(X, y)
+  table.save(out + "/table")
+  images = rng.uniform(size=(40, 8, 8)); labels = np.r_[[0] * 30, [1] * 10]
+  conv = Reconstructor(epochs=1, encoder="conv", random_state=0).fit(images, labels)
+  conv.save(out + "/conv")
+  np.save(out + "/table.npy", table.generate(6, random_state=1)[0])
+  np.save(out + "/conv.npy", conv.generate(4, random_state=1)[0])
 """
 
 LOAD = """
-import json, sys
+import json
 from pathlib import Path
-import numpy as np
-from smrt_keras import Reconstructor
-out = Path(sys.argv[1])
-for src in map(Path, sys.argv[2:]):
+out = Path(sys.argv[2])
+for src in map(Path, sys.argv[3:]):
     if src.name.startswith("saved_"):  # a format-1 fixture and its probe
         smrt = Reconstructor.load(src)
         probe = json.loads(Path(str(src) + ".json").read_text())
@@ -81,33 +80,33 @@ def _run(backend: str, code: str, *args) -> str:
 
 
 @pytest.fixture(scope="module")
-def saves(tmp_path_factory):
-    """``{backend: directory}`` of the saves each installed backend wrote."""
-    root = tmp_path_factory.mktemp("saves")
-    written = {}
-    for backend in filter(_installed, BACKENDS):
-        (root / backend).mkdir()
-        _run(backend, SAVE, root / backend)
-        written[backend] = root / backend
-    return written
-
-
-@pytest.fixture(scope="module")
-def loads(saves, tmp_path_factory):
-    """``{backend: directory}`` of what each installed backend made of every
-    other backend's save and of the format-1 fixtures (one process each)."""
-    root = tmp_path_factory.mktemp("loads")
+def matrix(tmp_path_factory):
+    """``(saves, loads)``: ``{backend: directory}`` of each installed backend's
+    save, and of what it made of every other backend's save and of the
+    format-1 fixtures. A process saves and loads what exists so far; a last
+    round loads the saves written after it (n + 1 processes for 2 backends)."""
+    root = tmp_path_factory.mktemp("matrix")
+    installed = [b for b in BACKENDS if _installed(b)]
+    saves = {b: root / "saves" / b for b in installed}
+    loads = {b: root / "loads" / b for b in installed}
+    for path in [*saves.values(), *loads.values()]:
+        path.mkdir(parents=True)
     fixtures = [FORMAT1 / "saved_tensorflow", FORMAT1 / "saved_torch"]
-    for backend in saves:
-        (root / backend).mkdir()
-        others = [saves[b] for b in saves if b != backend]
-        _run(backend, LOAD, root / backend, *others, *fixtures)
-    return {backend: root / backend for backend in saves}
+    for i, backend in enumerate(installed):
+        earlier = [saves[b] for b in installed[:i]]
+        _run(backend, SAVE + LOAD, saves[backend], loads[backend], *earlier,
+             *(fixtures if i else []))  # fmt: skip
+    for i, backend in enumerate(installed[:-1]):
+        later = [saves[b] for b in installed[i + 1 :]]
+        _run(backend, SAVE + LOAD, "-", loads[backend], *later,
+             *(fixtures if i == 0 else []))  # fmt: skip
+    return saves, loads
 
 
 @pytest.mark.parametrize("saver", BACKENDS)
 @pytest.mark.parametrize("loader", BACKENDS)
-def test_any_backend_loads_any_save(saves, loads, saver, loader):
+def test_any_backend_loads_any_save(matrix, saver, loader):
+    saves, loads = matrix
     _need(saver, loader)
     if saver == loader:
         pytest.skip("the same backend: test_persistence covers it")
@@ -120,7 +119,8 @@ def test_any_backend_loads_any_save(saves, loads, saver, loader):
 
 @pytest.mark.parametrize("loader", BACKENDS)
 @pytest.mark.parametrize("saved_by", ["tensorflow", "torch"])
-def test_format_1_saves_of_0_1_0_load_on_every_backend(loads, saved_by, loader):
+def test_format_1_saves_of_0_1_0_load_on_every_backend(matrix, saved_by, loader):
+    loads = matrix[1]
     _need(loader)
     directory = FORMAT1 / f"saved_{saved_by}"
     manifest = json.loads((directory / "manifest.json").read_text())

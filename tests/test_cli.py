@@ -417,15 +417,16 @@ def test_balance_force_replaces_and_prints_only_its_line(table, tmp_path):
     assert "diagnosis" in pd.read_csv(out_path).columns
 
 
-def test_generate_writes_tables_and_refuses_npy_of_text(mixed_table, tmp_path):
+def test_generate_writes_tables_and_refuses_npy_of_text(mixed_table, tmp_path, capsys):
+    from smrt_keras.cli import main
+
     gens = tmp_path / "gens"
-    out = run("fit", str(mixed_table), "--target", "status", "-o", str(gens),
-              "--epochs", "1", "-q", "--all-classes")  # fmt: skip
-    assert out.returncode == 0, out.stderr
-    bad = run("generate", str(gens), "-n", "3", "-o", str(tmp_path / "g.npy"))
-    assert bad.returncode == 2 and "text or category columns" in bad.stderr
-    assert "write .csv or .parquet" in bad.stderr
-    good = run("generate", str(gens), "-n", "3", "-o", str(tmp_path / "g.parquet"))
-    assert good.returncode == 0, good.stderr
-    table = pd.read_parquet(tmp_path / "g.parquet")
+    args = ["fit", str(mixed_table), "--target", "status", "-o", str(gens)]
+    assert main([*args, "--epochs", "1", "-q", "--all-classes"]) == 0
+    assert main(["generate", str(gens), "-n", "3", "-o", str(tmp_path / "g.npy")]) == 2
+    err = capsys.readouterr().err
+    assert "text or category columns" in err and "write .csv or .parquet" in err
+    out = tmp_path / "g.parquet"
+    assert main(["generate", str(gens), "-n", "3", "-o", str(out)]) == 0
+    table = pd.read_parquet(out)
     assert "status" in table.columns and len(table) == 3 * table["status"].nunique()
