@@ -15,7 +15,6 @@ the weights by float32 rounding (about 1e-7), as any change of batching does.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 
 import numpy as np
@@ -82,14 +81,13 @@ def train_parallel(jobs: Sequence, n_jobs: int | None, listener) -> list[tuple]:
     """
     k = chunk_count(n_jobs, len(jobs))
     chunks = split([job_cost(j) for j in jobs], k)
-    start = time.perf_counter()
     outputs = Parallel(n_jobs=n_jobs)(
         delayed(_train_chunk)([jobs[i] for i in chunk]) for chunk in chunks
     )
     results: list = [None] * len(jobs)
     for chunk, output in zip(chunks, outputs, strict=True):
-        for i, (trained, history, _seconds) in zip(chunk, output, strict=True):
+        for i, (trained, history, seconds) in zip(chunk, output, strict=True):
             listener.start_job(i)
-            listener.end_job(i, history, time.perf_counter() - start)
+            listener.end_job(i, history, seconds)  # as timed in the worker
             results[i] = (trained, history)
     return results
