@@ -55,9 +55,7 @@ def test_committed_notebook_has_full_run_outputs():
     nb = nbformat.read(NOTEBOOK, as_version=4)
     code_cells = [c for c in nb.cells if c.cell_type == "code"]
     assert all(c.get("outputs") for c in code_cells)
-    assert not any(
-        "absl" in o.get("text", "") for c in code_cells for o in c.outputs
-    )
+    assert not any("absl" in o.get("text", "") for c in code_cells for o in c.outputs)
     assert any(
         "budget=full" in o.get("text", "") for c in code_cells for o in c.outputs
     )

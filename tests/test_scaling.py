@@ -57,9 +57,14 @@ def test_n_jobs_gives_one_result_on_loky_threads_and_dask(many_classes):
         dask = _draws(_fit(X, y, n_jobs=2))
     np.testing.assert_array_equal(threads, loky)
     np.testing.assert_array_equal(dask, loky)
+
+
+def test_n_jobs_changes_results_by_rounding_only(many_classes):
     # One worker stacks all six classes, two stack three each: float32 rounding.
-    serial = _draws(_fit(X, y))
-    np.testing.assert_allclose(loky, serial, atol=1e-4)
+    X, y = many_classes
+    with parallel_config(backend="threading"):
+        threads = _draws(_fit(X, y, n_jobs=2))
+    np.testing.assert_allclose(threads, _draws(_fit(X, y)), atol=1e-4)
 
 
 def test_n_jobs_is_checked():

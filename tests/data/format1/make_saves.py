@@ -24,8 +24,12 @@ from smrt_keras import Reconstructor
 HERE = Path(__file__).resolve().parent
 backend = keras.backend.backend()
 X, y = make_classification(
-    n_samples=120, n_features=4, n_informative=3, n_redundant=0,
-    weights=[0.8], random_state=0,
+    n_samples=120,
+    n_features=4,
+    n_informative=3,
+    n_redundant=0,
+    weights=[0.8],
+    random_state=0,
 )
 smrt = Reconstructor(epochs=3, random_state=0).fit(X, y)
 smrt.save(HERE / f"saved_{backend}", overwrite=True)
