@@ -194,8 +194,8 @@ class OutputRestorer:
         spec = self.spec
         out = np.empty(X.shape, dtype=object)
         levels = spec.levels or [None] * X.shape[1]
-        kinds = spec.column_dtypes or [None] * X.shape[1]
-        for j, (info, dtype) in enumerate(zip(levels, kinds, strict=True)):
+        dtypes = spec.column_dtypes or [None] * X.shape[1]
+        for j, (info, dtype) in enumerate(zip(levels, dtypes, strict=True)):
             if info is not None:
                 out[:, j] = decode_levels(X[:, j], info)
             elif dtype in ("bool", "int64"):  # an object array's ints and flags

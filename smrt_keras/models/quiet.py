@@ -22,6 +22,7 @@ TensorFlow where it is installed: :func:`silenced` covers those calls too.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import logging
 import os
 import sys
@@ -31,6 +32,9 @@ import tempfile
 #: at the level I chose".
 TF_LOG_LEVEL = "TF_CPP_MIN_LOG_LEVEL"
 _OURS = "SMRT_KERAS_SET_TF_CPP_MIN_LOG_LEVEL"
+#: Without TensorFlow there is nothing to silence (a JAX- or torch-only
+#: install): saves and loads then leave descriptor 2 alone.
+_TF_INSTALLED = importlib.util.find_spec("tensorflow") is not None
 
 
 #: TensorFlow warnings our own code triggers by design: retracing when fits
@@ -62,7 +66,7 @@ def silenced():
     """Send descriptor 2 to a buffer while TensorFlow may start inside (shown
     again if the block fails). A no-op once TensorFlow has started, or when
     the user set ``TF_CPP_MIN_LOG_LEVEL``: then its lines print as set."""
-    if _user_set_level() or "tensorflow" in sys.modules:
+    if _user_set_level() or "tensorflow" in sys.modules or not _TF_INSTALLED:
         yield
         return
     # Level 2 keeps TensorFlow's later C++ errors; INFO and WARNING go. The
