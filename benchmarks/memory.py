@@ -14,6 +14,16 @@ either calls ``generate(n)`` (the whole float64 array is returned) or consumes
 ``iter_generate(n)`` batch by batch. Peak RSS is the process's ``ru_maxrss``;
 the baseline is the RSS after loading, before generating. Writes
 ``memory.md``, ``memory.json`` and ``memory.png``.
+
+Fit (``--fit-only`` runs just this part): peak RSS during ``fit`` against the
+size of the class (``--fit-rows``, default 100k, 1M and 5M rows of 30 float32
+features; #18). A fresh process per row warms up (imports, one tiny fit),
+resets its peak (``/proc/self/clear_refs``), then fits one epoch of a
+generator for the big class, given either as a read-only ``np.load(...,
+mmap_mode="r")`` memmap (whose pages count once read) or as an in-memory
+float32 array made before the baseline. Target: peak minus baseline at most
+1.5x the class's float32 size plus a constant. Writes ``memory_fit.md``,
+``memory_fit.json`` and ``memory_fit.png``.
 """
 
 from __future__ import annotations
@@ -78,6 +88,166 @@ print("RESULT " + json.dumps({"backend": keras.backend.backend(),
 """
 
 
+FIT_CHILD = r"""
+import json, sys, time
+import numpy as np
+import smrt_keras.recipe
+from smrt_keras import Reconstructor
+path, mode, n_other, cap = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+if cap == "uncapped":
+    smrt_keras.recipe.MAX_VALIDATION_SIZE = 2**62
+def status(key):
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) / 1024
+rng = np.random.default_rng(0)
+Xw = rng.normal(size=(300, 30)).astype("float32")
+yw = np.r_[np.zeros(100), np.ones(200)].astype("int8")
+Reconstructor(epochs=1, random_state=0, sampling_strategy={1: 210}).fit(Xw, yw)
+X = np.load(path, mmap_mode="r")
+if mode == "array":
+    X = np.array(X)
+n = len(X) - n_other
+y = np.ones(len(X), dtype="int8")
+y[:n_other] = 0
+with open("/proc/self/clear_refs", "w") as fh:
+    fh.write("5")  # resets VmHWM, the peak RSS, to the current RSS
+base = status("VmRSS")
+start = time.perf_counter()
+Reconstructor(epochs=1, random_state=0, sampling_strategy={1: n + 100}).fit(X, y)
+seconds = time.perf_counter() - start
+print("RESULT " + json.dumps(dict(
+    n=n, mode=mode, validation=cap, base_mb=base, peak_mb=status("VmHWM"),
+    seconds=seconds, class_f32_mb=n * X.shape[1] * 4 / 2**20)))
+"""
+
+#: Rows of the other class beside the big one (fit is refused on one class).
+FIT_OTHER_ROWS = 1000
+
+
+def write_class(path: Path, n: int, features: int = 30) -> None:
+    """A float32 ``.npy`` of ``n + FIT_OTHER_ROWS`` normal rows, written in
+    chunks (the parent never holds it whole)."""
+    import numpy as np
+
+    rows = n + FIT_OTHER_ROWS
+    X = np.lib.format.open_memmap(path, "w+", "float32", (rows, features))
+    rng = np.random.default_rng(1)
+    for start in range(0, rows, 500_000):
+        stop = min(start + 500_000, rows)
+        X[start:stop] = rng.normal(size=(stop - start, features))
+    X.flush()
+    del X
+
+
+def fit_memory(sizes, uncapped_at=None, modes=("memmap", "array")) -> list[dict]:
+    """Peak RSS during ``fit`` per class size (memmap and array input), plus
+    one run with the validation split uncapped at ``uncapped_at`` rows."""
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in sizes:
+            path = Path(tmp) / f"x{n}.npy"
+            write_class(path, n)
+            runs = [(mode, "capped") for mode in modes]
+            if n == uncapped_at:
+                runs.append(("memmap", "uncapped"))
+            for mode, cap in runs:
+                row = common.run_child(FIT_CHILD, path, mode, FIT_OTHER_ROWS, cap)
+                row["ratio"] = (row["peak_mb"] - row["base_mb"]) / row["class_f32_mb"]
+                out.append(row)
+                print(row, flush=True)
+            path.unlink()
+    return out
+
+
+def fit_lines(rows: list[dict]) -> tuple[list[str], dict]:
+    """The fit section's markdown and its least-squares line per input mode."""
+    import numpy as np
+
+    fits = {}
+    for mode in ("memmap", "array"):
+        sel = [r for r in rows if r["mode"] == mode and r["validation"] == "capped"]
+        if len(sel) > 1:
+            size = np.array([r["class_f32_mb"] for r in sel])
+            grown = np.array([r["peak_mb"] - r["base_mb"] for r in sel])
+            slope, constant = np.polyfit(size, grown, 1)
+            fits[mode] = {"slope": float(slope), "constant_mb": float(constant)}
+    lines = [
+        "# Peak memory of fit against class size (30 float32 features)",
+        "",
+        "Fresh process per row, one epoch, TensorFlow; MiB. 'Grown' is peak RSS "
+        "during `fit` minus RSS before it; for `memmap` input it includes the "
+        "class's pages as they are read, for `array` input the array was already "
+        "resident before the baseline. Validation: the held-out split as shipped "
+        "(at most `recipe.MAX_VALIDATION_SIZE` rows) or uncapped (10 %).",
+        "",
+        f"Machine: {common.machine()}.",
+        "",
+        *common.table(
+            [
+                "rows",
+                "input",
+                "validation",
+                "class float32",
+                "baseline",
+                "peak",
+                "grown",
+                "grown / class",
+                "seconds",
+            ],
+            [
+                [
+                    f"{r['n']:,}",
+                    r["mode"],
+                    r["validation"],
+                    f"{r['class_f32_mb']:.0f}",
+                    f"{r['base_mb']:.0f}",
+                    f"{r['peak_mb']:.0f}",
+                    f"{r['peak_mb'] - r['base_mb']:.0f}",
+                    f"{r['ratio']:.2f}",
+                    f"{r['seconds']:.1f}",
+                ]
+                for r in rows
+            ],
+        ),  # fmt: skip
+        "",
+        "Least-squares line through the capped rows, grown = slope x class + "
+        "constant (target: slope at most 1.5):",
+        "",
+        *common.table(
+            ["input", "slope", "constant (MiB)"],
+            [
+                [m, f"{f['slope']:.2f}", f"{f['constant_mb']:.0f}"]
+                for m, f in fits.items()
+            ],
+        ),
+    ]
+    return lines, fits
+
+
+def fit_report(args) -> None:
+    if args.smoke:  # one process: the suite's time is short
+        rows = fit_memory([2_000], modes=("memmap",))
+    else:
+        rows = fit_memory(args.fit_rows, 1_000_000)
+    lines, fits = fit_lines(rows)
+    common.write_report(args.out, "memory_fit.md", lines, args.smoke)
+    common.write_json(args.out, "memory_fit.json", {"fit": rows, "lines": fits})
+    plt = common.pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for mode in ("memmap", "array"):
+        sel = [r for r in rows if r["mode"] == mode and r["validation"] == "capped"]
+        ax.loglog([r["n"] for r in sel], [r["peak_mb"] - r["base_mb"] for r in sel],
+                  "-o", label=f"{mode} input")  # fmt: skip
+    ax.loglog([r["n"] for r in sel], [1.5 * r["class_f32_mb"] for r in sel], "k--",
+              label="1.5 x class float32")  # fmt: skip
+    ax.set_xlabel("rows in the class (30 features)")
+    ax.set_ylabel("peak RSS during fit minus before (MiB)")
+    ax.legend()
+    common.save_figure(fig, args.out, "memory_fit.png")
+
+
 def leaks(fits: int, backends=None) -> dict:
     """RSS after each of ``fits`` fits, per backend (default: every installed
     one; fresh processes)."""
@@ -137,7 +307,14 @@ def main(argv=None) -> None:
     parser = common.parser(__doc__)
     parser.add_argument("--max-exp", type=int, default=7)
     parser.add_argument("--fits", type=int, default=100, help="fits in the leak test")
+    parser.add_argument(
+        "--fit-rows", type=int, nargs="+", default=[100_000, 1_000_000, 5_000_000]
+    )
+    parser.add_argument("--fit-only", action="store_true", help="only the fit part")
     args = parser.parse_args(argv)
+    fit_report(args)
+    if args.fit_only:
+        return
     first, last = (3, 3) if args.smoke else (4, args.max_exp)
     fits = 12 if args.smoke else args.fits
     # The smoke run checks the code path on one backend (each is a process).

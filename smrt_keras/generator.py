@@ -23,6 +23,7 @@ from smrt_keras.params import is_int
 from smrt_keras.preprocessing import FeatureScaler, TableCodec, scaler_from_dict
 from smrt_keras.progress import FitProgress, JobReporter
 from smrt_keras.recipe import Recipe, build_recipe, is_auto, recipe_of_vae
+from smrt_keras.rows import Rows, ScaledRows, class_rows
 from smrt_keras.spec import InputSpec
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -81,7 +82,7 @@ class PlannedClass:
 
     recipe: Recipe
     scaler: FeatureScaler
-    x: np.ndarray
+    x: ScaledRows
     job: TrainingJob
 
 
@@ -151,8 +152,7 @@ class ClassGenerator:
             scaler = TableCodec(recipe.column_kinds).fit(X_c)
         else:
             scaler = FeatureScaler(recipe.scaler_kind, recipe.per_feature).fit(X_c)
-        x = scaler.transform(X_c).reshape((len(X_c), *recipe.data_shape))
-        return scaler, x
+        return scaler, _scaled(X_c, scaler, recipe.data_shape)
 
     @staticmethod
     def scale_like(
@@ -167,7 +167,7 @@ class ClassGenerator:
         scaler.min_, scaler.max_ = own.min_, own.max_
         if scaler.per_feature:
             scaler.lower_, scaler.upper_ = own.lower_, own.upper_
-        return scaler, scaler.transform(X_c).reshape((len(X_c), *data_shape))
+        return scaler, _scaled(X_c, scaler, data_shape)
 
     @classmethod
     def plan(
@@ -187,7 +187,8 @@ class ClassGenerator:
         order = np.random.default_rng(seed).permutation(len(x))
         n_val = recipe.validation_size
         start = None if backbone is None else backbone.weights()
-        job = training_job(recipe, x[order[n_val:]], x[order[:n_val]], seed, start)
+        # The training rows stay a view: a big class is never copied whole.
+        job = training_job(recipe, x.take(order[n_val:]), x[order[:n_val]], seed, start)
         return PlannedClass(recipe, scaler, x, job)
 
     @classmethod
@@ -214,7 +215,7 @@ class ClassGenerator:
         if len(x_scaled) > MAX_STORED_CODES:
             rng = np.random.default_rng(seed)
             x_scaled = x_scaled[subset(len(x_scaled), MAX_STORED_CODES, rng)]
-        z_mean, z_log_var = vae.encode(x_scaled)
+        z_mean, z_log_var = vae.encode(np.asarray(x_scaled))
         z_rival = None
         if x_rival is not None and len(x_rival):
             z_rival = latent.nearest(z_mean, vae.encode(x_rival)[0])
@@ -529,6 +530,11 @@ def training_job(
     )
 
 
+def _scaled(X_c, scaler, data_shape: tuple) -> ScaledRows:
+    """``X_c`` scaled on access (a view, whatever its size)."""
+    return ScaledRows(X_c if isinstance(X_c, Rows) else Rows(X_c), scaler, data_shape)
+
+
 def rival_rows(X: np.ndarray, y: np.ndarray, label, seed: int) -> np.ndarray:
     """Up to :data:`MAX_RIVAL_ROWS` rows of ``X`` not of class ``label``."""
     others = np.flatnonzero(y != label)
@@ -582,7 +588,7 @@ def build_generators(
     if hasattr(backbone, "build_generators"):  # a conditional VAE's slices
         return backbone.build_generators(data, seeds, prefit, params)
     X, y, spec = data
-    members = {label: X[y == label] for label in seeds}
+    members = {label: class_rows(X, y, label) for label in seeds}
     generators, planned, reports = {}, [], []
     with FitProgress(len(members), params["epochs"], params["verbose"]) as progress:
         for k, (label, X_c) in enumerate(members.items(), start=1):

@@ -8,7 +8,30 @@ from __future__ import annotations
 
 import numpy as np
 
+from smrt_keras.rows import CHUNK_ROWS, chunks
+
 SCALER_KINDS = ("minmax", "standard")
+
+
+def _flat64(chunk) -> np.ndarray:
+    return np.asarray(chunk, dtype="float64").reshape(len(chunk), -1)
+
+
+def _chunked_moments(X, axis) -> tuple:
+    """``(min, max, mean, std)`` of ``X`` in two chunked passes (float64
+    sums; the second pass takes squared deviations from the mean)."""
+    lo = hi = total = None
+    for chunk in chunks(X):
+        flat = _flat64(chunk)
+        c_lo, c_hi, c_sum = flat.min(axis=axis), flat.max(axis=axis), flat.sum(axis)
+        first = lo is None
+        lo = c_lo if first else np.minimum(lo, c_lo)
+        hi = c_hi if first else np.maximum(hi, c_hi)
+        total = c_sum if first else total + c_sum
+    count = len(X) * (1 if axis == 0 else int(np.prod(X.shape[1:])))
+    mean = total / count
+    squares = sum(((_flat64(c) - mean) ** 2).sum(axis) for c in chunks(X))
+    return lo, hi, mean, np.sqrt(squares / count)
 
 
 class FeatureScaler:
@@ -46,16 +69,22 @@ class FeatureScaler:
         self.per_feature = bool(per_feature)
 
     def fit(self, X: np.ndarray) -> FeatureScaler:
-        X = np.asarray(X, dtype="float64").reshape(len(X), -1)
+        """Fit on ``X`` (an array or a :class:`~smrt_keras.rows.Rows` view;
+        large inputs are read chunk by chunk, never copied whole)."""
         axis = 0 if self.per_feature else None
-        self.min_ = np.atleast_1d(X.min(axis=axis))
-        self.max_ = np.atleast_1d(X.max(axis=axis))
+        if len(X) <= CHUNK_ROWS:  # small: in one piece, exactly as always
+            flat = _flat64(X)
+            lo, hi = flat.min(axis=axis), flat.max(axis=axis)
+            minmax = self.kind == "minmax"
+            mean, std = (None, None) if minmax else (flat.mean(axis), flat.std(axis))
+        else:
+            lo, hi, mean, std = _chunked_moments(X, axis)
+        self.min_, self.max_ = np.atleast_1d(lo), np.atleast_1d(hi)
         if self.kind == "minmax":
             self.offset_ = self.min_
             self.scale_ = self.max_ - self.min_
         else:
-            self.offset_ = np.atleast_1d(X.mean(axis=axis))
-            self.scale_ = np.atleast_1d(X.std(axis=axis))
+            self.offset_, self.scale_ = np.atleast_1d(mean), np.atleast_1d(std)
         # A zero scale would divide by zero; constant features map to 0.
         self.scale_ = np.where(self.scale_ > 0, self.scale_, 1.0)
         if self.per_feature:

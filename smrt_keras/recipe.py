@@ -28,6 +28,13 @@ MIN_STEPS_PER_EPOCH = 8
 #: train on every row and stop on their training loss. Four held-out rows
 #: stopped a 35-row class after ~26 of 200 epochs, undertrained (#14).
 MIN_VALIDATION_SIZE = 10
+#: ... and holds out at most this many rows; the rest of a big class trains.
+#: The validation loss is evaluated on every held-out row every 128 steps:
+#: uncapped, the 100,000 rows of a 1M-row class cost more time than
+#: training and most of the fit's memory (benchmarks/results/memory.md),
+#: while the mean's standard error at 10,000 rows is already 1 % of the
+#: per-row loss's spread.
+MAX_VALIDATION_SIZE = 10_000
 #: With ``augment="auto"``, image classes smaller than this are augmented.
 AUGMENT_BELOW = 1000
 #: With ``augment="auto"``, images with a side below this are not augmented:
@@ -268,7 +275,9 @@ def _augment(augment, shape: tuple, n_samples: int) -> bool:
 
 def _budget(params: Mapping, n_samples: int) -> dict:
     """Validation split, minibatch size and KL warm-up steps for a class."""
-    n_val = int(round(params["validation_fraction"] * n_samples))
+    n_val = min(
+        int(round(params["validation_fraction"] * n_samples)), MAX_VALIDATION_SIZE
+    )
     if n_val < MIN_VALIDATION_SIZE or n_samples - n_val < 2:
         n_val = 0
     n_train = n_samples - n_val

@@ -103,7 +103,8 @@ class Reconstructor(SamplerMixin, BaseEstimator):
         ``"auto"`` augments image classes under ``recipe.AUGMENT_BELOW``
         samples with sides of at least ``recipe.AUGMENT_MIN_SIDE`` pixels.
     validation_fraction : float in [0, 1), default=0.1
-        Share of each class held out for early stopping; none if under
+        Share of each class held out for early stopping, at most
+        ``recipe.MAX_VALIDATION_SIZE`` rows; none if under
         ``recipe.MIN_VALIDATION_SIZE`` rows (then training loss is watched).
     patience : int or None, default=20
         Early-stopping patience in epochs (checked every 128 optimizer

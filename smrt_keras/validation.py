@@ -8,6 +8,7 @@ import numpy as np
 from sklearn.utils.multiclass import type_of_target
 
 from smrt_keras import tables
+from smrt_keras.rows import chunks
 from smrt_keras.spec import InputSpec, is_dataframe, is_series
 
 
@@ -104,11 +105,17 @@ def _check_array(arr: np.ndarray, name: str, categorical_features):
     spec = InputSpec(
         kind="array", sample_shape=tuple(arr.shape[1:]), dtype=str(arr.dtype)
     )
+    # Floats are used where they lie (a big array or a read-only memmap is
+    # never copied; nothing downstream writes to it); other numbers become
+    # float64.
+    if arr.dtype in (np.float32, np.float64):
+        return arr, spec
     return arr.astype("float64"), spec
 
 
 def _check_finite(arr: np.ndarray, spec: InputSpec, name: str) -> None:
-    if np.all(np.isfinite(arr)):
+    # Chunk by chunk: a whole-array mask would be a quarter of a float32 X.
+    if all(np.isfinite(chunk).all() for chunk in chunks(arr)):
         return
     n_bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
     where = ""

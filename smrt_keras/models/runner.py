@@ -32,16 +32,20 @@ class BatchPlan:
         self.steps_per_epoch = math.ceil(self.n / self.batch)
         self.total_steps = self.steps_per_epoch * self.epochs
         self._rng = np.random.default_rng(seed)
-        self._orders: list[np.ndarray] = []
+        # Only the current epoch's order is kept: steps are read in order, and
+        # one permutation of a 5M-row class is 40 MB.
+        self._epoch, self._order = -1, np.empty(0, np.intp)
         # Augmentation draws from its own stream, so it never changes the order.
         self.augment_rng = np.random.default_rng([seed, 1])
 
     def rows(self, step: int) -> np.ndarray:
         """Indices of the samples in global step ``step``."""
         epoch, k = divmod(step, self.steps_per_epoch)
-        while len(self._orders) <= epoch:
-            self._orders.append(self._rng.permutation(self.n))
-        return self._orders[epoch][k * self.batch : (k + 1) * self.batch]
+        if epoch < self._epoch:
+            raise ValueError(f"step {step} is of epoch {epoch}, already passed.")
+        while self._epoch < epoch:
+            self._order, self._epoch = self._rng.permutation(self.n), self._epoch + 1
+        return self._order[k * self.batch : (k + 1) * self.batch]
 
     def epoch_of(self, step: int) -> int:
         return step // self.steps_per_epoch
@@ -55,23 +59,36 @@ def block_arrays(x, plan: BatchPlan, first: int, steps: int, padded: int, augmen
     """
     batches = np.zeros((steps, padded, *x.shape[1:]), dtype="float32")
     weights = np.zeros((steps, padded), dtype="float32")
-    taken = []
-    for i in range(steps):
-        if first + i >= plan.total_steps:
-            break
-        rows = plan.rows(first + i)
-        taken.append((i, len(rows)))
-        batches[i, : len(rows)] = x[rows]
-        weights[i, : len(rows)] = 1.0
-    if augment is not None and taken:
-        # One vectorised call per block rather than one per minibatch.
-        real = np.concatenate([batches[i, :k] for i, k in taken])
-        real = augment(real, plan.augment_rng).astype("float32")
-        start = 0
-        for i, k in taken:
-            batches[i, :k] = real[start : start + k]
-            start += k
-    return batches, weights, np.int32(len(taken))
+    last = min(first + steps, plan.total_steps)
+    rows = [plan.rows(step) for step in range(first, last)]
+    if not rows:
+        return batches, weights, np.int32(0)
+    # One gather per block (and one augmentation call): ``x`` may be a view
+    # that reads and scales its rows on access (a big class, never copied).
+    real = x[np.concatenate(rows)]
+    if augment is not None:
+        real = augment(real, plan.augment_rng)
+    start = 0
+    for i, taken in enumerate(rows):
+        batches[i, : len(taken)] = real[start : start + len(taken)]
+        weights[i, : len(taken)] = 1.0
+        start += len(taken)
+    return batches, weights, np.int32(len(rows))
+
+
+#: Training rows checked at once when they come as a view rather than an array.
+CHECK_ROWS = 65_536
+
+
+def _checked(model, x):
+    """``x`` checked by the template: an array, or (for a large view that
+    reads its rows on access) the view itself, checked chunk by chunk so
+    that the class is never held whole."""
+    if isinstance(x, np.ndarray) or len(x) <= CHECK_ROWS:
+        return model.check_data(np.asarray(x), "x")
+    for start in range(0, len(x), CHECK_ROWS):
+        model.check_data(x[start : start + CHECK_ROWS], "x")
+    return x
 
 
 class EarlyStopping:
@@ -102,7 +119,7 @@ class _Member:
         self.index, self.job = index, job
         model = template(job.config)
         self.likelihood = model.likelihood
-        self.x = model.check_data(job.x_train, "x")
+        self.x = _checked(model, job.x_train)
         self.x_val = None
         if job.x_val is not None and len(job.x_val):
             self.x_val = model.check_data(job.x_val, "x_val")
