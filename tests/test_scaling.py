@@ -125,3 +125,160 @@ def test_two_threads_fit_without_interfering(many_classes):
     assert not errors, errors
     for key in jobs:
         np.testing.assert_array_equal(threaded[key], sequential[key])
+
+
+# -- big classes within memory ------------------------------------------------
+
+
+def _lower_chunks(monkeypatch):
+    """Chunk sizes lowered so that a small class takes the big-class path
+    (checked, scaled and gathered chunk by chunk, never copied whole)."""
+    from smrt_keras import preprocessing, rows
+    from smrt_keras.models import runner
+
+    for module, name in (
+        (rows, "CHUNK_ROWS"),
+        (preprocessing, "CHUNK_ROWS"),
+        (runner, "CHECK_ROWS"),
+    ):
+        monkeypatch.setattr(module, name, 64)
+
+
+@pytest.fixture
+def lazy_everywhere(monkeypatch):
+    _lower_chunks(monkeypatch)
+
+
+def _big_class(tmp_path):
+    rng = np.random.default_rng(3)
+    X = np.r_[rng.normal(size=(30, 6)), rng.gamma(2.0, size=(400, 6))]
+    y = np.r_[np.zeros(30), np.ones(400)].astype(int)
+    path = tmp_path / "X.npy"
+    np.save(path, X.astype("float32"))
+    return np.load(path, mmap_mode="r"), y
+
+
+def test_fit_reads_a_read_only_memmap_where_it_lies(tmp_path, lazy_everywhere):
+    from smrt_keras.validation import check_X
+
+    X, y = _big_class(tmp_path)
+    assert not X.flags.writeable  # any write during fit would raise
+    checked, _ = check_X(X)
+    assert np.shares_memory(checked, X)  # no float64 copy of X
+    lazy = _fit(X, y, sampling_strategy={1: 450})
+    assert lazy.generators_[1].history["loss"]
+    assert np.isfinite(_draws(lazy)).all()
+
+
+def test_the_big_class_path_gives_the_in_memory_result(tmp_path, monkeypatch):
+    X, y = _big_class(tmp_path)
+    in_memory = _fit(np.array(X), y, sampling_strategy={1: 450})
+    _lower_chunks(monkeypatch)
+    lazy = _fit(X, y, sampling_strategy={1: 450})
+    assert lazy.generators_[1].history == in_memory.generators_[1].history
+    np.testing.assert_array_equal(_draws(lazy), _draws(in_memory))
+
+
+def test_chunked_scaler_statistics_match_numpy(lazy_everywhere):
+    from smrt_keras.preprocessing import FeatureScaler
+    from smrt_keras.rows import Rows
+
+    X = np.random.default_rng(0).gamma(2.0, size=(1000, 4)) * [1, 10, 100, 1e4]
+    view = Rows(X, np.arange(0, 1000, 3))
+    for kind in ("minmax", "standard"):
+        chunked = FeatureScaler(kind).fit(view)
+        whole = X[::3]
+        np.testing.assert_array_equal(chunked.min_, whole.min(0))
+        np.testing.assert_array_equal(chunked.max_, whole.max(0))
+        if kind == "standard":
+            np.testing.assert_allclose(chunked.offset_, whole.mean(0), rtol=1e-12)
+            np.testing.assert_allclose(chunked.scale_, whole.std(0), rtol=1e-12)
+
+
+def test_a_pickled_view_carries_only_its_own_rows():
+    from smrt_keras.preprocessing import FeatureScaler
+    from smrt_keras.rows import Rows, ScaledRows
+
+    X = np.arange(200_000.0).reshape(20_000, 10)
+    view = Rows(X, np.array([5, 7, 11]))
+    assert len(pickle.dumps(view)) < 2_000 < X.nbytes
+    back = pickle.loads(pickle.dumps(ScaledRows(view, FeatureScaler().fit(X), (10,))))
+    np.testing.assert_array_equal(back.rows[:], X[[5, 7, 11]])
+    assert back[[0, 2]].dtype == np.float32 and back[[]].shape == (0, 10)
+
+
+def test_big_classes_hold_out_at_most_the_validation_cap():
+    from smrt_keras.recipe import MAX_VALIDATION_SIZE, _budget
+
+    params = {"validation_fraction": 0.1, "batch_size": 256, "kl_warmup_epochs": 1}
+    assert _budget(params, 1_000_000)["validation_size"] == MAX_VALIDATION_SIZE
+    assert _budget(params, 5_000)["validation_size"] == 500
+
+
+def test_a_batch_plan_reads_epochs_in_order_only():
+    from smrt_keras.models.runner import BatchPlan
+
+    plan = BatchPlan(n=10, batch=5, epochs=3, seed=0)
+    plan.rows(4)  # epoch 2
+    with pytest.raises(ValueError, match="already passed"):
+        plan.rows(0)
+
+
+# -- one big class across devices ----------------------------------------------
+
+DATA_PARALLEL = r"""
+import json
+import numpy as np
+import keras
+from smrt_keras import Reconstructor
+from smrt_keras.models import distributed
+shardings = []
+shard_block = distributed.shard_block
+def spy(dist, batches, weights):
+    out = shard_block(dist, batches, weights)
+    shardings.append(str(out[0].sharding))
+    return out
+distributed.shard_block = spy
+rng = np.random.default_rng(0)
+X = np.r_[rng.normal(size=(50, 8)), rng.normal(1, 2, size=(1200, 8))]
+y = np.r_[np.zeros(50), np.ones(1200)].astype(int)
+def fit(threshold):
+    distributed.DATA_PARALLEL_ROWS = threshold
+    smrt = Reconstructor(epochs=30, patience=None, random_state=0,
+                         sampling_strategy={1: 1300}).fit(X, y)
+    return smrt.generators_[1].history["loss"], smrt.generate(50, random_state=0)[0]
+one, draws_one = fit(10**9)
+blocks_one = len(shardings)
+two, draws_two = fit(1000)
+print("RESULT " + json.dumps(dict(
+    devices=len(keras.distribution.list_devices()), one=one, two=two,
+    blocks_one=blocks_one, blocks_two=len(shardings) - blocks_one,
+    sharding=shardings[-1] if shardings else "",
+    draws_gap=float(np.abs(draws_one - draws_two).max()))))
+"""
+
+
+def test_a_big_class_trains_data_parallel_on_two_devices_like_on_one():
+    """JAX, two virtual CPU devices: the class past the threshold has each
+    block's minibatches split over both, and its per-epoch loss curve matches
+    the one-device fit to a relative 1e-5 (float sums in another order)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    pytest.importorskip("jax")
+    env = dict(os.environ, KERAS_BACKEND="jax")
+    env["XLA_FLAGS"] = "--xla_force_host_platform_device_count=2"
+    proc = subprocess.run(
+        [sys.executable, "-c", DATA_PARALLEL], env=env, capture_output=True, text=True
+    )
+    lines = [s for s in proc.stdout.splitlines() if s.startswith("RESULT ")]
+    assert lines, proc.stderr[-3000:]
+    r = json.loads(lines[0][len("RESULT ") :])
+    assert r["devices"] == 2
+    assert r["blocks_one"] == 0 and r["blocks_two"] > 3  # each block was split
+    assert "'batch'" in r["sharding"] and "P(None, None, 'batch'" in r["sharding"]
+    assert len(r["one"]) == len(r["two"]) == 30
+    np.testing.assert_allclose(r["two"], r["one"], rtol=1e-5)
+    assert r["draws_gap"] < 1e-3
