@@ -19,7 +19,7 @@ import smrt_keras.models.quiet  # noqa: F401 - first: Keras starts without log l
 import numpy as np
 from keras import ops
 
-from smrt_keras.models import engine
+from smrt_keras.models import distributed, engine
 from smrt_keras.models.trained import TrainedVAE, template
 from smrt_keras.models.vae import TrainingDivergedError, divergence_message
 
@@ -205,12 +205,18 @@ def _train_group(group: list[_Member], listener) -> None:
         [m.runtime for m in group] + [group[0].runtime] * (size - len(group))
     )
     x_val = _validation_stack(group, size)
+    # A big class splits each minibatch across devices (JAX, several devices).
+    dist = distributed.distribution_for(max(len(m.x) for m in group))
+    if dist is not None:
+        state = distributed.replicate(dist, state)
     start = time.perf_counter()
     for m in group:
         listener.start_job(m.index)
     first = 0
     while not all(m.done for m in group):
         arrays = _group_block(group, size, first, program)
+        if dist is not None:
+            arrays = (*distributed.shard_block(dist, *arrays[:2]), arrays[2])
         state, losses = program.run_block(state, *arrays, *runtime)
         losses = ops.convert_to_numpy(losses)
         evaluated = _evaluate(program, state, x_val, runtime) if x_val else None
