@@ -24,14 +24,16 @@ from smrt_keras.models.engine import Program, State, stack_states, unstack_state
 TF_XLA = False
 
 
-def value_and_grad(program: Program, state: State, x, weights, kl_weight):
+def value_and_grad(program: Program, state: State, x, weights, kl_weight, share=None):
+    """``(loss, grads, updated non-trainable state)`` of one minibatch
+    (``share``: see :meth:`Program.loss`)."""
     backend = keras.backend.backend()
     if backend == "jax":
         import jax
 
         def fn(trainable):
             return program.loss(
-                trainable, state.non_trainable, x, weights, kl_weight, True
+                trainable, state.non_trainable, x, weights, kl_weight, True, share
             )
 
         (loss, new_nt), grads = jax.value_and_grad(fn, has_aux=True)(state.trainable)
@@ -42,14 +44,14 @@ def value_and_grad(program: Program, state: State, x, weights, kl_weight):
         with tf.GradientTape() as tape:
             tape.watch(state.trainable)
             loss, new_nt = program.loss(
-                state.trainable, state.non_trainable, x, weights, kl_weight, True
+                state.trainable, state.non_trainable, x, weights, kl_weight, True, share
             )
         return loss, tape.gradient(loss, state.trainable), new_nt
     import torch
 
     trainable = [t.detach().requires_grad_(True) for t in state.trainable]
     loss, new_nt = program.loss(
-        trainable, state.non_trainable, x, weights, kl_weight, True
+        trainable, state.non_trainable, x, weights, kl_weight, True, share
     )
     grads = torch.autograd.grad(loss, trainable)
     return loss.detach(), list(grads), [t.detach() for t in new_nt]
@@ -211,6 +213,79 @@ def _tf_block(program: Program) -> Callable:
     return _on_states(
         tf.function(run, jit_compile=TF_XLA, reduce_retracing=True, autograph=False)
     )
+
+
+def tf_strategy(devices: tuple):
+    """The ``tf.distribute`` strategy to split a big class over: the one the
+    user entered (``with strategy.scope():``) if it mirrors, else a cached
+    ``MirroredStrategy`` over ``devices`` (Keras names such as ``"cpu:0"``)."""
+    import tensorflow as tf
+
+    if tf.distribute.has_strategy():
+        strategy = tf.distribute.get_strategy()
+        return (
+            strategy if isinstance(strategy, tf.distribute.MirroredStrategy) else None
+        )
+    if len(devices) < 2:
+        return None
+    if devices not in _STRATEGIES:
+        _STRATEGIES[devices] = tf.distribute.MirroredStrategy(
+            [f"/{d}" for d in devices]
+        )
+    return _STRATEGIES[devices]
+
+
+_STRATEGIES: dict = {}
+
+
+def mirrored_block(program: Program, strategy) -> Callable:
+    """``block`` as :func:`compile_block`, for one job (K = 1) whose every
+    minibatch is split over ``strategy``'s replicas (TensorFlow).
+
+    Each replica takes its slice of the minibatch, computes its share of the
+    loss (:meth:`Program.loss`'s ``share``) and gradients; the replicas'
+    gradients are summed (all-reduce) and every replica applies the same
+    Adam step. As in Keras's own ``fit`` under a ``MirroredStrategy``, the
+    replicas draw the VAE's sampling noise from the same seed state.
+    """
+    import tensorflow as tf
+
+    replicas = strategy.num_replicas_in_sync
+    rows = program.batch // replicas
+
+    def replica_step(carry, x, weights, lr, beta, warmup):
+        context = tf.distribute.get_replica_context()
+        state, mine = from_tuple(carry), context.replica_id_in_sync_group * rows
+        share = (tf.reduce_sum(weights), float(replicas))
+        loss, grads, new_nt = value_and_grad(
+            program, state, x[mine : mine + rows], weights[mine : mine + rows],
+            program.step_kl_weight(state, beta, warmup), share,
+        )  # fmt: skip
+        summed = context.all_reduce(tf.distribute.ReduceOp.SUM, [loss, *grads])
+        return as_tuple(program.apply_adam(state, summed[1:], new_nt, lr)), summed[0]
+
+    def run(carry, batches, weights, counts, lr, beta, warmup):
+        first = lambda t: t[0]  # noqa: E731
+        carry, batches, weights, lr, beta, warmup = tf.nest.map_structure(
+            first, (carry, batches, weights, lr, beta, warmup)
+        )
+        losses = tf.TensorArray(tf.float32, size=program.steps)
+
+        def loop(i, carry, losses):
+            args = (carry, batches[i], weights[i], lr, beta, warmup)
+            out = strategy.run(replica_step, args=args)
+            carry, loss = tf.nest.map_structure(
+                lambda v: strategy.experimental_local_results(v)[0], out
+            )
+            return i + 1, carry, losses.write(i, loss)
+
+        _, carry, losses = tf.while_loop(
+            lambda i, *_: i < counts[0], loop, (tf.constant(0), carry, losses)
+        )
+        carry = tf.nest.map_structure(lambda t: t[None], carry)
+        return carry, losses.stack()[None]
+
+    return _on_states(tf.function(run, reduce_retracing=True, autograph=False))
 
 
 def _on_states(compiled: Callable) -> Callable:

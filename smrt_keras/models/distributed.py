@@ -11,9 +11,14 @@ computes its share of each step and the gradients are summed across devices.
 The mathematics is the 1-device step's, so the loss curve matches one device
 up to the order of floating-point sums (the test pins the tolerance).
 
-TensorFlow's and torch's Keras backends have no working
-``keras.distribution`` (TensorFlow's is marked "do not use"); they train on
-one device.
+On TensorFlow, whose ``keras.distribution`` is marked "do not use", the
+same class trains under a ``tf.distribute.MirroredStrategy`` (the one the
+user entered with ``strategy.scope()``, or one over all devices): each
+replica takes its slice of every minibatch and the gradients are summed
+across replicas (:func:`~smrt_keras.models.backends.mirrored_block`). The
+replicas draw the VAE's sampling noise from one seed state, as in Keras's
+own ``fit`` under that strategy, so the curve matches one device's in
+distribution rather than to rounding. torch trains on one device.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import smrt_keras.models.quiet  # noqa: F401 - first: Keras starts without log l
 import keras
 import numpy as np
 
-from smrt_keras.models.engine import State
+from smrt_keras.models.engine import Program, State
 
 #: Classes with at least this many training rows train data-parallel when
 #: several devices are there. Below it, a step of SMRT's small VAEs is too
@@ -32,32 +37,83 @@ DATA_PARALLEL_ROWS = 65_536
 
 
 def distribution_for(rows: int):
-    """The ``DataParallel`` a group with ``rows`` training rows (its largest
-    class) trains under, or ``None`` for one device."""
-    if keras.backend.backend() != "jax" or rows < DATA_PARALLEL_ROWS:
+    """What a group whose largest class has ``rows`` training rows is split
+    over: a ``keras.distribution.DataParallel`` (JAX), a
+    ``tf.distribute.MirroredStrategy`` (TensorFlow), or ``None``."""
+    backend = keras.backend.backend()
+    if rows < DATA_PARALLEL_ROWS or backend not in ("jax", "tensorflow"):
         return None
+    devices = tuple(keras.distribution.list_devices())
+    if backend == "tensorflow":
+        from smrt_keras.models.backends import tf_strategy
+
+        strategy = tf_strategy(devices)
+        return strategy if replicas(strategy) > 1 else None
     dist = keras.distribution.distribution()
-    if dist is None:
-        devices = keras.distribution.list_devices()
-        if len(devices) < 2:
-            return None
-        dist = keras.distribution.DataParallel(devices=devices)
+    if dist is None and len(devices) > 1:
+        dist = keras.distribution.DataParallel(devices=list(devices))
     if not isinstance(dist, keras.distribution.DataParallel):
-        return None  # a model-parallel layout is the user's, not ours to apply
-    return dist
+        return None  # none, or a model-parallel layout: the user's to apply
+    return dist if replicas(dist) > 1 else None
 
 
-def devices_of(dist) -> int:
+def replicas(dist) -> int:
     """How many devices ``dist`` splits a batch over."""
+    if dist is None:
+        return 1
+    if hasattr(dist, "num_replicas_in_sync"):  # a tf.distribute strategy
+        return int(dist.num_replicas_in_sync)
     return int(np.prod(dist.device_mesh.shape))
+
+
+def trains_alone(rows: int) -> bool:
+    """Whether a class of ``rows`` training rows must train in a group of its
+    own (TensorFlow's mirrored block takes one job at a time)."""
+    return keras.backend.backend() == "tensorflow" and (
+        distribution_for(rows) is not None
+    )
+
+
+class SplitBlocks:
+    """Runs a group's training blocks with every minibatch split over the
+    devices of ``dist``."""
+
+    def __init__(self, program: Program, dist):
+        self.program, self.dist = program, dist
+        self.mirrored = not isinstance(dist, keras.distribution.DataParallel)
+        if self.mirrored and id(dist) not in program.split_blocks:
+            from smrt_keras.models.backends import mirrored_block
+
+            program.split_blocks[id(dist)] = (dist, mirrored_block(program, dist))
+
+    def start(self, state: State) -> State:
+        """The group's initial state, placed for the split."""
+        return state if self.mirrored else replicate(self.dist, state)
+
+    def run(self, state: State, batches, weights, counts, *runtime):
+        """One block, as ``Program.run_block``."""
+        if self.mirrored:
+            _, block = self.program.split_blocks[id(self.dist)]
+            return block(state, batches, weights, counts, *runtime)
+        batches, weights = shard_block(self.dist, batches, weights)
+        return self.program.run_block(state, batches, weights, counts, *runtime)
+
+
+def split_blocks(program: Program, rows: int, jobs: int) -> SplitBlocks | None:
+    """How a group of ``jobs`` jobs (padded), the largest with ``rows``
+    training rows, splits its blocks over devices; ``None`` for one device
+    (small classes, one device, or a padded batch that does not divide)."""
+    dist = distribution_for(rows)
+    if dist is None or program.batch % replicas(dist):
+        return None
+    if not isinstance(dist, keras.distribution.DataParallel) and jobs > 1:
+        return None
+    return SplitBlocks(program, dist)
 
 
 def shard_block(dist, batches, weights) -> tuple:
     """A block's ``(batches, weights)``, ``(K, steps, batch, ...)`` and
-    ``(K, steps, batch)``, split along the batch axis over ``dist``'s mesh
-    (as they are when the padded batch does not divide evenly)."""
-    if batches.shape[2] % devices_of(dist):
-        return batches, weights
+    ``(K, steps, batch)``, split along the batch axis over ``dist``'s mesh."""
     return _on_batch_axis(dist, batches), _on_batch_axis(dist, weights)
 
 

@@ -127,11 +127,21 @@ class Program:
         from smrt_keras.models import backends
 
         self.run_block = backends.compile_block(self)
+        # Blocks split over devices, per distribution (models/distributed.py).
+        self.split_blocks: dict = {}
         self.evaluate = backends.compile_eval(self)
 
     # -- the pure functions the backends compile -----------------------------
-    def loss(self, trainable, non_trainable, x, weights, kl_weight, training):
-        """Weighted mean negative ELBO (+ L2) and the updated state."""
+    def loss(
+        self, trainable, non_trainable, x, weights, kl_weight, training, share=None
+    ):
+        """Weighted mean negative ELBO (+ L2) and the updated state.
+
+        ``share``, for one replica's slice of a minibatch split across
+        devices, is ``(total weight of the whole minibatch, replicas)``: the
+        replica's loss is then its part of the whole's, so that the replicas'
+        losses (and gradients) sum to the whole minibatch's.
+        """
         vae = self.template
         mapping = list(zip(self._trainable, trainable, strict=True))
         mapping += list(zip(self._non_trainable, non_trainable, strict=True))
@@ -141,9 +151,10 @@ class Program:
             per_sample = per_sample + kl_weight * vae.kl_divergence(
                 out["z_mean"], out["z_log_var"]
             )
-            total = ops.sum(per_sample * weights) / ops.maximum(ops.sum(weights), 1.0)
+            whole, replicas = (ops.sum(weights), 1.0) if share is None else share
+            total = ops.sum(per_sample * weights) / ops.maximum(whole, 1.0)
             for extra in vae.losses:  # L2 penalties
-                total = total + ops.cast(extra, total.dtype)
+                total = total + ops.cast(extra, total.dtype) / replicas
             updated = [s.get_current_value(v) for v in self._non_trainable]
         updated = [
             old if new is None else new
@@ -153,11 +164,19 @@ class Program:
 
     def step(self, state: State, x, weights, lr, beta, warmup):
         """One Adam step on one (padded, masked) minibatch."""
-        # The VAE counts the step before its loss reads the KL weight.
-        kl_weight = _kl_weight(self.template, state.non_trainable, beta, warmup, 1.0)
+        kl_weight = self.step_kl_weight(state, beta, warmup)
         from smrt_keras.models.backends import value_and_grad
 
         loss, grads, new_nt = value_and_grad(self, state, x, weights, kl_weight)
+        return self.apply_adam(state, grads, new_nt, lr), loss
+
+    def step_kl_weight(self, state: State, beta, warmup):
+        """The KL weight of the step about to run from ``state``."""
+        # The VAE counts the step before its loss reads the KL weight.
+        return _kl_weight(self.template, state.non_trainable, beta, warmup, 1.0)
+
+    def apply_adam(self, state: State, grads: list, new_nt: list, lr) -> State:
+        """The state after one Adam step with gradients ``grads``."""
         t = state.t + 1.0
         lr_t = lr * ops.sqrt(1.0 - ADAM_BETA_2**t) / (1.0 - ADAM_BETA_1**t)
         # Adam on all weights as one flat vector (the moments are kept flat):
@@ -173,7 +192,7 @@ class Program:
             var - ops.reshape(piece, ops.shape(var))
             for var, piece in zip(state.trainable, pieces, strict=True)
         ]
-        return State(trainable, new_nt, [m], [v], t), loss
+        return State(trainable, new_nt, [m], [v], t)
 
     def evaluate_states(self, state: State, x, weights, beta, warmup) -> np.ndarray:
         """Mean validation loss of each stacked state at its current KL weight.

@@ -141,7 +141,12 @@ class _Member:
         # budgets are within 2x, so few steps run masked.
         budget = max(1, self.plan.total_steps).bit_length()
         key = engine.program_key(self.job.config, self.padded, engine.BLOCK_STEPS)
-        alone = () if engine.vectorises(self.job.config) else (self.index,)
+        stacked = engine.vectorises(self.job.config)
+        alone = (
+            ()
+            if stacked and not distributed.trains_alone(len(self.x))
+            else (self.index,)
+        )
         return (*key, budget, *alone)
 
 
@@ -205,19 +210,18 @@ def _train_group(group: list[_Member], listener) -> None:
         [m.runtime for m in group] + [group[0].runtime] * (size - len(group))
     )
     x_val = _validation_stack(group, size)
-    # A big class splits each minibatch across devices (JAX, several devices).
-    dist = distributed.distribution_for(max(len(m.x) for m in group))
-    if dist is not None:
-        state = distributed.replicate(dist, state)
+    # A big class splits each minibatch across devices (several devices).
+    split = distributed.split_blocks(program, max(len(m.x) for m in group), size)
+    run_block = program.run_block if split is None else split.run
+    if split is not None:
+        state = split.start(state)
     start = time.perf_counter()
     for m in group:
         listener.start_job(m.index)
     first = 0
     while not all(m.done for m in group):
         arrays = _group_block(group, size, first, program)
-        if dist is not None:
-            arrays = (*distributed.shard_block(dist, *arrays[:2]), arrays[2])
-        state, losses = program.run_block(state, *arrays, *runtime)
+        state, losses = run_block(state, *arrays, *runtime)
         losses = ops.convert_to_numpy(losses)
         evaluated = _evaluate(program, state, x_val, runtime) if x_val else None
         for k, m in enumerate(group):
