@@ -23,6 +23,7 @@ SCRIPTS = (
     "edges",
     "scale_out",
     "simulate",
+    "data_parallel",
 )
 
 
