@@ -235,7 +235,8 @@ class Backbone:
         """Load a backbone saved with :meth:`save`, or the backbone inside a
         saved Reconstructor directory (``safe_mode`` loading, checksums
         checked first)."""
-        formats = {FORMAT_NAME: FORMAT_VERSION, RECONSTRUCTOR_FORMAT: 2}
+        # A Reconstructor's saves up to format 3 (packed) hold the same entry.
+        formats = {FORMAT_NAME: FORMAT_VERSION, RECONSTRUCTOR_FORMAT: 3}
         directory, manifest = files.read_manifest(path, formats)
         entry = manifest.get("backbone")
         if entry is None:

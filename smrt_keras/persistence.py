@@ -9,13 +9,23 @@
       class_<i>.keras      the VAE of label classes_[i] (safe_mode loadable)
       class_<i>_codes.npz  latent codes of the class's real members (no pickle)
 
+or, saved with ``packed=True`` (format 3, for many classes)::
+
+    <dir>/
+      manifest.json        as above; each class's entry gives its VAE's
+                           configuration and its row in its architecture's
+                           stack instead of file names
+      packed_weights.npz   every class's weights, stacked per architecture
+      packed_codes.npz     every class's latent codes
+
 Writing is atomic: everything goes to a hidden temporary directory beside the
 target, which is renamed into place only when complete. A crash leaves the
 previous save (or nothing) behind, never a half-written directory.
 
 Format history: 1 (smrt-keras 0.1.0) had no recipes and no stream state;
 :func:`load` migrates it (:func:`_migrate_v1`), so old directories, the
-shipped zoo included, keep loading.
+shipped zoo included, keep loading. 3 is the packed layout; per-class saves
+are still written as 2, so that 0.2 reads them.
 """
 
 from __future__ import annotations
@@ -46,7 +56,11 @@ from smrt_keras.typed_json import from_typed, to_typed
 from smrt_keras.validation import label_kind
 
 FORMAT_NAME = "smrt-keras-generators"
-FORMAT_VERSION = 2
+#: The newest format version this smrt_keras reads (and writes when packed).
+FORMAT_VERSION = 3
+#: The version of per-class saves.
+PER_CLASS_VERSION = 2
+PACKED_WEIGHTS, PACKED_CODES = "packed_weights.npz", "packed_codes.npz"
 
 
 # ----------------------------------------------------------------- labels
@@ -142,6 +156,36 @@ def _entry(gen: ClassGenerator, index: int, tmp: Path):
     }
 
 
+def _packed_entries(state: FittedState, index_of: dict, tmp: Path) -> list:
+    """Write the packed weights and codes files; return the manifest entries."""
+    from smrt_keras.models.packed import is_vae, pack
+
+    gens = list(state.generators.items())
+    for label, gen in gens:
+        if not is_vae(gen.model):
+            raise ValueError(
+                f"packed=True needs a VAE per class; the generator of {label!r} "
+                f"holds a {type(gen.model).__name__}. Save with packed=False."
+            )
+    places, arrays = pack([gen.model for _, gen in gens])
+    np.savez(tmp / PACKED_WEIGHTS, **arrays)
+    codes = {}
+    for i, (_, gen) in enumerate(gens):
+        codes[f"c{i}_z_mean"], codes[f"c{i}_z_log_var"] = gen.z_mean, gen.z_log_var
+        if gen.z_rival is not None:
+            codes[f"c{i}_z_rival"] = gen.z_rival
+    np.savez(tmp / PACKED_CODES, **codes)
+    return [
+        {
+            "label_index": index_of[label],
+            "packed": dict(place, config=to_typed(place["config"])),
+            "codes_key": f"c{i}",
+            **gen.to_entry(),
+        }
+        for i, ((label, gen), place) in enumerate(zip(gens, places, strict=True))
+    ]
+
+
 def warn_include_optimizer(include_optimizer) -> None:
     """The deprecation of ``save(include_optimizer=...)`` (0.2; gone in 0.3)."""
     if include_optimizer is not None:
@@ -170,20 +214,26 @@ def save(
     path: str | Path,
     state: FittedState,
     overwrite: bool = False,
+    packed: bool = False,
 ) -> Path:
     """Write ``state`` to directory ``path``, atomically (no optimizer state:
-    any backend loads it)."""
+    any backend loads it); ``packed`` writes all classes' weights and codes
+    into two files (format 3) instead of two files per class."""
     from smrt_keras.models.io import keras_info
 
     index_of = {c: i for i, c in enumerate(state.classes.tolist())}
     labels = encode_labels(state.classes)
     with atomic_directory(path, overwrite) as tmp:
-        entries = [
-            _entry(gen, index_of[label], tmp) for label, gen in state.generators.items()
-        ]
+        if packed:
+            entries = _packed_entries(state, index_of, tmp)
+        else:
+            entries = [
+                _entry(gen, index_of[label], tmp)
+                for label, gen in state.generators.items()
+            ]
         manifest = {
             "format": FORMAT_NAME,
-            "format_version": FORMAT_VERSION,
+            "format_version": FORMAT_VERSION if packed else PER_CLASS_VERSION,
             "smrt_keras_version": __version__,
             **keras_info(),
             "labels": labels,
@@ -229,22 +279,60 @@ def _migrate_v1(manifest: dict) -> dict:
     return manifest
 
 
-def _load_generator(directory: Path, entry: dict, spec: InputSpec, params: dict):
+def _open_packed(directory: Path, manifest: dict) -> dict | None:
+    """The packed weights and codes of a format-3 save, read once."""
+    if manifest["format_version"] < 3:
+        return None
+    out = {}
+    for name in (PACKED_WEIGHTS, PACKED_CODES):
+        try:
+            with np.load(check_file(directory, name), allow_pickle=False) as data:
+                out[name] = {key: data[key] for key in data.files}
+        except (OSError, ValueError) as exc:
+            raise InvalidSaveError(f"could not read {name!r}: {exc}") from exc
+    return out
+
+
+def _packed_model(entry: dict, packed: dict):
+    """A packed entry's VAE (a TrainedVAE over its row) and codes."""
+    from smrt_keras.models.packed import unpack
+
+    try:
+        place = dict(entry["packed"], config=from_typed(entry["packed"]["config"]))
+        vae = unpack(place, packed[PACKED_WEIGHTS])
+        key, codes = entry["codes_key"], packed[PACKED_CODES]
+        found = (codes[f"{key}_z_mean"], codes[f"{key}_z_log_var"])
+        if f"{key}_z_rival" in codes:
+            found += (codes[f"{key}_z_rival"],)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InvalidSaveError(
+            f"the packed entry of label index {entry.get('label_index')!r} is "
+            f"malformed: {exc}"
+        ) from exc
+    return vae, found
+
+
+def _load_generator(
+    directory: Path, entry: dict, spec: InputSpec, params: dict, packed=None
+):
     from smrt_keras.models.io import load_vae
 
-    vae = load_vae(check_file(directory, entry.get("model")))
-    codes = load_codes(check_file(directory, entry.get("codes")))
+    if packed is not None:
+        vae, codes = _packed_model(entry, packed)
+    else:
+        vae = load_vae(check_file(directory, entry.get("model")))
+        codes = load_codes(check_file(directory, entry.get("codes")))
+    what = repr(entry.get("model", f"packed class {entry.get('label_index')!r}"))
     try:
         gen = ClassGenerator.from_entry(entry, vae, codes)
         if gen.recipe is None:  # format 1
             gen.recipe = recipe_of_vae(params, spec, vae.get_config(), prefit=False)
     except (KeyError, TypeError, ValueError) as exc:
         raise InvalidSaveError(
-            f"the manifest entry of {entry['model']!r} is malformed: {exc}"
+            f"the manifest entry of {what} is malformed: {exc}"
         ) from exc
     check_data_shape(
-        vae, spec, InvalidSaveError, repr(entry["model"]), "the manifest gives",
-        gen.scaler,
+        vae, spec, InvalidSaveError, what, "the manifest gives", gen.scaler
     )  # fmt: skip
     return gen
 
@@ -288,11 +376,12 @@ def load(path: str | Path) -> FittedState:
         raise InvalidSaveError(
             f"the manifest's numpy_keys is malformed: {numpy_keys!r}"
         )
+    packed = _open_packed(directory, manifest)
     generators = _keyed(
         (
             (
                 label_at(e.get("label_index")),
-                _load_generator(directory, e, spec, params),
+                _load_generator(directory, e, spec, params, packed),
             )
             for e in entries
         ),

@@ -379,7 +379,11 @@ class Reconstructor(SamplerMixin, BaseEstimator):
 
     # ------------------------------------------------------------ save/load
     def save(
-        self, path: str | Path, overwrite: bool = False, include_optimizer=None
+        self,
+        path: str | Path,
+        overwrite: bool = False,
+        include_optimizer=None,
+        packed: bool = False,
     ) -> Path:
         """Save the fitted generators to directory ``path`` (atomically).
 
@@ -397,6 +401,11 @@ class Reconstructor(SamplerMixin, BaseEstimator):
         include_optimizer : None
             Deprecated and ignored (a ``FutureWarning``); removed in 0.3.
             Optimizer state is never saved: a later fine-tune starts afresh.
+        packed : bool, default=False
+            Stack every class's weights into one file and their codes into
+            another (format 3) instead of two files per class: for many
+            classes. Loading builds no Keras model until one is needed.
+            Releases that read only format 2 cannot load it.
 
         Returns
         -------
@@ -406,7 +415,7 @@ class Reconstructor(SamplerMixin, BaseEstimator):
         self._check_fitted("save")
         persistence.warn_include_optimizer(include_optimizer)
         state = persistence.state_of(self, self._rng.bit_generator.state)
-        return persistence.save(path, state, overwrite)
+        return persistence.save(path, state, overwrite, packed=bool(packed))
 
     @classmethod
     def load(cls, path: str | Path) -> Reconstructor:

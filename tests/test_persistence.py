@@ -11,7 +11,12 @@ import pandas as pd
 import pytest
 
 from smrt_keras import InvalidSaveError, Reconstructor
-from smrt_keras.persistence import FORMAT_VERSION, MANIFEST, atomic_directory
+from smrt_keras.persistence import (
+    FORMAT_VERSION,
+    MANIFEST,
+    PER_CLASS_VERSION,
+    atomic_directory,
+)
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +59,7 @@ def test_round_trip_generates_identically(fitted, saved):
 
 def test_manifest_contents(saved, fitted):
     manifest = json.loads((saved / MANIFEST).read_text())
-    assert manifest["format_version"] == FORMAT_VERSION
+    assert manifest["format_version"] == PER_CLASS_VERSION
     assert {"smrt_keras_version", "keras_version", "backend"} <= set(manifest)
     assert manifest["labels"]["values"] == ["high", "low", "mid"]
     assert manifest["labels"]["types"] == ["str"] * 3
@@ -361,3 +366,109 @@ def test_malformed_numpy_keys_are_refused(saved):
     edit_manifest(saved, lambda m: m.update(numpy_keys=[1]))
     with pytest.raises(InvalidSaveError, match="numpy_keys is malformed"):
         Reconstructor.load(saved)
+
+
+# -- the packed save (many classes) --------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def many_classes_fitted():
+    """Five classes of different sizes."""
+    rng = np.random.default_rng(2)
+    sizes = [300, 25, 40, 120, 60]
+    y = np.repeat(np.arange(5), sizes)
+    X = rng.normal(size=(len(y), 4)) + y[:, None]
+    return Reconstructor(epochs=2, patience=None, classes="all", random_state=0).fit(
+        X, y
+    )
+
+
+def test_packed_save_round_trips_in_three_files(many_classes_fitted, tmp_path):
+    fitted = many_classes_fitted
+    path = fitted.save(tmp_path / "packed", packed=True)
+    names = sorted(p.name for p in path.iterdir())
+    assert names == [MANIFEST, "packed_codes.npz", "packed_weights.npz"]
+    manifest = json.loads((path / MANIFEST).read_text())
+    assert manifest["format_version"] == FORMAT_VERSION == 3
+    rows = sorted(e["packed"]["row"] for e in manifest["generators"])
+    assert rows == [0, 1, 2, 3, 4]  # one architecture: one stack of five
+    loaded = Reconstructor.load(path)
+    for label, gen in loaded.generators_.items():
+        assert type(gen.model).__name__ == "TrainedVAE"  # no Keras model built
+        a = fitted.generate(7, label=label, random_state=3)[0]
+        np.testing.assert_array_equal(
+            loaded.generate(7, label=label, random_state=3)[0], a
+        )
+    # The continued stream matches too, and a loaded packed save packs again.
+    np.testing.assert_array_equal(loaded.generate(5)[0], fitted.generate(5)[0])
+    again = Reconstructor.load(loaded.save(tmp_path / "again", packed=True))
+    np.testing.assert_array_equal(
+        again.generate(4, random_state=1)[0], loaded.generate(4, random_state=1)[0]
+    )
+
+
+def test_packed_save_takes_built_keras_models(many_classes_fitted, tmp_path):
+    fitted = pickle_copy(many_classes_fitted)
+    for gen in fitted.generators_.values():
+        assert type(gen.vae).__name__ == "VAE"  # built; the generator draws through it
+    loaded = Reconstructor.load(fitted.save(tmp_path / "p", packed=True))
+    for label in fitted.generators_:
+        np.testing.assert_allclose(
+            loaded.generate(6, label=label, random_state=0)[0],
+            fitted.generate(6, label=label, random_state=0)[0],
+            rtol=1e-6,
+        )
+
+
+def pickle_copy(obj):
+    import pickle
+
+    return pickle.loads(pickle.dumps(obj))
+
+
+@pytest.mark.parametrize(
+    "change, match",
+    [
+        (lambda e: e["packed"].update(row=99), "has no row 99"),
+        (lambda e: e["packed"].update(group=7), "no 'g7_t0'"),
+        (lambda e: e.update(codes_key="c42"), "c42_z_mean"),
+        (lambda e: e["packed"].pop("config"), "config"),
+    ],
+)
+def test_malformed_packed_entries_are_refused(
+    many_classes_fitted, tmp_path, change, match
+):
+    path = many_classes_fitted.save(tmp_path / "p", packed=True)
+    edit_manifest(path, lambda m: change(m["generators"][0]))
+    with pytest.raises(InvalidSaveError, match=match):
+        Reconstructor.load(path)
+
+
+def test_tampered_packed_weights_fail_checksum(many_classes_fitted, tmp_path):
+    path = many_classes_fitted.save(tmp_path / "p", packed=True)
+    with open(path / "packed_weights.npz", "r+b") as fh:
+        fh.seek(200)
+        fh.write(b"\x00\x01")
+    with pytest.raises(InvalidSaveError, match="checksum mismatch"):
+        Reconstructor.load(path)
+
+
+def test_pack_stacks_each_architecture_apart():
+    from smrt_keras import VAE
+    from smrt_keras.models.packed import pack, unpack
+
+    models = [
+        VAE(input_shape=(4,), hidden_units=(8,), latent_dim=2, seed=1),
+        VAE(input_shape=(4,), hidden_units=(16,), latent_dim=2, seed=2),
+        VAE(input_shape=(4,), hidden_units=(8,), latent_dim=2, seed=3),
+    ]
+    places, arrays = pack(models)
+    assert [(p["group"], p["row"]) for p in places] == [(0, 0), (1, 0), (0, 1)]
+    assert arrays["g0_t0"].shape[0] == 2 and arrays["g1_t0"].shape[0] == 1
+    for model, place in zip(models, places, strict=True):
+        back = unpack(place, arrays)
+        assert back.seed == model.seed
+        for a, b in zip(back.trainable, model.trainable_variables, strict=True):
+            np.testing.assert_array_equal(a, b.numpy())
+        z = np.zeros((3, 2), "float32")
+        np.testing.assert_allclose(back.decode(z), model.decode(z), rtol=1e-6)
