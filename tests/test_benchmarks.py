@@ -24,6 +24,7 @@ SCRIPTS = (
     "scale_out",
     "simulate",
     "data_parallel",
+    "packed_save",
 )
 
 
