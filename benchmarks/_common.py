@@ -245,14 +245,24 @@ def installed_backends() -> list[str]:
     return [b for b in names if importlib.util.find_spec(b) is not None]
 
 
-def run_child(code: str, *args, backend: str | None = None) -> dict:
+def run_child(
+    code: str, *args, backend: str | None = None, in_process: bool = False
+) -> dict:
     """Run ``python -c code args`` in a fresh process and return the JSON it
     prints on a line starting with ``RESULT `` (fresh processes keep peak
     memory and start-up costs of one measurement apart from the next).
-    ``backend`` sets the child's ``KERAS_BACKEND``."""
+    ``backend`` sets the child's ``KERAS_BACKEND``.
+
+    ``in_process`` (for smoke runs, whose numbers mean nothing) runs the code
+    in this process instead, saving a process start and a Keras import; it
+    applies only to code that changes no module state, and only when
+    ``backend`` is the one running here.
+    """
     import json
     import subprocess
 
+    if in_process and backend in (None, _backend_here()):
+        return _run_here(code, args)
     env = dict(os.environ)
     if backend is not None:
         env["KERAS_BACKEND"] = backend
@@ -270,6 +280,32 @@ def run_child(code: str, *args, backend: str | None = None) -> dict:
         f"child {list(map(str, args))} failed (exit {proc.returncode}):\n"
         f"{proc.stderr[-3000:]}"
     )
+
+
+def _backend_here() -> str:
+    from smrt_keras.models.io import keras_info
+
+    return keras_info()["backend"]
+
+
+def _run_here(code: str, args) -> dict:
+    """:func:`run_child`'s work in this process (``sys.argv`` set as the
+    child would see it, its printed ``RESULT`` line read back)."""
+    import contextlib
+    import io
+    import json
+
+    printed, argv = io.StringIO(), sys.argv
+    sys.argv = ["-c", *map(str, args)]
+    try:
+        with contextlib.redirect_stdout(printed):
+            exec(compile(code, "<child>", "exec"), {"__name__": "__main__"})
+    finally:
+        sys.argv = argv
+    for line in printed.getvalue().splitlines():
+        if line.startswith("RESULT "):
+            return json.loads(line[len("RESULT ") :])
+    raise RuntimeError(f"in-process child {list(map(str, args))} printed no RESULT")
 
 
 def pyplot():

@@ -178,12 +178,14 @@ def reference_loop(x, hidden, latent, steps, batch, classes=10):
     return out
 
 
-def measure(epochs: int, repeats: int, backends=None) -> dict:
+def measure(epochs: int, repeats: int, backends=None, in_process=False) -> dict:
     """The engine section: one fresh process per backend (default: every
-    installed one)."""
+    installed one; ``in_process`` for smoke runs, see ``run_child``)."""
     results = {}
     for backend in backends or common.installed_backends():
-        results[backend] = r = common.run_child(CHILD, epochs, repeats, backend=backend)
+        results[backend] = r = common.run_child(
+            CHILD, epochs, repeats, backend=backend, in_process=in_process
+        )
         print(
             f"engine {backend}: first fit {r['first_fit']:.2f} s, warm "
             f"{r['warm_median']:.3f} s, Keras fit {r['keras_fit']:.2f} s, "

@@ -141,7 +141,9 @@ def write_class(path: Path, n: int, features: int = 30) -> None:
     del X
 
 
-def fit_memory(sizes, uncapped_at=None, modes=("memmap", "array")) -> list[dict]:
+def fit_memory(
+    sizes, uncapped_at=None, modes=("memmap", "array"), in_process=False
+) -> list[dict]:
     """Peak RSS during ``fit`` per class size (memmap and array input), plus
     one run with the validation split uncapped at ``uncapped_at`` rows."""
     out = []
@@ -153,7 +155,9 @@ def fit_memory(sizes, uncapped_at=None, modes=("memmap", "array")) -> list[dict]
             if n == uncapped_at:
                 runs.append(("memmap", "uncapped"))
             for mode, cap in runs:
-                row = common.run_child(FIT_CHILD, path, mode, FIT_OTHER_ROWS, cap)
+                row = common.run_child(
+                    FIT_CHILD, path, mode, FIT_OTHER_ROWS, cap, in_process=in_process
+                )
                 row["ratio"] = (row["peak_mb"] - row["base_mb"]) / row["class_f32_mb"]
                 out.append(row)
                 print(row, flush=True)
@@ -227,8 +231,8 @@ def fit_lines(rows: list[dict]) -> tuple[list[str], dict]:
 
 
 def fit_report(args) -> None:
-    if args.smoke:  # one process: the suite's time is short
-        rows = fit_memory([2_000], modes=("memmap",))
+    if args.smoke:  # in this process: the suite's time is short
+        rows = fit_memory([2_000], modes=("memmap",), in_process=True)
     else:
         rows = fit_memory(args.fit_rows, 1_000_000)
     lines, fits = fit_lines(rows)
@@ -248,14 +252,14 @@ def fit_report(args) -> None:
     common.save_figure(fig, args.out, "memory_fit.png")
 
 
-def leaks(fits: int, backends=None) -> dict:
+def leaks(fits: int, backends=None, in_process: bool = False) -> dict:
     """RSS after each of ``fits`` fits, per backend (default: every installed
     one; fresh processes)."""
     import numpy as np
 
     out = {}
     for backend in backends or common.installed_backends():
-        r = common.run_child(LEAK_CHILD, fits, backend=backend)
+        r = common.run_child(LEAK_CHILD, fits, backend=backend, in_process=in_process)
         tail = np.arange(len(r["rss_mb"]))[10:]
         slope = (
             np.polyfit(tail, np.asarray(r["rss_mb"])[10:], 1)[0]
@@ -318,7 +322,9 @@ def main(argv=None) -> None:
     first, last = (3, 3) if args.smoke else (4, args.max_exp)
     fits = 12 if args.smoke else args.fits
     # The smoke run checks the code path on one backend (each is a process).
-    leak = leaks(fits, common.installed_backends()[:1] if args.smoke else None)
+    leak = leaks(
+        fits, common.installed_backends()[:1] if args.smoke else None, args.smoke
+    )
 
     from sklearn.datasets import load_breast_cancer
 
@@ -333,7 +339,9 @@ def main(argv=None) -> None:
         Reconstructor(epochs=5, random_state=0).fit(X, y).save(path)
         for exp in range(first, last + 1):
             for mode in ("iter_generate", "generate"):
-                row = common.run_child(CHILD, path, mode, 10**exp)
+                row = common.run_child(
+                    CHILD, path, mode, 10**exp, in_process=args.smoke
+                )
                 rows.append(row)
                 print(row, flush=True)
 

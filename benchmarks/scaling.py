@@ -95,12 +95,15 @@ print("RESULT " + json.dumps(out))
 """
 
 
-def class_counts(grid, workers: int) -> list[dict]:
+def class_counts(grid, workers: int, in_process: bool = False) -> list[dict]:
     """``fit_resample`` seconds against the number of 5-row minority classes,
     vectorised in one process and split across ``workers`` joblib processes."""
     rows = []
     for n in grid:
-        r = {"classes": n, **common.run_child(CLASSES_CHILD, n, workers)}
+        r = {
+            "classes": n,
+            **common.run_child(CLASSES_CHILD, n, workers, in_process=in_process),
+        }
         rows.append(r)
         print(
             f"{n:>3} classes: first {r['first']:.2f} s, second {r['second']:.2f} s, "
@@ -167,13 +170,15 @@ def main(argv=None) -> None:
         row_grid, feature_grid, epochs = [200, 400], (20,), 1
         class_grid = (3,)
     # joblib's workers each import Keras: too slow for the suite's smoke run.
-    by_classes = class_counts(class_grid, workers=0 if args.smoke else 2)
+    by_classes = class_counts(class_grid, 0 if args.smoke else 2, args.smoke)
 
     results = []
     for features in feature_grid:
         for sampler in ("SMOTE", "SMRT"):
             for rows in row_grid:
-                r = common.run_child(CHILD, sampler, rows, features, epochs)
+                r = common.run_child(
+                    CHILD, sampler, rows, features, epochs, in_process=args.smoke
+                )
                 r.update(sampler=sampler, rows=rows, features=features)
                 results.append(r)
                 print(

@@ -134,11 +134,11 @@ def generate_rate(smrt, label, n: int) -> dict:
     }
 
 
-def cold_start(repeats: int) -> list[dict]:
+def cold_start(repeats: int, in_process: bool = False) -> list[dict]:
     runs = []
     for _ in range(repeats):
         t = time.perf_counter()
-        parts = common.run_child(COLD)
+        parts = common.run_child(COLD, in_process=in_process)
         runs.append({"wall": time.perf_counter() - t, **parts})
     return runs
 
@@ -155,7 +155,7 @@ def main(argv=None) -> None:
         engine_epochs, engine_repeats = 5, 1
     # The smoke run checks the code path on one backend (each is a process).
     backends = common.installed_backends()[:1] if args.smoke else None
-    engine = _engine.measure(engine_epochs, engine_repeats, backends)
+    engine = _engine.measure(engine_epochs, engine_repeats, backends, args.smoke)
 
     from smrt_keras import Reconstructor
 
@@ -196,7 +196,7 @@ def main(argv=None) -> None:
                 flush=True,
             )
 
-    cold = cold_start(repeats)
+    cold = cold_start(repeats, args.smoke)
     print(f"cold start: {[round(c['wall'], 2) for c in cold]} s", flush=True)
     report(args, peak, train, gen, cold, engine, (size, epochs, len(x_digit)))
 

@@ -187,25 +187,10 @@ def _tf_block(program: Program) -> Callable:
         )
         return carry, tf.transpose(losses.stack())
 
-    def run_one(carry, batches, weights, counts, lr, beta, warmup):
-        # One job: unstacked once around the loop, not on every step, and no
-        # masking, since the loop stops at the job's own count. This halves
-        # the graph's per-step op count (#14).
-        first = lambda t: t[0]  # noqa: E731
-        carry, batches, weights, lr, beta, warmup = tf.nest.map_structure(
-            first, (carry, batches, weights, lr, beta, warmup)
-        )
-        losses = tf.TensorArray(tf.float32, size=program.steps)
-
-        def loop(i, carry, losses):
-            new, loss = one(carry, batches[i], weights[i], lr, beta, warmup)
-            return i + 1, new, losses.write(i, loss)
-
-        _, carry, losses = tf.while_loop(
-            lambda i, *_: i < counts[0], loop, (tf.constant(0), carry, losses)
-        )
-        carry = tf.nest.map_structure(lambda t: t[None], carry)
-        return carry, losses.stack()[None]
+    # One job: unstacked once around the loop, not on every step, and no
+    # masking, since the loop stops at the job's own count. This halves the
+    # graph's per-step op count (#14).
+    run_one = _one_job_loop(program, one)
 
     # Graph mode without XLA by default: XLA's trade (faster dense steps,
     # longer compiles, slower CPU convolutions) is measured in
@@ -245,8 +230,8 @@ def mirrored_block(program: Program, strategy) -> Callable:
     Each replica takes its slice of the minibatch, computes its share of the
     loss (:meth:`Program.loss`'s ``share``) and gradients; the replicas'
     gradients are summed (all-reduce) and every replica applies the same
-    Adam step. As in Keras's own ``fit`` under a ``MirroredStrategy``, the
-    replicas draw the VAE's sampling noise from the same seed state.
+    Adam step. The replicas draw the VAE's sampling noise from the same seed
+    state (part of the replicated state).
     """
     import tensorflow as tf
 
@@ -264,6 +249,22 @@ def mirrored_block(program: Program, strategy) -> Callable:
         summed = context.all_reduce(tf.distribute.ReduceOp.SUM, [loss, *grads])
         return as_tuple(program.apply_adam(state, summed[1:], new_nt, lr)), summed[0]
 
+    def mirrored_step(*args):
+        out = strategy.run(replica_step, args=args)
+        return tf.nest.map_structure(
+            lambda v: strategy.experimental_local_results(v)[0], out
+        )
+
+    run = _one_job_loop(program, mirrored_step)
+    return _on_states(tf.function(run, reduce_retracing=True, autograph=False))
+
+
+def _one_job_loop(program: Program, step: Callable) -> Callable:
+    """A TensorFlow block for one job (K = 1): ``step(carry, x, weights, lr,
+    beta, warmup) -> (carry, loss)`` on each of its first ``counts[0]``
+    minibatches, the job unstacked once around the loop."""
+    import tensorflow as tf
+
     def run(carry, batches, weights, counts, lr, beta, warmup):
         first = lambda t: t[0]  # noqa: E731
         carry, batches, weights, lr, beta, warmup = tf.nest.map_structure(
@@ -272,12 +273,8 @@ def mirrored_block(program: Program, strategy) -> Callable:
         losses = tf.TensorArray(tf.float32, size=program.steps)
 
         def loop(i, carry, losses):
-            args = (carry, batches[i], weights[i], lr, beta, warmup)
-            out = strategy.run(replica_step, args=args)
-            carry, loss = tf.nest.map_structure(
-                lambda v: strategy.experimental_local_results(v)[0], out
-            )
-            return i + 1, carry, losses.write(i, loss)
+            new, loss = step(carry, batches[i], weights[i], lr, beta, warmup)
+            return i + 1, new, losses.write(i, loss)
 
         _, carry, losses = tf.while_loop(
             lambda i, *_: i < counts[0], loop, (tf.constant(0), carry, losses)
@@ -285,7 +282,7 @@ def mirrored_block(program: Program, strategy) -> Callable:
         carry = tf.nest.map_structure(lambda t: t[None], carry)
         return carry, losses.stack()[None]
 
-    return _on_states(tf.function(run, reduce_retracing=True, autograph=False))
+    return run
 
 
 def _on_states(compiled: Callable) -> Callable:

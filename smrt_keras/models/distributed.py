@@ -16,9 +16,10 @@ same class trains under a ``tf.distribute.MirroredStrategy`` (the one the
 user entered with ``strategy.scope()``, or one over all devices): each
 replica takes its slice of every minibatch and the gradients are summed
 across replicas (:func:`~smrt_keras.models.backends.mirrored_block`). The
-replicas draw the VAE's sampling noise from one seed state, as in Keras's
-own ``fit`` under that strategy, so the curve matches one device's in
-distribution rather than to rounding. torch trains on one device.
+replicas draw the VAE's sampling noise from one seed state (it is part of
+the replicated state), so each replica's slice gets other noise than on one
+device, and the curve matches one device's in distribution rather than to
+rounding. torch trains on one device.
 """
 
 from __future__ import annotations
