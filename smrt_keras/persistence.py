@@ -103,21 +103,32 @@ def decode_labels(encoded: dict) -> np.ndarray:
         raise InvalidSaveError(f"the manifest's labels are malformed: {exc}") from exc
 
 
-def save_codes(path: Path, gen: ClassGenerator) -> None:
+def codes_of(gen: ClassGenerator, prefix: str = "") -> dict:
+    """A generator's latent codes as named arrays (names after ``prefix``)."""
     codes = {"z_mean": gen.z_mean, "z_log_var": gen.z_log_var}
     if gen.z_rival is not None:
         codes["z_rival"] = gen.z_rival
-    np.savez(path, **codes)
+    return {prefix + name: value for name, value in codes.items()}
+
+
+def codes_from(arrays, prefix: str = "") -> tuple:
+    """``(z_mean, z_log_var)``, plus ``z_rival`` where it was saved, out of
+    named arrays written by :func:`codes_of`."""
+    codes = (arrays[f"{prefix}z_mean"], arrays[f"{prefix}z_log_var"])
+    if f"{prefix}z_rival" in arrays:
+        codes += (arrays[f"{prefix}z_rival"],)
+    return codes
+
+
+def save_codes(path: Path, gen: ClassGenerator) -> None:
+    np.savez(path, **codes_of(gen))
 
 
 def load_codes(path: Path) -> tuple:
     """``(z_mean, z_log_var)``, plus ``z_rival`` where it was saved."""
     try:
         with np.load(path, allow_pickle=False) as data:
-            codes = (data["z_mean"], data["z_log_var"])
-            if "z_rival" in data.files:
-                codes += (data["z_rival"],)
-            return codes
+            return codes_from(data)
     except (OSError, ValueError, KeyError) as exc:
         raise InvalidSaveError(
             f"could not read latent codes {path.name!r}: {exc}"
@@ -171,9 +182,7 @@ def _packed_entries(state: FittedState, index_of: dict, tmp: Path) -> list:
     np.savez(tmp / PACKED_WEIGHTS, **arrays)
     codes = {}
     for i, (_, gen) in enumerate(gens):
-        codes[f"c{i}_z_mean"], codes[f"c{i}_z_log_var"] = gen.z_mean, gen.z_log_var
-        if gen.z_rival is not None:
-            codes[f"c{i}_z_rival"] = gen.z_rival
+        codes.update(codes_of(gen, f"c{i}_"))
     np.savez(tmp / PACKED_CODES, **codes)
     return [
         {
@@ -300,10 +309,7 @@ def _packed_model(entry: dict, packed: dict):
     try:
         place = dict(entry["packed"], config=from_typed(entry["packed"]["config"]))
         vae = unpack(place, packed[PACKED_WEIGHTS])
-        key, codes = entry["codes_key"], packed[PACKED_CODES]
-        found = (codes[f"{key}_z_mean"], codes[f"{key}_z_log_var"])
-        if f"{key}_z_rival" in codes:
-            found += (codes[f"{key}_z_rival"],)
+        found = codes_from(packed[PACKED_CODES], f"{entry['codes_key']}_")
     except (KeyError, TypeError, ValueError) as exc:
         raise InvalidSaveError(
             f"the packed entry of label index {entry.get('label_index')!r} is "

@@ -58,10 +58,11 @@ def pack(models: list) -> tuple[list[dict], dict[str, np.ndarray]]:
     places = []
     for model in models:
         config, seed, trainable, non_trainable = weights_of(model)
-        rows = groups.setdefault(architecture(config), [])
+        key = architecture(config)
+        rows = groups.setdefault(key, [])
         places.append(
-            {"group": list(groups).index(architecture(config)), "row": len(rows),
-             "seed": seed, "config": config}
+            {"group": list(groups).index(key), "row": len(rows), "seed": seed,
+             "config": config}
         )  # fmt: skip
         rows.append((trainable, non_trainable))
     arrays = {}
