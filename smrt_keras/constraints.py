@@ -13,7 +13,6 @@ from pathlib import Path
 import numpy as np
 
 from smrt_keras.backbone import Backbone
-from smrt_keras.generator import GENERATION_MODES
 from smrt_keras.params import (
     MAPPING,
     Bool,
@@ -24,19 +23,17 @@ from smrt_keras.params import (
     Options,
     PositiveInts,
 )
+from smrt_keras.settings import ENCODERS, GENERATION_MODES, LIKELIHOODS
 
 _AUTO = Options("auto")
 _NONE = Options(None)
-
-#: The parameters that decide how samples are drawn; they may change after fit.
-GENERATION = ("generation", "temperature", "output_noise", "output_augment")
 
 #: ``sampling_strategy`` and ``classes`` depend on ``y`` and are checked in
 #: ``fit``; ``backbone``'s string forms (``"fit"``, a zoo name, a path) when
 #: it is resolved.
 RECONSTRUCTOR_CONSTRAINTS = {
-    "encoder": [Options("auto", "dense", "conv")],
-    "likelihood": [Options("auto", "bernoulli", "continuous_bernoulli", "gaussian")],
+    "encoder": [Options(*ENCODERS)],
+    "likelihood": [Options(*LIKELIHOODS)],
     "generation": [Options("auto", *GENERATION_MODES)],
     "augment": [_AUTO, Bool()],
     "output_noise": [_AUTO, Bool()],

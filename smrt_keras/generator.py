@@ -24,19 +24,12 @@ from smrt_keras.preprocessing import FeatureScaler, TableCodec, scaler_from_dict
 from smrt_keras.progress import FitProgress, JobReporter
 from smrt_keras.recipe import Recipe, build_recipe, is_auto, recipe_of_vae
 from smrt_keras.rows import Rows, ScaledRows, class_rows
+from smrt_keras.settings import DIRECTED_MODES, GENERATION_MODES
 from smrt_keras.spec import InputSpec
 
 if TYPE_CHECKING:  # pragma: no cover
     from smrt_keras.models import VAE
     from smrt_keras.models.training import TrainingJob
-
-#: How ``generate`` draws latent codes (see ``Reconstructor(generation=...)``).
-GENERATION_MODES = (
-    "prior", "posterior", "interpolate", "kde", "kde-away", "kde-toward"
-)  # fmt: skip
-
-#: Modes that steer kde by each member's nearest other-class code.
-DIRECTED_MODES = ("kde-away", "kde-toward")
 
 #: Rows of the other classes encoded per class for the directed kde modes
 #: (a random subset when there are more).

@@ -17,7 +17,7 @@ from sklearn.utils import check_random_state
 
 from smrt_keras import persistence
 from smrt_keras.backbone import resolve as resolve_backbone
-from smrt_keras.constraints import GENERATION, RECONSTRUCTOR_CONSTRAINTS
+from smrt_keras.constraints import RECONSTRUCTOR_CONSTRAINTS
 from smrt_keras.generator import (
     GENERATE_BATCH,
     build_generators,
@@ -29,6 +29,7 @@ from smrt_keras.generator import (
 from smrt_keras.params import Int, check_params
 from smrt_keras.persistence import FittedState
 from smrt_keras.sampler import SamplerMixin
+from smrt_keras.settings import GENERATION
 from smrt_keras.spec import OutputRestorer
 from smrt_keras.strategy import classes_to_fit, strategy_for
 from smrt_keras.validation import check_X, check_y, target_name

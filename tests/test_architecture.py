@@ -19,7 +19,7 @@ ENTRY = {"__init__", "cli", "zoo"}
 HELPERS = {
     "_version", "params", "spec", "validation", "strategy", "preprocessing",
     "augmentation", "progress", "datasets", "evaluation", "plot", "baselines",
-    "files", "presets", "tables", "sampler", "typed_json", "rows",
+    "files", "presets", "tables", "sampler", "typed_json", "rows", "settings",
 }  # fmt: skip
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from smrt_keras.generator import GENERATION_MODES
+from smrt_keras.settings import GENERATION_MODES
 
 
 class _Parser(argparse.ArgumentParser):
