@@ -1,5 +1,6 @@
 """A shared backbone: one VAE fitted on many classes, that each class's
-generator fine-tunes from.
+generator fine-tunes from; and the reading of ``Reconstructor(backbone=...)``
+into the fit's source of generators (:func:`source_for`).
 
 A VAE fitted on 40 images alone cannot learn much; one fitted on every class
 has learned strokes, shapes and scales that the rare classes share
@@ -25,32 +26,26 @@ Examples
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from smrt_keras import files
-from smrt_keras.conditional import CONDITIONAL, Conditional
-from smrt_keras.preprocessing import FeatureScaler
+from smrt_keras import persistence
+from smrt_keras.fitting import plan as planning
+from smrt_keras.fitting.sources import Conditional, FineTune, Scratch, Source
+from smrt_keras.persistence import SavedBackbone
 from smrt_keras.recipe import Recipe, build_recipe, is_auto
+from smrt_keras.settings import CONDITIONAL, FIT_BACKBONE, FitSettings
 from smrt_keras.spec import InputSpec
 
-FORMAT_NAME = "smrt-keras-backbone"
-FORMAT_VERSION = 1
-#: The backbone's model file, in its own directory and in a Reconstructor's.
-BACKBONE_FILE = "backbone.keras"
-#: A saved Reconstructor's format (``persistence.FORMAT_NAME``), which may
-#: hold a backbone too.
-RECONSTRUCTOR_FORMAT = "smrt-keras-generators"
 #: A class whose values span less than this share of the range a pretrained
 #: backbone was trained on is refused: it is almost surely on another scale
 #: (pixels in [0, 1] against a backbone of 0-255 pixels).
 MIN_RANGE_SHARE = 0.25
 
 
-class Backbone:
+class Backbone(SavedBackbone):
     """A VAE fitted on many classes, with the scaler of the data it saw.
 
     Parameters
@@ -69,42 +64,23 @@ class Backbone:
         What it was trained on: ``n_samples``, ``classes`` and free text.
     """
 
-    def __init__(
-        self,
-        model,
-        scaler: FeatureScaler,
-        recipe: Recipe,
-        history: Mapping | None = None,
-        trained_on: Mapping | None = None,
-    ):
-        self.model = model
-        self.scaler = scaler
-        self.recipe = recipe
-        self.history = dict(history or {})
-        self.trained_on = dict(trained_on or {})
-
     # ------------------------------------------------------------ fitting
     @classmethod
     def fit(
         cls,
         X: np.ndarray,
         spec: InputSpec,
-        params: Mapping,
+        settings: FitSettings,
         seed: int,
         classes: list | None = None,
     ) -> Backbone:
-        """Fit a backbone on every row of ``X`` (all classes together).
-
-        ``params`` are the estimator's; ``params["backbone_epochs"]`` is the
-        training budget (early stopping as for a class).
-        """
-        from smrt_keras.generator import ClassGenerator
+        """Fit a backbone on every row of ``X`` (all classes together), for
+        ``backbone_epochs`` epochs (early stopping as for a class)."""
         from smrt_keras.models.training import train_jobs
 
         start = time.perf_counter()
-        budget = dict(params, epochs=params["backbone_epochs"])
-        recipe = build_recipe(budget, spec, len(X))
-        planned = ClassGenerator.plan(recipe, X, seed)
+        recipe = build_recipe(settings.shared_fit(), spec, len(X))
+        planned = planning.plan(recipe, X, seed)
         ((model, history),) = train_jobs([planned.job])
         trained_on = {
             "n_samples": int(len(X)),
@@ -112,7 +88,7 @@ class Backbone:
             "source": "fit",
         }
         backbone = cls(model, planned.scaler, recipe, history, trained_on)
-        if params.get("verbose"):
+        if settings.verbose:
             print(
                 f"backbone: {len(X)} samples, {len(history.get('loss', []))} "
                 f"epochs, {time.perf_counter() - start:.1f}s",
@@ -122,14 +98,6 @@ class Backbone:
 
     # ------------------------------------------------------------ reading
     @property
-    def vae(self):
-        """The backbone's Keras :class:`~smrt_keras.models.vae.VAE`."""
-        materialise = getattr(self.model, "materialise", None)
-        if materialise is not None:
-            self.model = materialise()
-        return self.model
-
-    @property
     def vae_config(self) -> dict:
         """The architecture every class fine-tuned from it shares."""
         return dict(self.recipe.vae_config)
@@ -137,10 +105,7 @@ class Backbone:
     def weights(self) -> list[np.ndarray]:
         """Trainable weights as numpy, in the VAE's ``trainable_variables``
         order: the starting point of each fine-tuned class."""
-        trainable = getattr(self.model, "trainable", None)
-        if isinstance(trainable, list):
-            return [np.asarray(w) for w in trainable]
-        return [np.asarray(v.numpy()) for v in self.model.trainable_variables]
+        return self.model.trainable_arrays()
 
     def check_data(self, X: np.ndarray, spec: InputSpec, what: str = "X") -> None:
         """Refuse data the backbone cannot fine-tune on: another sample shape,
@@ -169,15 +134,16 @@ class Backbone:
                 f"{MIN_RANGE_SHARE:.0%} of that range)."
             )
 
-    def class_recipe(self, params: Mapping, spec: InputSpec, n_samples: int) -> Recipe:
+    def class_recipe(
+        self, settings: FitSettings, spec: InputSpec, n_samples: int
+    ) -> Recipe:
         """A class's recipe when it fine-tunes from this backbone: its own
         budget and generation settings, the backbone's architecture."""
-        epochs = params.get("fine_tune_epochs") or params["epochs"]
-        recipe = build_recipe(dict(params, epochs=epochs), spec, n_samples)
+        recipe = build_recipe(settings.fine_tune(), spec, n_samples)
         config = self.vae_config
         config["kl_warmup_steps"] = recipe.vae_config.get("kl_warmup_steps", 0)
-        if not is_auto(params.get("beta", "auto")):
-            config["beta"] = float(params["beta"])
+        if not is_auto(settings.beta):
+            config["beta"] = float(settings.beta)
         return replace(
             recipe,
             vae_config=config,
@@ -186,64 +152,18 @@ class Backbone:
         )
 
     # ------------------------------------------------------------- saving
-    def to_entry(self) -> dict:
-        """The JSON part of the backbone's manifest entry."""
-        return {
-            "scaler": self.scaler.to_dict(),
-            "recipe": self.recipe.to_dict(),
-            "history": self.history,
-            "trained_on": self.trained_on,
-        }
-
-    @classmethod
-    def from_entry(cls, entry: Mapping, vae) -> Backbone:
-        """Inverse of :meth:`to_entry`, given the entry's loaded VAE."""
-        return cls(
-            vae,
-            FeatureScaler.from_dict(entry["scaler"]),
-            Recipe.from_dict(entry["recipe"]),
-            entry.get("history"),
-            entry.get("trained_on"),
-        )
-
     def save(self, path: str | Path, overwrite: bool = False) -> Path:
         """Save to directory ``path`` (atomically): ``backbone.keras`` and a
         checked manifest. :meth:`load` and ``Reconstructor(backbone=path)``
         read it back."""
-        from smrt_keras.models.io import keras_info
-
-        with files.atomic_directory(path, overwrite) as tmp:
-            manifest = {
-                "format": FORMAT_NAME,
-                "format_version": FORMAT_VERSION,
-                **keras_info(),
-                "backbone": self.write_into(tmp),
-            }
-            files.write_manifest(tmp, manifest)
-        return Path(path)
-
-    def write_into(self, directory: Path) -> dict:
-        """Write ``backbone.keras`` into ``directory`` (its own save or a
-        Reconstructor's); return the manifest entry that describes it."""
-        from smrt_keras.models.io import save_vae
-
-        save_vae(self.vae, directory / BACKBONE_FILE)
-        return {"model": BACKBONE_FILE, **self.to_entry()}
+        return persistence.save_backbone(self, path, overwrite)
 
     @classmethod
     def load(cls, path: str | Path) -> Backbone:
         """Load a backbone saved with :meth:`save`, or the backbone inside a
         saved Reconstructor directory (``safe_mode`` loading, checksums
         checked first)."""
-        # A Reconstructor's saves up to format 3 (packed) hold the same entry.
-        formats = {FORMAT_NAME: FORMAT_VERSION, RECONSTRUCTOR_FORMAT: 3}
-        directory, manifest = files.read_manifest(path, formats)
-        entry = manifest.get("backbone")
-        if entry is None:
-            raise files.InvalidSaveError(
-                f"{str(path)!r} holds no backbone (it was fitted without one)."
-            )
-        return backbone_from_entry(directory, entry)
+        return cls.from_saved(persistence.load_backbone(path))
 
     def __repr__(self) -> str:
         shape = tuple(self.recipe.vae_config["input_shape"])
@@ -265,18 +185,23 @@ def _plain(label):
     return value if isinstance(value, (int, str, bool, float)) else str(value)
 
 
-def resolve(backbone, X: np.ndarray, spec: InputSpec, params: Mapping, seed, y=None):
-    """The :class:`Backbone` that ``Reconstructor(backbone=...)`` asks for, or
-    ``None``.
+def source_for(
+    backbone, data: tuple, settings: FitSettings, seed: int | None
+) -> Source:
+    """The fit's :class:`~smrt_keras.fitting.sources.Source`, from
+    ``Reconstructor(backbone=...)``, chosen once.
 
-    ``None``: none. ``"fit"``: fitted on all of ``X``. ``"conditional"``: a
-    :class:`~smrt_keras.conditional.Conditional` fitted on ``X`` and ``y``,
-    whose class slices are the generators. A zoo name: the zoo's
-    pretrained backbone. Another string or a path: a saved directory. A
-    :class:`Backbone`: used as is. The result is checked against ``X``.
+    ``None``: :class:`~smrt_keras.fitting.sources.Scratch`. ``"conditional"``:
+    a :class:`~smrt_keras.fitting.sources.Conditional` fitted on ``X`` and
+    ``y``. Otherwise a :class:`~smrt_keras.fitting.sources.FineTune` from a
+    :class:`Backbone`: ``"fit"`` fits one on all of ``X``; a zoo name loads
+    the zoo's; another string or a path loads a saved directory; a
+    ``Backbone`` is used as is. A given backbone is checked against ``X``.
+    ``data`` is ``(X, y, spec)``.
     """
+    X, y, spec = data
     if backbone is None:
-        return None
+        return Scratch()
     if spec.is_mixed:
         raise ValueError(
             f"backbone={backbone!r} works with numeric tables and images; X has "
@@ -284,10 +209,9 @@ def resolve(backbone, X: np.ndarray, spec: InputSpec, params: Mapping, seed, y=N
             "models every column kind)."
         )
     if isinstance(backbone, str) and backbone == CONDITIONAL:
-        return Conditional.fit(X, y, spec, params, seed)
-    if isinstance(backbone, str) and backbone == "fit":
-        classes = None if y is None else np.unique(y).tolist()
-        return Backbone.fit(X, spec, params, seed, classes)
+        return Conditional.fit(X, y, spec, settings, seed)
+    if isinstance(backbone, str) and backbone == FIT_BACKBONE:
+        return FineTune(Backbone.fit(X, spec, settings, seed, np.unique(y).tolist()))
     if isinstance(backbone, Backbone):
         found = backbone
     elif isinstance(backbone, (str, Path)):
@@ -299,7 +223,7 @@ def resolve(backbone, X: np.ndarray, spec: InputSpec, params: Mapping, seed, y=N
             f"backbone={backbone!r} of type {type(backbone).__name__}."
         )
     found.check_data(X, spec)
-    return found
+    return FineTune(found)
 
 
 def _from_name_or_path(name: str | Path) -> Backbone:
@@ -322,26 +246,3 @@ def _from_name_or_path(name: str | Path) -> Backbone:
             f"backbone {known} nor a saved backbone directory."
         )
     return Backbone.load(path)
-
-
-def backbone_from_entry(directory: Path, entry) -> Backbone:
-    """The :class:`Backbone` of a manifest ``entry`` in ``directory`` (its
-    model loaded with ``safe_mode``)."""
-    from smrt_keras.models.io import load_vae
-
-    if not isinstance(entry, dict):
-        raise files.InvalidSaveError(
-            f"the manifest's backbone entry is not a table: {entry!r}"
-        )
-    vae = load_vae(files.check_file(directory, entry.get("model")))
-    try:
-        backbone = Backbone.from_entry(entry, vae)
-        shape = tuple(backbone.recipe.vae_config["input_shape"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise files.InvalidSaveError(f"the backbone entry is malformed: {exc}") from exc
-    if shape != vae.data_shape:
-        raise files.InvalidSaveError(
-            f"the backbone's recipe takes samples of shape {shape}, its model "
-            f"{vae.data_shape}."
-        )
-    return backbone

@@ -9,7 +9,12 @@
       class_<i>.keras      the VAE of label classes_[i] (safe_mode loadable)
       class_<i>_codes.npz  latent codes of the class's real members (no pickle)
 
-or, saved with ``packed=True`` (format 3, for many classes)::
+A backbone (``Reconstructor(backbone=...)``) is saved once beside them, as
+``backbone.keras`` and a ``"backbone"`` entry of the manifest; on its own
+(:meth:`smrt_keras.backbone.Backbone.save`) it is a directory of the same
+file and a manifest of format ``"smrt-keras-backbone"``.
+
+Or, saved with ``packed=True`` (format 3, for many classes)::
 
     <dir>/
       manifest.json        as above; each class's entry gives its VAE's
@@ -38,7 +43,6 @@ from pathlib import Path
 import numpy as np
 
 from smrt_keras._version import __version__
-from smrt_keras.backbone import Backbone, backbone_from_entry
 from smrt_keras.files import (  # noqa: F401 - re-exported: the saved format's API
     MANIFEST,
     InvalidSaveError,
@@ -50,7 +54,9 @@ from smrt_keras.files import (  # noqa: F401 - re-exported: the saved format's A
 )
 from smrt_keras.generator import ClassGenerator, check_data_shape
 from smrt_keras.params import is_int
-from smrt_keras.recipe import recipe_of_vae
+from smrt_keras.preprocessing import FeatureScaler
+from smrt_keras.recipe import Recipe, recipe_of_vae
+from smrt_keras.settings import GENERATION, LEGACY_GENERATION, GenerationSettings
 from smrt_keras.spec import InputSpec
 from smrt_keras.typed_json import from_typed, to_typed
 from smrt_keras.validation import label_kind
@@ -61,6 +67,10 @@ FORMAT_VERSION = 3
 #: The version of per-class saves.
 PER_CLASS_VERSION = 2
 PACKED_WEIGHTS, PACKED_CODES = "packed_weights.npz", "packed_codes.npz"
+#: A standalone backbone's format and version.
+BACKBONE_FORMAT, BACKBONE_FORMAT_VERSION = "smrt-keras-backbone", 1
+#: The backbone's model file, in its own directory and in a Reconstructor's.
+BACKBONE_FILE = "backbone.keras"
 
 
 # ----------------------------------------------------------------- labels
@@ -136,6 +146,43 @@ def load_codes(path: Path) -> tuple:
 
 
 # ------------------------------------------------------- the fitted state
+class SavedBackbone:
+    """A backbone as it is saved: a VAE fitted on many classes, the scaler of
+    the data it saw, its recipe, history and what it was trained on.
+
+    :class:`smrt_keras.backbone.Backbone` is this plus fitting and checking;
+    loading gives this, which the backbone's own ``load`` (and the
+    reconstructor's) turn back into a ``Backbone``.
+    """
+
+    def __init__(
+        self,
+        model,
+        scaler: FeatureScaler,
+        recipe: Recipe,
+        history: dict | None = None,
+        trained_on: dict | None = None,
+    ):
+        self.model = model
+        self.scaler = scaler
+        self.recipe = recipe
+        self.history = dict(history or {})
+        self.trained_on = dict(trained_on or {})
+
+    @classmethod
+    def from_saved(cls, saved: SavedBackbone) -> SavedBackbone:
+        """``saved`` as an instance of this class."""
+        return cls(
+            saved.model, saved.scaler, saved.recipe, saved.history, saved.trained_on
+        )
+
+    @property
+    def vae(self):
+        """The backbone's Keras :class:`~smrt_keras.models.vae.VAE`."""
+        self.model = self.model.materialise()
+        return self.model
+
+
 @dataclass
 class FittedState:
     """Everything a fitted Reconstructor holds, as saved and loaded.
@@ -150,7 +197,7 @@ class FittedState:
     spec: InputSpec
     rng_state: dict | None = None
     params: dict = field(default_factory=dict)
-    backbone: Backbone | None = None
+    backbone: SavedBackbone | None = None
 
 
 def _entry(gen: ClassGenerator, index: int, tmp: Path):
@@ -262,7 +309,7 @@ def save(
         }
         if state.backbone is not None:
             # Saved once, beside the per-class models fine-tuned from it.
-            manifest["backbone"] = state.backbone.write_into(tmp)
+            manifest["backbone"] = write_backbone(state.backbone, tmp)
         write_manifest(tmp, manifest)
     return Path(path)
 
@@ -319,7 +366,11 @@ def _packed_model(entry: dict, packed: dict):
 
 
 def _load_generator(
-    directory: Path, entry: dict, spec: InputSpec, params: dict, packed=None
+    directory: Path,
+    entry: dict,
+    spec: InputSpec,
+    generation: GenerationSettings,
+    packed=None,
 ):
     from smrt_keras.models.io import load_vae
 
@@ -332,7 +383,8 @@ def _load_generator(
     try:
         gen = ClassGenerator.from_entry(entry, vae, codes)
         if gen.recipe is None:  # format 1
-            gen.recipe = recipe_of_vae(params, spec, vae.get_config(), prefit=False)
+            config = vae.get_config()
+            gen.recipe = recipe_of_vae(generation, spec, config, prefit=False)
     except (KeyError, TypeError, ValueError) as exc:
         raise InvalidSaveError(
             f"the manifest entry of {what} is malformed: {exc}"
@@ -341,6 +393,64 @@ def _load_generator(
         vae, spec, InvalidSaveError, what, "the manifest gives", gen.scaler
     )  # fmt: skip
     return gen
+
+
+def _saved_generation(params: dict) -> GenerationSettings:
+    """The generation settings a save draws by: its parameters', and for
+    those it predates (format 1 of 0.1.0), what 0.1.0 drew by."""
+    legacy = {name: getattr(LEGACY_GENERATION, name) for name in GENERATION}
+    return GenerationSettings(
+        **{**legacy, **{k: params[k] for k in GENERATION if k in params}}
+    )
+
+
+def _fields(path, manifest: dict) -> tuple:
+    """The manifest's labels, input spec, parameters, generator entries,
+    strategy pairs and stream state, migrated to the newest format."""
+    try:
+        if manifest["format_version"] == 1:
+            manifest = _migrate_v1(manifest)
+        return (
+            decode_labels(manifest["labels"]),
+            InputSpec.from_dict(manifest["input"]),
+            dict(manifest["params"]),
+            list(manifest["generators"]),
+            list(manifest["sampling_strategy_"]),
+            manifest["rng_state"],
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InvalidSaveError(
+            f"manifest of {str(path)!r} is missing or has a malformed field: {exc}"
+        ) from exc
+
+
+def _label_reader(classes: np.ndarray):
+    """``label_at(i)``: the label at index ``i`` of ``classes``, checked."""
+
+    def label_at(i):
+        if not is_int(i) or not 0 <= i < len(classes):
+            raise InvalidSaveError(
+                f"label index {i!r} is out of range for {len(classes)} labels."
+            )
+        return classes[i]
+
+    return label_at
+
+
+def _unique_labels(entries: list, label_at) -> list:
+    """Each entry's label; a label given twice is refused (one of the two
+    entries would silently win)."""
+    labels = [label_at(e.get("label_index")) for e in entries]
+    seen = set()
+    for label in labels:
+        if label in seen:
+            shown = label.item() if isinstance(label, np.generic) else label
+            raise InvalidSaveError(
+                f"the manifest lists two generators for label {shown!r}; a "
+                "save holds one per label."
+            )
+        seen.add(label)
+    return labels
 
 
 def load(path: str | Path) -> FittedState:
@@ -354,27 +464,8 @@ def load(path: str | Path) -> FittedState:
         (a ``ValueError``) for anything missing, tampered with or unknown.
     """
     directory, manifest = read_manifest(path, {FORMAT_NAME: FORMAT_VERSION})
-    try:
-        if manifest["format_version"] == 1:
-            manifest = _migrate_v1(manifest)
-        classes = decode_labels(manifest["labels"])
-        spec = InputSpec.from_dict(manifest["input"])
-        params = dict(manifest["params"])
-        entries = list(manifest["generators"])
-        strategy_pairs = list(manifest["sampling_strategy_"])
-        rng_state = manifest["rng_state"]
-    except (KeyError, TypeError, ValueError) as exc:
-        raise InvalidSaveError(
-            f"manifest of {str(path)!r} is missing or has a malformed field: {exc}"
-        ) from exc
-
-    def label_at(i):
-        if not is_int(i) or not 0 <= i < len(classes):
-            raise InvalidSaveError(
-                f"label index {i!r} is out of range for {len(classes)} labels."
-            )
-        return classes[i]
-
+    classes, spec, params, entries, strategy_pairs, rng_state = _fields(path, manifest)
+    label_at = _label_reader(classes)
     # Saves without "numpy_keys" (before 0.2) get fit's: Python labels for
     # generators_, numpy ones for the resolved strategy.
     numpy_keys = manifest.get("numpy_keys") or {"sampling_strategy_": True}
@@ -382,14 +473,13 @@ def load(path: str | Path) -> FittedState:
         raise InvalidSaveError(
             f"the manifest's numpy_keys is malformed: {numpy_keys!r}"
         )
+    labels = _unique_labels(entries, label_at)
     packed = _open_packed(directory, manifest)
+    generation = _saved_generation(params)
     generators = _keyed(
         (
-            (
-                label_at(e.get("label_index")),
-                _load_generator(directory, e, spec, params, packed),
-            )
-            for e in entries
+            (label, _load_generator(directory, e, spec, generation, packed))
+            for label, e in zip(labels, entries, strict=True)
         ),
         bool(numpy_keys.get("generators_")),
     )
@@ -398,8 +488,89 @@ def load(path: str | Path) -> FittedState:
         bool(numpy_keys.get("sampling_strategy_")),
     )
     entry = manifest.get("backbone")
-    backbone = None if entry is None else backbone_from_entry(directory, entry)
+    backbone = None if entry is None else read_backbone(directory, entry)
     return FittedState(classes, strategy, generators, spec, rng_state, params, backbone)
+
+
+# ---------------------------------------------------------------- backbone
+def _backbone_entry(backbone: SavedBackbone) -> dict:
+    """The JSON part of a backbone's manifest entry."""
+    return {
+        "scaler": backbone.scaler.to_dict(),
+        "recipe": backbone.recipe.to_dict(),
+        "history": backbone.history,
+        "trained_on": backbone.trained_on,
+    }
+
+
+def write_backbone(backbone: SavedBackbone, directory: Path) -> dict:
+    """Write ``backbone.keras`` into ``directory`` (the backbone's own save or
+    a Reconstructor's); return the manifest entry that describes it."""
+    from smrt_keras.models.io import save_vae
+
+    save_vae(backbone.vae, directory / BACKBONE_FILE)
+    return {"model": BACKBONE_FILE, **_backbone_entry(backbone)}
+
+
+def read_backbone(directory: Path, entry) -> SavedBackbone:
+    """The backbone of a manifest ``entry`` in ``directory`` (its model loaded
+    with ``safe_mode``)."""
+    from smrt_keras.models.io import load_vae
+
+    if not isinstance(entry, dict):
+        raise InvalidSaveError(
+            f"the manifest's backbone entry is not a table: {entry!r}"
+        )
+    vae = load_vae(check_file(directory, entry.get("model")))
+    try:
+        backbone = SavedBackbone(
+            vae,
+            FeatureScaler.from_dict(entry["scaler"]),
+            Recipe.from_dict(entry["recipe"]),
+            entry.get("history"),
+            entry.get("trained_on"),
+        )
+        shape = tuple(backbone.recipe.vae_config["input_shape"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InvalidSaveError(f"the backbone entry is malformed: {exc}") from exc
+    if shape != vae.data_shape:
+        raise InvalidSaveError(
+            f"the backbone's recipe takes samples of shape {shape}, its model "
+            f"{vae.data_shape}."
+        )
+    return backbone
+
+
+def save_backbone(
+    backbone: SavedBackbone, path: str | Path, overwrite: bool = False
+) -> Path:
+    """Save ``backbone`` on its own to directory ``path`` (atomically):
+    ``backbone.keras`` and a checked manifest."""
+    from smrt_keras.models.io import keras_info
+
+    with atomic_directory(path, overwrite) as tmp:
+        manifest = {
+            "format": BACKBONE_FORMAT,
+            "format_version": BACKBONE_FORMAT_VERSION,
+            **keras_info(),
+            "backbone": write_backbone(backbone, tmp),
+        }
+        write_manifest(tmp, manifest)
+    return Path(path)
+
+
+def load_backbone(path: str | Path) -> SavedBackbone:
+    """The backbone saved by :func:`save_backbone`, or the one inside a saved
+    Reconstructor directory (``safe_mode`` loading, checksums checked first)."""
+    # A Reconstructor's saves up to format 3 (packed) hold the same entry.
+    formats = {BACKBONE_FORMAT: BACKBONE_FORMAT_VERSION, FORMAT_NAME: FORMAT_VERSION}
+    directory, manifest = read_manifest(path, formats)
+    entry = manifest.get("backbone")
+    if entry is None:
+        raise InvalidSaveError(
+            f"{str(path)!r} holds no backbone (it was fitted without one)."
+        )
+    return read_backbone(directory, entry)
 
 
 def stream_from_state(state: dict | None, seed: int | None) -> np.random.Generator:

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+from smrt_keras.settings import DIRECTED_MODES, FitSettings, GenerationSettings
 from smrt_keras.spec import InputSpec
 
 #: Small classes train on smaller minibatches, down to 8, so that an epoch is
@@ -74,7 +75,7 @@ class Recipe:
         The training budget for this class (``patience`` may be ``None``).
     learning_rate : float
     generation : str
-        Latent sampling mode (:data:`smrt_keras.generator.GENERATION_MODES`).
+        Latent sampling mode (:data:`smrt_keras.settings.GENERATION_MODES`).
     temperature : float
     output_noise : bool
         Draw from ``p(x | z)`` rather than return its mean.
@@ -116,19 +117,18 @@ class Recipe:
         return tuple(self.vae_config["input_shape"])
 
     def with_generation(
-        self, generation, temperature, output_noise, output_augment=False
+        self, settings: GenerationSettings, has_rival: bool = True
     ) -> Recipe:
         """The same recipe drawing by these (possibly ``"auto"``) settings.
 
         Generation settings may change after fit (``set_params``); they are
-        resolved here by the same rule as at fit.
+        resolved here by the same rule as at fit. ``has_rival``: whether the
+        generator holds other classes' codes (the directed kde modes).
         """
         return replace(
             self,
-            **_generation(
-                generation, temperature, output_noise, self.image, self.likelihood
-            ),
-            output_augment=_output_augment(output_augment, self.data_shape),
+            **_generation(settings, self.image, self.likelihood, has_rival),
+            output_augment=_output_augment(settings.output_augment, self.data_shape),
         )
 
     def to_dict(self) -> dict:
@@ -193,7 +193,7 @@ def _or_default(value, default) -> tuple:
 
 
 def vae_config(
-    params: Mapping,
+    settings: FitSettings,
     spec: InputSpec,
     encoder: str,
     likelihood: str,
@@ -201,13 +201,13 @@ def vae_config(
 ) -> dict:
     """The VAE's architecture from the estimator's parameters and the data
     (``column_types``: a mixed-type class's encoded spans)."""
-    config = dict(params.get("vae_params") or {})
+    config = dict(settings.vae_params or {})
     if encoder == "conv":
         h, w = spec.sample_shape[:2]
         side = min(h, w)
-        strides = tuple(params["strides"] or ((2, 2) if side >= 4 else (1,)))
+        strides = tuple(settings.strides or ((2, 2) if side >= 4 else (1,)))
         default_filters = (32, 64) if side >= 16 else (16, 32)
-        filters = tuple(params["filters"] or default_filters[: len(strides)])
+        filters = tuple(settings.filters or default_filters[: len(strides)])
         if len(filters) < len(strides):
             filters = filters + (filters[-1],) * (len(strides) - len(filters))
         config.update(
@@ -215,8 +215,8 @@ def vae_config(
             encoder="conv",
             filters=filters,
             strides=strides,
-            hidden_units=_or_default(params["hidden_units"], (128,)),
-            latent_dim=params["latent_dim"] or (16 if h * w >= 256 else 8),
+            hidden_units=_or_default(settings.hidden_units, (128,)),
+            latent_dim=settings.latent_dim or (16 if h * w >= 256 else 8),
         )
     else:
         d = spec.n_features
@@ -227,10 +227,10 @@ def vae_config(
         config.update(
             input_shape=(d,),
             encoder="dense",
-            hidden_units=_or_default(params["hidden_units"], (h1, max(16, h1 // 2))),
-            latent_dim=params["latent_dim"] or int(min(max(d // 4, 2), 16)),
+            hidden_units=_or_default(settings.hidden_units, (h1, max(16, h1 // 2))),
+            latent_dim=settings.latent_dim or int(min(max(d // 4, 2), 16)),
         )
-    beta = params["beta"]
+    beta = settings.beta
     config.update(
         likelihood=likelihood,
         beta=AUTO_BETA[likelihood] if is_auto(beta) else float(beta),
@@ -238,19 +238,25 @@ def vae_config(
     return config
 
 
-def _generation(generation, temperature, output_noise, image, likelihood) -> dict:
+def _generation(
+    settings: GenerationSettings, image: bool, likelihood: str, has_rival: bool = True
+) -> dict:
+    generation, output_noise = settings.generation, settings.output_noise
     if is_auto(generation):
         # The best of each kind in the ablation: kde steered away from the
-        # nearest other class for images (#15), prior for tables. Generators
-        # without other-class codes fall back to kde (generator.iter_samples).
+        # nearest other class for images (#15), prior for tables. A generator
+        # without other-class codes (adopted, or saved before #15) draws the
+        # undirected kde; directed modes named by the user explain instead.
         generation = "kde-away" if image else "prior"
+        if generation in DIRECTED_MODES and not has_rival:
+            generation = "kde"
     if is_auto(output_noise):
         # Gaussian draws restore the spread decoded means lose; Bernoulli
         # draws would be speckled 0/1 pixels.
         output_noise = likelihood in ("gaussian", "mixed")
     return {
         "generation": generation,
-        "temperature": float(temperature),
+        "temperature": float(settings.temperature),
         "output_noise": bool(output_noise),
     }
 
@@ -273,36 +279,32 @@ def _augment(augment, shape: tuple, n_samples: int) -> bool:
     return True
 
 
-def _budget(params: Mapping, n_samples: int) -> dict:
+def _budget(settings: FitSettings, n_samples: int) -> dict:
     """Validation split, minibatch size and KL warm-up steps for a class."""
     n_val = min(
-        int(round(params["validation_fraction"] * n_samples)), MAX_VALIDATION_SIZE
+        int(round(settings.validation_fraction * n_samples)), MAX_VALIDATION_SIZE
     )
     if n_val < MIN_VALIDATION_SIZE or n_samples - n_val < 2:
         n_val = 0
     n_train = n_samples - n_val
     # An epoch is at least MIN_STEPS_PER_EPOCH steps where the class allows.
-    batch = min(params["batch_size"], max(8, -(-n_train // MIN_STEPS_PER_EPOCH)))
+    batch = min(settings.batch_size, max(8, -(-n_train // MIN_STEPS_PER_EPOCH)))
     batch = min(batch, n_train)
     steps_per_epoch = -(-n_train // batch)
     return {
         "validation_size": n_val,
         "batch_size": batch,
-        "kl_warmup_steps": int(params["kl_warmup_epochs"] * steps_per_epoch),
+        "kl_warmup_steps": int(settings.kl_warmup_epochs * steps_per_epoch),
     }
 
 
-def _shared(params: Mapping, spec: InputSpec, config: dict) -> dict:
-    """The fields every recipe derives the same way: scaling and sampling.
-
-    Generation settings missing from ``params`` (format-1 saves of older
-    versions) take the estimator's defaults.
-    """
+def _shared(generation: GenerationSettings, spec: InputSpec, config: dict) -> dict:
+    """The fields every recipe derives the same way: scaling and sampling."""
     likelihood = config["likelihood"]
     return {
         "vae_config": config,
         "output_augment": _output_augment(
-            params.get("output_augment", False), tuple(config["input_shape"])
+            generation.output_augment, tuple(config["input_shape"])
         ),
         "scaler_kind": {"gaussian": "standard", "mixed": "table"}.get(
             likelihood, "minmax"
@@ -310,42 +312,38 @@ def _shared(params: Mapping, spec: InputSpec, config: dict) -> dict:
         "column_kinds": tuple(spec.column_kinds) if spec.is_mixed else (),
         "per_feature": not spec.is_image,
         "image": spec.is_image,
-        **_generation(
-            params.get("generation", "auto"),
-            params.get("temperature", 1.0),
-            params.get("output_noise", "auto"),
-            spec.is_image,
-            likelihood,
-        ),
+        **_generation(generation, spec.is_image, likelihood),
     }
 
 
 def build_recipe(
-    params: Mapping, spec: InputSpec, n_samples: int, column_types=None
+    settings: FitSettings, spec: InputSpec, n_samples: int, column_types=None
 ) -> Recipe:
     """The recipe of a class of ``n_samples`` to be trained.
 
-    ``params`` are the estimator's (``get_params()``), already checked;
     ``column_types`` are a mixed-type class's encoded spans
     (``TableCodec.column_types``).
     """
-    encoder = resolve_encoder(params["encoder"], spec)
-    likelihood = resolve_likelihood(params["likelihood"], spec)
-    config = vae_config(params, spec, encoder, likelihood, column_types)
-    budget = _budget(params, n_samples)
+    encoder = resolve_encoder(settings.encoder, spec)
+    likelihood = resolve_likelihood(settings.likelihood, spec)
+    config = vae_config(settings, spec, encoder, likelihood, column_types)
+    budget = _budget(settings, n_samples)
     config["kl_warmup_steps"] = budget.pop("kl_warmup_steps")
     return Recipe(
-        augment=_augment(params["augment"], tuple(config["input_shape"]), n_samples),
-        epochs=int(params["epochs"]),
-        learning_rate=float(params["learning_rate"]),
-        patience=params["patience"],
+        augment=_augment(settings.augment, tuple(config["input_shape"]), n_samples),
+        epochs=int(settings.epochs),
+        learning_rate=float(settings.learning_rate),
+        patience=settings.patience,
         **budget,
-        **_shared(params, spec, config),
+        **_shared(settings.generation, spec, config),
     )
 
 
 def recipe_of_vae(
-    params: Mapping, spec: InputSpec, config: Mapping, prefit: bool = True
+    generation: GenerationSettings,
+    spec: InputSpec,
+    config: Mapping,
+    prefit: bool = True,
 ) -> Recipe:
     """The recipe of a VAE built elsewhere, described by its own config.
 
@@ -354,4 +352,4 @@ def recipe_of_vae(
     """
     skip = ("name", "trainable", "dtype", "seed")
     config = {k: v for k, v in config.items() if k not in skip}
-    return Recipe(prefit=prefit, **_shared(params, spec, config))
+    return Recipe(prefit=prefit, **_shared(generation, spec, config))

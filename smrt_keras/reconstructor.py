@@ -1,9 +1,9 @@
 """The ``Reconstructor`` facade: the scikit-learn and imbalanced-learn face of
-SMRT. It checks parameters and input, resolves the sampling strategy, and
-delegates the rest: recipes (:mod:`smrt_keras.recipe`), training
-(:mod:`smrt_keras.models.training`), per-class generators
-(:mod:`smrt_keras.generator`), the saved format (:mod:`smrt_keras.persistence`)
-and output types (:mod:`smrt_keras.spec`)."""
+SMRT. It checks parameters and input, freezes them (:mod:`smrt_keras.settings`),
+resolves the sampling strategy, and delegates the rest: the source of generators
+(:func:`smrt_keras.backbone.source_for`), the fit loop (:mod:`smrt_keras.fitting`),
+drawing (:mod:`smrt_keras.generator`), the saved format
+(:mod:`smrt_keras.persistence`) and output types (:mod:`smrt_keras.spec`)."""
 
 from __future__ import annotations
 
@@ -16,11 +16,10 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_random_state
 
 from smrt_keras import persistence
-from smrt_keras.backbone import resolve as resolve_backbone
-from smrt_keras.constraints import RECONSTRUCTOR_CONSTRAINTS
+from smrt_keras.backbone import Backbone, source_for
+from smrt_keras.fitting import fit_generators
 from smrt_keras.generator import (
     GENERATE_BATCH,
-    build_generators,
     iter_samples,
     sample_arrays,
     select_labels,
@@ -29,7 +28,7 @@ from smrt_keras.generator import (
 from smrt_keras.params import Int, check_params
 from smrt_keras.persistence import FittedState
 from smrt_keras.sampler import SamplerMixin
-from smrt_keras.settings import GENERATION
+from smrt_keras.settings import GENERATION, FitSettings, GenerationSettings, constraints
 from smrt_keras.spec import OutputRestorer
 from smrt_keras.strategy import classes_to_fit, strategy_for
 from smrt_keras.validation import check_X, check_y, target_name
@@ -239,7 +238,7 @@ class Reconstructor(SamplerMixin, BaseEstimator):
 
     #: What each checked parameter accepts (``sampling_strategy`` and
     #: ``classes`` depend on ``y`` and are checked in ``fit``).
-    _constraints = RECONSTRUCTOR_CONSTRAINTS
+    _constraints = constraints(Backbone)
 
     # -------------------------------------------------------------- fit
     def fit(self, X, y) -> Reconstructor:
@@ -271,16 +270,15 @@ class Reconstructor(SamplerMixin, BaseEstimator):
         to_fit = classes_to_fit(classes, strategy, self.classes, prefit, counts)
         rs = check_random_state(self.random_state)
         seeds = {label: int(rs.randint(_MAX_SEED)) for label in to_fit}
-        params = self.get_params(deep=False)
+        settings = FitSettings.from_params(self.get_params(deep=False))
         # Everything is built in locals first, so that an error or Ctrl-C
         # mid-fit leaves the estimator exactly as it was.
         seed = None if self.backbone is None else int(rs.randint(_MAX_SEED))
-        backbone = resolve_backbone(self.backbone, X_arr, spec, params, seed, y_arr)
         data = (X_arr, y_arr, spec)
-        generators = build_generators(data, seeds, prefit, params, backbone)
-        shared = None if hasattr(backbone, "build_generators") else backbone
+        source = source_for(self.backbone, data, settings, seed)
+        generators = fit_generators(data, seeds, prefit, settings, source)
         self._set_fitted(
-            FittedState(classes, strategy, generators, spec, backbone=shared),
+            FittedState(classes, strategy, generators, spec, backbone=source.backbone),
             np.random.default_rng(int(rs.randint(_MAX_SEED))),
         )
         return self
@@ -315,8 +313,9 @@ class Reconstructor(SamplerMixin, BaseEstimator):
 
     def _draws(self, counts: Mapping, rng, batch_size: int = GENERATE_BATCH):
         # Generation settings may be changed after fit, so they are checked here.
-        settings = {k: getattr(self, k) for k in GENERATION}
-        check_params(settings, {k: self._constraints[k] for k in GENERATION})
+        params = {k: getattr(self, k) for k in GENERATION}
+        check_params(params, {k: self._constraints[k] for k in GENERATION})
+        settings = GenerationSettings.from_params(params)
         gens, dtype = self.generators_, self.classes_.dtype
         return iter_samples(gens, counts, rng, batch_size, settings, dtype)
 
@@ -434,8 +433,10 @@ class Reconstructor(SamplerMixin, BaseEstimator):
         """
         state = persistence.load(path)
         obj = cls(**persistence.loadable_params(state.params, cls().get_params()))
-        if obj.backbone is None and state.backbone is not None:
-            obj.backbone = state.backbone  # it was given as a Backbone object
+        if state.backbone is not None:
+            state.backbone = Backbone.from_saved(state.backbone)
+            if obj.backbone is None:  # it was given as a Backbone object
+                obj.backbone = state.backbone
         seed = obj.random_state if isinstance(obj.random_state, int) else None
         obj._set_fitted(state, persistence.stream_from_state(state.rng_state, seed))
         return obj

@@ -8,9 +8,10 @@ import pytest
 from sklearn.base import clone
 
 from smrt_keras import Reconstructor
-from smrt_keras.backbone import BACKBONE_FILE, Backbone
+from smrt_keras.backbone import Backbone
 from smrt_keras.files import InvalidSaveError
 from smrt_keras.models.training import TrainingJob, train_jobs
+from smrt_keras.persistence import BACKBONE_FILE
 
 FAST = dict(epochs=2, backbone_epochs=2, fine_tune_epochs=2, random_state=0)
 

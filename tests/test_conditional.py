@@ -204,7 +204,7 @@ def test_batches_draw_every_class_equally_often():
 def test_validation_rows_come_from_every_class_and_never_empty_one():
     """A random split could put both rows of a 2-row class in validation (its
     condition would never train): the split is per class, rounded down."""
-    from smrt_keras.conditional import stratified_split
+    from smrt_keras.fitting.sources import stratified_split
 
     index = np.r_[np.zeros(240, int), np.ones(58, int), np.full(2, 2)]
     for seed in range(200):

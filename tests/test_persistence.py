@@ -157,6 +157,21 @@ def test_malformed_labels_are_refused(saved):
         Reconstructor.load(saved)
 
 
+@pytest.mark.parametrize("packed", [False, True])
+def test_a_label_listed_twice_is_refused(fitted, tmp_path, packed):
+    # Two entries for one label: one would silently win.
+    path = fitted.save(tmp_path / "twice", packed=packed)
+    label = fitted.classes_[json.loads((path / MANIFEST).read_text())[
+        "generators"][0]["label_index"]]  # fmt: skip
+
+    def twice(m):
+        m["generators"].append(dict(m["generators"][0]))
+
+    edit_manifest(path, twice)
+    with pytest.raises(InvalidSaveError, match=f"two generators for label '{label}'"):
+        Reconstructor.load(path)
+
+
 def test_lambda_layer_model_is_refused(saved):
     """A .keras file crafted with a Lambda layer must not deserialise."""
     import keras

@@ -209,10 +209,12 @@ def test_a_pickled_view_carries_only_its_own_rows():
 
 def test_big_classes_hold_out_at_most_the_validation_cap():
     from smrt_keras.recipe import MAX_VALIDATION_SIZE, _budget
+    from smrt_keras.settings import FitSettings
 
-    params = {"validation_fraction": 0.1, "batch_size": 256, "kl_warmup_epochs": 1}
-    assert _budget(params, 1_000_000)["validation_size"] == MAX_VALIDATION_SIZE
-    assert _budget(params, 5_000)["validation_size"] == 500
+    params = dict(validation_fraction=0.1, batch_size=256, kl_warmup_epochs=1)
+    settings = FitSettings.from_params(Reconstructor(**params).get_params())
+    assert _budget(settings, 1_000_000)["validation_size"] == MAX_VALIDATION_SIZE
+    assert _budget(settings, 5_000)["validation_size"] == 500
 
 
 def test_a_batch_plan_reads_epochs_in_order_only():
