@@ -103,14 +103,17 @@ def _check_source(source: str) -> None:
             raise ValueError(
                 f"zoo:{name} is a backbone, which makes no samples itself; pass it "
                 "to 'smrt-keras balance --backbone', or generate from a zoo set "
-                f"of generators: {sorted(_generator_sets())}."
+                f"of generators: {_generator_sets()}."
             )
     elif not Path(source).is_dir():
         raise FileNotFoundError(f"No saved directory at {source!r}.")
 
 
 def _generator_sets() -> list[str]:
-    return [n for n, meta in presets.PRESETS.items() if meta.get("kind") != "backbone"]
+    """The zoo's sets of generators (those ``generate`` can draw from)."""
+    return sorted(
+        n for n, meta in presets.PRESETS.items() if meta.get("kind") != "backbone"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
