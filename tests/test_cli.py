@@ -372,13 +372,15 @@ def test_outputs_are_checked_before_training(table, tmp_path, capsys, monkeypatc
     refused before any training: fitting would raise here."""
     import importlib.util
 
+    import smrt_keras.cli.balance
     import smrt_keras.cli.fit
     from smrt_keras.cli import main
 
     def no_training(*args, **kwargs):
         raise AssertionError("training started")
 
-    monkeypatch.setattr(smrt_keras.cli.fit, "reconstructor_from", no_training)
+    for command in (smrt_keras.cli.balance, smrt_keras.cli.fit):
+        monkeypatch.setattr(command, "reconstructor_from", no_training)
     base = ["balance", str(table), "--target", "diagnosis", "-q"]
     taken = tmp_path / "taken.csv"
     taken.write_text("keep me\n")
@@ -428,3 +430,111 @@ def test_generate_writes_tables_and_refuses_npy_of_text(mixed_table, tmp_path, c
     assert main(["generate", str(gens), "-n", "3", "-o", str(out)]) == 0
     table = pd.read_parquet(out)
     assert "status" in table.columns and len(table) == 3 * table["status"].nunique()
+
+
+#: Runs ``main(sys.argv[1:])`` in a fresh process, then reports on stderr which
+#: backend packages were imported by the time the command answered.
+EARLY_ERROR_RUNNER = """
+import sys
+from smrt_keras.cli import main
+try:
+    code = main(sys.argv[1:])
+except SystemExit as stop:  # argparse's errors
+    code = stop.code
+loaded = sorted({m.split(".")[0] for m in sys.modules} & {BACKENDS!r})
+print("backends loaded:", loaded, file=sys.stderr)
+sys.exit(code)
+""".replace("{BACKENDS!r}", repr({"keras", "tensorflow", "jax", "torch"}))
+
+
+@pytest.fixture(scope="module")
+def small_inputs(tmp_path_factory):
+    """A CSV and an NPZ of 12 rows (10 of label 0, 2 of label 1), a file
+    named like a folder and a folder named like a file."""
+    root = tmp_path_factory.mktemp("early")
+    frame = pd.DataFrame(
+        {"a": np.arange(12.0), "b": np.ones(12), "y": [0] * 10 + [1] * 2}
+    )
+    frame.to_csv(root / "t.csv", index=False)
+    np.savez(root / "t.npz", X=np.zeros((12, 3)), y=frame["y"].to_numpy())
+    (root / "not_a_dir.csv").write_text("a file where a folder is named\n")
+    (root / "adir.csv").mkdir()
+    return root
+
+
+@pytest.mark.parametrize(
+    "args, named",
+    [
+        (["balance", "missing.csv", "--target", "y", "-o", "o.csv"], "'missing.csv'"),
+        (["fit", "missing.npz", "--target", "y", "-o", "gens"], "'missing.npz'"),
+        (["balance", "t.csv", "--target", "nope", "-o", "o.csv"],
+         "--target column 'nope'"),
+        (["balance", "t.npz", "--target", "lbl", "-o", "o.npz"], "array 'lbl'"),
+        (["balance", "t.csv", "--target", "y", "-o", "o.csv", "--epochs", "-1"],
+         "'-1'"),
+        (["balance", "t.csv", "--target", "y", "-o", "o.csv",
+          "--sampling-strategy", "most"], "sampling_strategy='most'"),
+        (["balance", "t.csv", "--target", "y", "-o", "o.csv",
+          "--sampling-strategy", '{"7": 30}'], "label '7'"),
+        (["balance", "t.csv", "--target", "y", "-o", "o.csv", "--categorical", "z"],
+         "--categorical names column 'z'"),
+        (["balance", "t.csv", "--target", "y", "-o", "o.csv", "--backbone", "nope"],
+         "backbone='nope'"),
+        (["balance", "t.csv", "--target", "y", "-o", "not_a_dir.csv/o.csv"],
+         "'not_a_dir.csv/o.csv' cannot be written"),
+        (["balance", "t.csv", "--target", "y", "-o", "o.csv",
+          "--save-generators", "not_a_dir.csv/gens"],
+         "--save-generators 'not_a_dir.csv/gens' cannot be written"),
+        (["balance", "t.csv", "--target", "y", "-o", "adir.csv", "--force"],
+         "'adir.csv' is a directory"),
+        (["fit", "t.csv", "--target", "y", "-o", "not_a_dir.csv/gens"],
+         "'not_a_dir.csv/gens' cannot be written"),
+        (["generate", "no_such_dir", "-n", "2", "-o", "x.npy"], "'no_such_dir'"),
+        (["generate", "zoo:nope", "-n", "2", "-o", "x.npy"], "name='nope'"),
+        (["generate", "zoo:digits-backbone", "-n", "2", "-o", "x.npy"],
+         "zoo:digits-backbone is a backbone"),
+        (["generate", "zoo:mnist", "-n", "2", "-o", "not_a_dir.csv/x.png"],
+         "'not_a_dir.csv/x.png' cannot be written"),
+        (["generate", "zoo:mnist", "-n", "2", "-o", "x.txt"], "'x.txt'"),
+    ],
+)  # fmt: skip
+def test_early_errors_come_before_the_backend_starts(small_inputs, args, named):
+    """A missing file, unknown column, bad option or unwritable output is
+    answered in one line, naming it, before Keras or any backend is imported."""
+    out = subprocess.run(
+        [sys.executable, "-c", EARLY_ERROR_RUNNER, *args],
+        capture_output=True,
+        text=True,
+        cwd=small_inputs,
+        timeout=600,
+    )
+    *error, loaded = out.stderr.strip().splitlines()
+    assert loaded == "backends loaded: []", out.stderr
+    assert out.returncode == 2, out.stderr
+    assert "Traceback" not in out.stderr
+    assert error[0].startswith(f"smrt-keras {args[0]}: error: ") and named in error[0]
+    # argparse adds where to get help; a run error is the one line.
+    assert error[1:] in ([], [f"Run 'smrt-keras {args[0]} --help' for usage and an "
+                                "example."]), out.stderr  # fmt: skip
+    assert not (small_inputs / "o.csv").exists()
+
+
+def test_an_output_folder_without_write_permission_is_refused(
+    table, tmp_path, capsys, monkeypatch
+):
+    """Root may write anywhere, so the refusal is shown with os.access denying."""
+    import os
+
+    from smrt_keras.cli import main
+
+    real = os.access
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    monkeypatch.setattr(
+        os, "access", lambda p, mode: False if p == locked else real(p, mode)
+    )
+    args = ["balance", str(table), "--target", "diagnosis", "-o"]
+    assert main([*args, str(locked / "sub" / "o.csv")]) == 2
+    err = capsys.readouterr().err
+    assert f"no permission to write in {str(locked)!r}" in err
+    assert not (locked / "sub").exists()

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from smrt_keras.cli.parser import add_model_options, subparser
+from smrt_keras.cli.io import check_output, check_writable, read_table, write_table
+from smrt_keras.cli.model import model_settings, reconstructor_from
+from smrt_keras.cli.options import add_model_options, subparser
 
 
 def add(sub) -> None:
@@ -33,18 +35,18 @@ def add(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from smrt_keras.cli.fit import reconstructor_from
-    from smrt_keras.cli.io import check_output, read_table, write_table
-
+    """Check the input, outputs and options, then start Keras and balance."""
     X, y, frame = read_table(args.input, args.target)
     # Everything that could stop the writing is checked before training.
     check_output(args.output, X, args.force)
-    if args.save_generators and Path(args.save_generators).exists() and not args.force:
-        raise FileExistsError(
-            f"--save-generators {args.save_generators!r} exists; pass --force to "
-            "replace it."
-        )
-    smrt = reconstructor_from(args, y, X)
+    if args.save_generators:
+        if Path(args.save_generators).exists() and not args.force:
+            raise FileExistsError(
+                f"--save-generators {args.save_generators!r} exists; pass --force "
+                "to replace it."
+            )
+        check_writable(args.save_generators, "--save-generators", folder=True)
+    smrt = reconstructor_from(model_settings(args, y, X))
     X_res, y_res = smrt.fit_resample(X, y)
     out = write_table(args.output, X_res, y_res, args.target, like=frame)
     made = {str(k): int(v) for k, v in smrt.sampling_strategy_.items()}

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from smrt_keras.cli.parser import add_epochs, add_seed, subparser
+from smrt_keras.cli.model import start_backend
+from smrt_keras.cli.options import add_epochs, add_seed, subparser
 
 #: Where the demo's closing line sends a reader: the measured comparisons.
 DEMO_POINTER = (
@@ -51,10 +52,12 @@ def add(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Make the figure directory, then start Keras and run the comparison."""
+    out_dir = Path(args.out)
+    out_dir.mkdir(parents=True, exist_ok=True)  # an unwritable --out, at once
+    start_backend()
     from smrt_keras import Reconstructor
 
-    out_dir = Path(args.out)
-    out_dir.mkdir(parents=True, exist_ok=True)
     data = _demo_data(args.seed)
     X_train, y_train = data["train"]
     start = time.perf_counter()

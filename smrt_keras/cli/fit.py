@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import numpy as np
-
-from smrt_keras.cli.parser import add_model_options, subparser
+from smrt_keras.cli.io import check_writable, read_table
+from smrt_keras.cli.model import model_settings, reconstructor_from
+from smrt_keras.cli.options import add_model_options, subparser
 
 
 def add(sub) -> None:
@@ -34,59 +34,15 @@ def add(sub) -> None:
     )
 
 
-def reconstructor_from(args: argparse.Namespace, y, X=None):
-    """The Reconstructor the model options describe, for data ``X`` (a
-    DataFrame for CSV and Parquet input) and labels ``y``."""
-    from smrt_keras import Reconstructor
-    from smrt_keras.cli.io import match_labels, parse_strategy
-
-    strategy = parse_strategy(args.sampling_strategy)
-    if isinstance(strategy, dict):
-        strategy = match_labels(strategy, np.unique(np.asarray(y)))
-    return Reconstructor(
-        sampling_strategy=strategy,
-        epochs=args.epochs,
-        generation=args.generation,
-        random_state=args.seed,
-        verbose=0 if args.quiet else 1,
-        classes="all" if getattr(args, "all_classes", False) else None,
-        backbone=args.backbone,
-        backbone_epochs=args.backbone_epochs,
-        fine_tune_epochs=args.fine_tune_epochs,
-        categorical_features=categorical_columns(args.categorical, X, args.target),
-    )
-
-
-def categorical_columns(text: str | None, X, target: str = "") -> list | None:
-    """``--categorical a,b``: the named feature columns (a table's text and
-    category columns are categorical without being named)."""
-    if not text:
-        return None
-    named = [c.strip() for c in text.split(",") if c.strip()]
-    columns = list(getattr(X, "columns", []))
-    for name in named:
-        if name == target:
-            raise ValueError(
-                f"--categorical names {name!r}, the --target column; name feature "
-                "columns only (the label is always a category)."
-            )
-        if name not in columns:
-            raise ValueError(
-                f"--categorical names column {name!r}, which the input does not "
-                f"have; its feature columns are {columns}."
-            )
-    return named
-
-
 def run(args: argparse.Namespace) -> int:
-    from smrt_keras.cli.io import read_table
-
+    """Check the input, output and options, then start Keras, fit and save."""
     X, y, _ = read_table(args.input, args.target)
     if Path(args.output).exists() and not args.overwrite:  # before training
         raise FileExistsError(
             f"output {args.output!r} exists; pass --force to replace it."
         )
-    smrt = reconstructor_from(args, y, X).fit(X, y)
+    check_writable(args.output, folder=True)
+    smrt = reconstructor_from(model_settings(args, y, X)).fit(X, y)
     out = smrt.save(args.output, overwrite=args.overwrite)
     print(f"Saved generators for labels {[str(k) for k in smrt.generators_]} to {out}.")
     return 0

@@ -7,7 +7,17 @@ from pathlib import Path
 
 import numpy as np
 
-from smrt_keras.cli.parser import add_seed, positive_int, subparser
+from smrt_keras import presets
+from smrt_keras.cli.io import (
+    FORMATS,
+    check_output,
+    check_writable,
+    match_labels,
+    text_columns,
+    write_table,
+)
+from smrt_keras.cli.model import start_backend
+from smrt_keras.cli.options import add_seed, positive_int, subparser
 
 
 def add(sub) -> None:
@@ -56,8 +66,6 @@ OUTPUTS = (".csv", ".parquet", ".npz", ".npy", ".png")
 
 def _write_npy(out: Path, X) -> None:
     if hasattr(X, "dtypes"):
-        from smrt_keras.cli.io import text_columns
-
         text = text_columns(X)
         if text:
             raise ValueError(
@@ -68,18 +76,54 @@ def _write_npy(out: Path, X) -> None:
     np.save(out, np.asarray(X))
 
 
-def run(args: argparse.Namespace) -> int:
-    from smrt_keras import Reconstructor, zoo
-    from smrt_keras.cli.io import check_output, match_labels, write_table
-
-    source, out = args.source, Path(args.output)
+def _check_output(out: Path, force: bool) -> str:
+    """Refuse, before any model loads, an output that could not be written;
+    return its suffix."""
     suffix = out.suffix.lower()
     if suffix not in OUTPUTS:
         raise ValueError(f"-o {str(out)!r}: use one of {', '.join(OUTPUTS)}.")
-    if out.exists() and not args.force:
+    if out.exists() and not force:
         raise FileExistsError(
             f"output {str(out)!r} exists; pass --force to replace it."
         )
+    check_writable(out)
+    if suffix in FORMATS:
+        check_output(out, None, force=True)  # Parquet without pyarrow
+    return suffix
+
+
+def _check_source(source: str) -> None:
+    """Refuse, before any model loads, a ``zoo:NAME`` that names no set of
+    generators here, or a saved directory that does not exist (the messages
+    of the loaders)."""
+    if source.startswith("zoo:"):
+        name = source[4:]
+        presets.path(name)  # an unknown name, or a set not installed
+        if presets.PRESETS[name].get("kind") == "backbone":
+            raise ValueError(
+                f"zoo:{name} is a backbone, which makes no samples itself; pass it "
+                "to 'smrt-keras balance --backbone', or generate from a zoo set "
+                f"of generators: {_generator_sets()}."
+            )
+    elif not Path(source).is_dir():
+        raise FileNotFoundError(f"No saved directory at {source!r}.")
+
+
+def _generator_sets() -> list[str]:
+    """The zoo's sets of generators (those ``generate`` can draw from)."""
+    return sorted(
+        n for n, meta in presets.PRESETS.items() if meta.get("kind") != "backbone"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Check the output and source, then start Keras, load and generate."""
+    source, out = args.source, Path(args.output)
+    suffix = _check_output(out, args.force)
+    _check_source(source)
+    start_backend()
+    from smrt_keras import Reconstructor, zoo
+
     smrt = (
         zoo.load(source[4:])
         if source.startswith("zoo:")
@@ -93,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
     elif suffix == ".png":
         _write_png(out, X, y)
     else:
-        check_output(out, X, force=True)  # NPZ of text columns, Parquet without pyarrow
+        check_output(out, X, force=True)  # NPZ of text columns
         # The label column keeps the name it had at fit (kept in the save).
         target = smrt.input_spec_.target
         write_table(out, X, y, "label" if target is None else str(target))

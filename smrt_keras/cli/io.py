@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -75,15 +76,17 @@ def read_table(path: str | Path, target: str):
 
 def check_output(path: str | Path, X, force: bool = False) -> None:
     """Refuse, before any training, an output that could not be written: an
-    unknown extension, an existing file (unless ``force``), Parquet without
-    pyarrow, or an NPZ for a table with text or category columns (NPZ holds
-    numeric arrays, read without pickle)."""
+    unknown extension, an existing file (unless ``force``), a place no file
+    can be made (:func:`check_writable`), Parquet without pyarrow, or an NPZ
+    for a table with text or category columns (NPZ holds numeric arrays, read
+    without pickle)."""
     path = Path(path)
     suffix = _format(path, "output file")
     if path.exists() and not force:
         raise FileExistsError(
             f"output {str(path)!r} exists; pass --force to replace it."
         )
+    check_writable(path)
     if suffix == ".parquet" and importlib.util.find_spec("pyarrow") is None:
         raise ImportError(
             f"output {str(path)!r}: Parquet files need pyarrow: pip install pyarrow"
@@ -95,6 +98,33 @@ def check_output(path: str | Path, X, force: bool = False) -> None:
         raise ValueError(
             f"output {str(path)!r} is an NPZ, which holds numeric arrays, but the "
             f"table has text or category columns {text}; write .csv or .parquet."
+        )
+
+
+def check_writable(
+    path: str | Path, what: str = "output", folder: bool = False
+) -> None:
+    """Refuse an output ``path`` that could not be made: a folder where a
+    file is wanted (unless ``folder``), or a nearest existing folder above it
+    that is a file or that this user may not write in (the missing folders
+    between are made on writing)."""
+    path = Path(path)
+    if path.is_dir() and not folder:
+        raise IsADirectoryError(
+            f"{what} {str(path)!r} is a directory; name a file to write."
+        )
+    parent = path.absolute().parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise NotADirectoryError(
+            f"{what} {str(path)!r} cannot be written: {str(parent)!r} is a file, "
+            "not a directory."
+        )
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise PermissionError(
+            f"{what} {str(path)!r} cannot be written: no permission to write in "
+            f"{str(parent)!r}."
         )
 
 

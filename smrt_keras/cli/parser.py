@@ -1,10 +1,24 @@
-"""The ``smrt-keras`` argument parser: shared options, one subparser per command."""
+"""The ``smrt-keras`` argument parser: one subparser per command.
+
+The parser imports the commands; the commands import only
+:mod:`smrt_keras.cli.options` and their own helpers, never this module or the
+package (``smrt_keras.cli``), so the command line imports in no circle.
+"""
 
 from __future__ import annotations
 
 import argparse
 
-from smrt_keras.settings import GENERATION_MODES
+# By full module path: ``from smrt_keras.cli import ...`` would import the
+# package, whose ``__init__`` imports this module.
+import smrt_keras.cli.balance as balance
+import smrt_keras.cli.demo as demo
+import smrt_keras.cli.fit as fit
+import smrt_keras.cli.generate as generate
+import smrt_keras.cli.zoo as zoo
+
+#: The commands, in the order ``smrt-keras --help`` lists them.
+COMMANDS = (demo, balance, fit, generate, zoo)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -18,104 +32,6 @@ class _Parser(argparse.ArgumentParser):
         )
 
 
-def positive_int(text: str) -> int:
-    """argparse type: an int >= 1, with a message naming the text."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a positive integer, got {text!r}"
-        ) from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
-
-
-def add_epochs(parser: argparse.ArgumentParser) -> None:
-    """``--epochs``, the same for every command that trains."""
-    parser.add_argument(
-        "--epochs",
-        type=positive_int,
-        default=200,
-        help="maximum epochs per class (default: 200)",
-    )
-
-
-def add_seed(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-
-
-def add_model_options(parser: argparse.ArgumentParser) -> None:
-    """Input, target, output and SMRT settings of ``balance`` and ``fit``."""
-    parser.add_argument("input", help="data file: .csv, .parquet or .npz")
-    parser.add_argument(
-        "--target",
-        required=True,
-        help="label column (CSV/Parquet) or label array (NPZ)",
-    )
-    parser.add_argument("-o", "--output", required=True, help="where to write")
-    parser.add_argument(
-        "--sampling-strategy",
-        default="auto",
-        help="'auto', 'minority', 'not majority', 'not minority', "
-        "'all', a float ratio, or JSON like '{\"1\": 500}'",
-    )
-    add_epochs(parser)
-    parser.add_argument(
-        "--generation",
-        default="auto",
-        choices=["auto", *GENERATION_MODES],
-        help="how samples are drawn (default: auto, kde-away for images, prior for "
-        "tables)",
-    )
-    parser.add_argument(
-        "--backbone",
-        default=None,
-        help="fine-tune every class from a shared VAE: 'fit' (fitted on the "
-        "input first), a zoo backbone name (e.g. mnist-backbone) or a saved "
-        "backbone directory; or 'conditional': one conditional VAE on every "
-        "class, sliced per class (default: none, each class from scratch)",
-    )
-    parser.add_argument(
-        "--backbone-epochs",
-        type=positive_int,
-        default=30,
-        help="epochs of the shared fit with --backbone fit or conditional "
-        "(default: 30)",
-    )
-    parser.add_argument(
-        "--fine-tune-epochs",
-        type=positive_int,
-        default=None,
-        help="epochs of each class's fine-tuning from --backbone (default: "
-        "--epochs; unused without --backbone)",
-    )
-    parser.add_argument(
-        "--categorical",
-        metavar="COLUMNS",
-        default=None,
-        help="comma-separated columns to model as categories besides the text "
-        "ones (e.g. numeric codes: --categorical zip,plan_id)",
-    )
-    add_seed(parser)
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")
-
-
-def subparser(sub, name, help_, epilog, func, needs_backend: bool = True):
-    """Add command ``name`` running ``func(args)``; ``needs_backend`` loads
-    Keras (quietly) before it runs."""
-    parser = sub.add_parser(
-        name,
-        help=help_,
-        description=help_[0].upper() + help_[1:] + ".",
-        epilog=epilog,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    # ``prog`` prefixes run errors as argparse prefixes parse errors.
-    parser.set_defaults(func=func, needs_backend=needs_backend, prog=parser.prog)
-    return parser
-
-
 def _version() -> str:
     from smrt_keras._version import __version__
 
@@ -124,8 +40,6 @@ def _version() -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line: ``demo``, ``balance``, ``fit``, ``generate``, ``zoo``."""
-    from smrt_keras.cli import balance, demo, fit, generate, zoo
-
     parser = _Parser(
         prog="smrt-keras",
         description="Balance imbalanced data with per-class VAEs (SMRT).",
@@ -135,6 +49,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for command in (demo, balance, fit, generate, zoo):
+    for command in COMMANDS:
         command.add(sub)
     return parser

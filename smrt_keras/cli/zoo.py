@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from smrt_keras.cli.parser import subparser
+from smrt_keras.cli.options import subparser
 
 
 def add(sub) -> None:
@@ -23,7 +23,6 @@ def add(sub) -> None:
         "list the pretrained sets",
         "example:\n  smrt-keras zoo list",
         run_list,
-        needs_backend=False,
     )
     info = subparser(
         zoo_sub,
@@ -31,7 +30,6 @@ def add(sub) -> None:
         "show a pretrained set's model card summary",
         "example:\n  smrt-keras zoo info mnist",
         run_info,
-        needs_backend=False,
     )
     info.add_argument("name", help="a name from 'smrt-keras zoo list'")
 

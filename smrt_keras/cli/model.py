@@ -1,0 +1,125 @@
+"""The Reconstructor that ``balance`` and ``fit`` describe, in two steps.
+
+:func:`model_settings` checks every model option against the data without
+loading Keras, so a bad option is answered at once; :func:`reconstructor_from`
+starts the backend and builds the estimator from the checked settings.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+
+from smrt_keras import presets
+from smrt_keras.cli.io import match_labels, parse_strategy
+from smrt_keras.strategy import strategy_for
+
+#: ``--backbone`` values that fit a shared model on the input itself.
+FITTED_BACKBONES = ("fit", "conditional")
+
+
+def start_backend() -> None:
+    """Start Keras before a command's model work, so that its one-time
+    start-up is not counted in the command's progress;
+    :mod:`smrt_keras.models.quiet` keeps the backend's start-up lines out of
+    the command's output."""
+    from smrt_keras.models.io import warm_up_backend
+
+    warm_up_backend()
+
+
+def model_settings(args: argparse.Namespace, y, X=None) -> dict:
+    """The Reconstructor's keyword arguments the model options describe,
+    checked against data ``X`` (a DataFrame for CSV and Parquet input) and
+    labels ``y`` before any backend starts."""
+    strategy = parse_strategy(args.sampling_strategy)
+    if isinstance(strategy, dict):
+        strategy = match_labels(strategy, np.unique(np.asarray(y)))
+    # In the order Reconstructor and its fit would refuse them.
+    categorical = categorical_columns(args.categorical, X, args.target)
+    check_strategy(strategy, y)
+    check_backbone(args.backbone)
+    return {
+        "sampling_strategy": strategy,
+        "epochs": args.epochs,
+        "generation": args.generation,
+        "random_state": args.seed,
+        "verbose": 0 if args.quiet else 1,
+        "classes": "all" if getattr(args, "all_classes", False) else None,
+        "backbone": args.backbone,
+        "backbone_epochs": args.backbone_epochs,
+        "fine_tune_epochs": args.fine_tune_epochs,
+        "categorical_features": categorical,
+    }
+
+
+def reconstructor_from(settings: dict):
+    """Start the backend and return ``Reconstructor(**settings)``."""
+    start_backend()
+    from smrt_keras import Reconstructor
+
+    return Reconstructor(**settings)
+
+
+def check_strategy(strategy, y) -> None:
+    """Refuse a sampling strategy that does not fit labels ``y``, with the
+    message :meth:`Reconstructor.fit` would give after training started.
+
+    Labels that are not one sortable 1-D array (one-vs-all rows, mixed or
+    missing labels) are left to ``fit``, whose label check names the problem.
+    """
+    labels = np.asarray(y)
+    if labels.ndim != 1:
+        return
+    try:
+        np.unique(labels)
+    except TypeError:
+        return
+    strategy_for(strategy, labels)
+
+
+def check_backbone(backbone: str | None) -> None:
+    """Refuse a ``--backbone`` that names neither a way to fit one, a zoo
+    backbone present in this installation, nor a directory; the messages are
+    those the backbone's loader gives once the backend has started."""
+    if backbone is None or backbone in FITTED_BACKBONES:
+        return
+    known = sorted(
+        n for n, meta in presets.PRESETS.items() if meta.get("kind") == "backbone"
+    )
+    if backbone in presets.PRESETS:
+        if presets.PRESETS[backbone].get("kind") != "backbone":
+            raise ValueError(
+                f"backbone={backbone!r} is a zoo set of generators, not a backbone; "
+                f"the zoo's backbones are {known}."
+            )
+        presets.path(backbone)  # a known set missing from this installation
+        return
+    if not backbone.strip() or not Path(backbone).is_dir():
+        raise ValueError(
+            f"backbone={backbone!r} is neither 'fit', 'conditional', a zoo "
+            f"backbone {known} nor a saved backbone directory."
+        )
+
+
+def categorical_columns(text: str | None, X, target: str = "") -> list | None:
+    """``--categorical a,b``: the named feature columns (a table's text and
+    category columns are categorical without being named)."""
+    if not text:
+        return None
+    named = [c.strip() for c in text.split(",") if c.strip()]
+    columns = list(getattr(X, "columns", []))
+    for name in named:
+        if name == target:
+            raise ValueError(
+                f"--categorical names {name!r}, the --target column; name feature "
+                "columns only (the label is always a category)."
+            )
+        if name not in columns:
+            raise ValueError(
+                f"--categorical names column {name!r}, which the input does not "
+                f"have; its feature columns are {columns}."
+            )
+    return named
