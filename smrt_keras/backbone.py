@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from smrt_keras import persistence
+from smrt_keras import persistence, presets
 from smrt_keras.fitting import plan as planning
 from smrt_keras.fitting.sources import Conditional, FineTune, Scratch, Source
 from smrt_keras.persistence import SavedBackbone
@@ -215,7 +215,7 @@ def source_for(
     if isinstance(backbone, Backbone):
         found = backbone
     elif isinstance(backbone, (str, Path)):
-        found = _from_name_or_path(backbone)
+        found = Backbone.load(presets.backbone_directory(backbone))
     else:
         raise TypeError(
             "backbone must be None, 'fit', 'conditional', a zoo backbone name, "
@@ -224,25 +224,3 @@ def source_for(
         )
     found.check_data(X, spec)
     return FineTune(found)
-
-
-def _from_name_or_path(name: str | Path) -> Backbone:
-    from smrt_keras import presets
-
-    known = sorted(
-        n for n, meta in presets.PRESETS.items() if meta.get("kind") == "backbone"
-    )
-    if isinstance(name, str) and name in presets.PRESETS:
-        if presets.PRESETS[name].get("kind") != "backbone":
-            raise ValueError(
-                f"backbone={name!r} is a zoo set of generators, not a backbone; "
-                f"the zoo's backbones are {known}."
-            )
-        return Backbone.load(presets.path(name))
-    path = Path(name)
-    if not str(name).strip() or not path.is_dir():
-        raise ValueError(
-            f"backbone={str(name)!r} is neither 'fit', 'conditional', a zoo "
-            f"backbone {known} nor a saved backbone directory."
-        )
-    return Backbone.load(path)

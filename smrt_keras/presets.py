@@ -103,3 +103,32 @@ def path(name: str) -> Path:
             f"`python {PRESETS[name]['script']}`."
         )
     return directory
+
+
+def backbone_directory(name: str | Path) -> Path:
+    """The directory that ``backbone=name`` (a zoo backbone's name or a saved
+    directory) loads from, checked without loading anything, so that the
+    command line answers a wrong name before any backend starts.
+
+    Raises
+    ------
+    ValueError
+        For a zoo set of generators, or a name that is neither a zoo backbone
+        nor a directory.
+    FileNotFoundError
+        If the zoo backbone is known but not present in this installation.
+    """
+    known = sorted(n for n, meta in PRESETS.items() if meta.get("kind") == "backbone")
+    if isinstance(name, str) and name in PRESETS:
+        if PRESETS[name].get("kind") != "backbone":
+            raise ValueError(
+                f"backbone={name!r} is a zoo set of generators, not a backbone; "
+                f"the zoo's backbones are {known}."
+            )
+        return path(name)
+    if not str(name).strip() or not Path(name).is_dir():
+        raise ValueError(
+            f"backbone={str(name)!r} is neither 'fit', 'conditional', a zoo "
+            f"backbone {known} nor a saved backbone directory."
+        )
+    return Path(name)

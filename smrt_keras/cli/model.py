@@ -8,16 +8,13 @@ starts the backend and builds the estimator from the checked settings.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 import numpy as np
 
 from smrt_keras import presets
 from smrt_keras.cli.io import match_labels, parse_strategy
+from smrt_keras.settings import CONDITIONAL, FIT_BACKBONE
 from smrt_keras.strategy import strategy_for
-
-#: ``--backbone`` values that fit a shared model on the input itself.
-FITTED_BACKBONES = ("fit", "conditional")
 
 
 def start_backend() -> None:
@@ -82,26 +79,11 @@ def check_strategy(strategy, y) -> None:
 
 def check_backbone(backbone: str | None) -> None:
     """Refuse a ``--backbone`` that names neither a way to fit one, a zoo
-    backbone present in this installation, nor a directory; the messages are
-    those the backbone's loader gives once the backend has started."""
-    if backbone is None or backbone in FITTED_BACKBONES:
+    backbone present in this installation, nor a directory, with the
+    messages the backbone's loader gives (:func:`presets.backbone_directory`)."""
+    if backbone is None or backbone in (FIT_BACKBONE, CONDITIONAL):
         return
-    known = sorted(
-        n for n, meta in presets.PRESETS.items() if meta.get("kind") == "backbone"
-    )
-    if backbone in presets.PRESETS:
-        if presets.PRESETS[backbone].get("kind") != "backbone":
-            raise ValueError(
-                f"backbone={backbone!r} is a zoo set of generators, not a backbone; "
-                f"the zoo's backbones are {known}."
-            )
-        presets.path(backbone)  # a known set missing from this installation
-        return
-    if not backbone.strip() or not Path(backbone).is_dir():
-        raise ValueError(
-            f"backbone={backbone!r} is neither 'fit', 'conditional', a zoo "
-            f"backbone {known} nor a saved backbone directory."
-        )
+    presets.backbone_directory(backbone)
 
 
 def categorical_columns(text: str | None, X, target: str = "") -> list | None:
