@@ -144,10 +144,13 @@ def test_continuous_bernoulli_normaliser_and_mean_match_integration():
     unnormalised density lambda^x (1 - lambda)^(1 - x) on [0, 1]."""
     from scipy.special import expit
 
-    from smrt_keras.models.vae import _cb_log_normaliser, continuous_bernoulli_mean
+    from smrt_keras.models.likelihoods import (
+        cb_log_normaliser,
+        continuous_bernoulli_mean,
+    )
 
     logits = np.array([-6.0, -1.0, -0.004, 0.0, 0.3, 2.5], "float32")
-    log_c = keras.ops.convert_to_numpy(_cb_log_normaliser(keras.ops.array(logits)))
+    log_c = keras.ops.convert_to_numpy(cb_log_normaliser(keras.ops.array(logits)))
     means = continuous_bernoulli_mean(logits)
     xs = np.linspace(0.0, 1.0, 200_001)
     for p, got_log_c, got_mean in zip(logits, log_c, means, strict=True):
