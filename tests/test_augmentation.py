@@ -40,7 +40,7 @@ def test_pure_shift_moves_the_mass_centre():
 
 
 def test_minibatch_order_is_independent_of_augmentation():
-    from smrt_keras.models.training import ShuffledBatches
+    from smrt_keras.models.keras_fit import ShuffledBatches
 
     x = np.arange(40, dtype="float32").reshape(10, 2, 2)
     plain = ShuffledBatches(x, 4, seed=0)

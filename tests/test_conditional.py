@@ -9,7 +9,7 @@ from sklearn.base import clone
 
 from smrt_keras import Reconstructor
 from smrt_keras.models.cvae import ConditionalVAE, fit_conditional, one_hot
-from smrt_keras.models.training import TrainingJob
+from smrt_keras.models.jobs import TrainingJob
 from smrt_keras.models.vae import VAE
 
 FAST = dict(epochs=2, backbone_epochs=2, random_state=0)
@@ -188,7 +188,7 @@ def test_conditional_on_a_table_keeps_each_class_in_its_range(small_tabular):
 
 
 def test_batches_draw_every_class_equally_often():
-    from smrt_keras.models.cvae import LabelledBatches
+    from smrt_keras.models.keras_fit import LabelledBatches
 
     labels = np.r_[np.zeros(900, int), np.ones(100, int)]
     x = np.arange(1000, dtype="float32")[:, None]

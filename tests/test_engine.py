@@ -6,9 +6,11 @@ import keras
 import numpy as np
 import pytest
 
-from smrt_keras.models import VAE, TrainingDivergedError, engine
+import smrt_keras.models.engine as engine
+from smrt_keras.models import VAE, TrainingDivergedError
+from smrt_keras.models.jobs import JobListener, TrainingJob
 from smrt_keras.models.runner import BatchPlan, fit_job
-from smrt_keras.models.training import JobListener, TrainingJob, train_jobs
+from smrt_keras.models.training import train_jobs
 
 pytestmark = pytest.mark.backend
 
@@ -273,3 +275,76 @@ def test_trained_weights_generate_as_their_keras_model_does():
     np.testing.assert_allclose(codes[0], vae.encode(data(9))[0], atol=1e-6)
     np.testing.assert_allclose(std, vae.output_std(), atol=1e-6)
     assert "TrainedVAE(encoder='dense', latent_dim=2" in repr(trained)
+
+
+# Several minority classes of one shape train stacked (a vectorised step)
+# with validation rows (100 rows or more), a new architecture each fit, and
+# generation of several sizes: every compiled path of fit and generate.
+_NO_RETRACE_SCRIPT = """
+import numpy as np
+from smrt_keras import Reconstructor
+y = np.r_[[0] * 240, [1] * 100, [2] * 100]
+for d in (2, 3, 4, 5, 6):
+    X = np.random.default_rng(d).normal(size=(len(y), d))
+    r = Reconstructor(epochs=2, random_state=0).fit(X, y)
+    for n in (1, 3, 17, 40):
+        r.generate(n)
+r = Reconstructor(epochs=1, random_state=0, classes="all").fit(X, y)
+r.generate(5)
+print("fitted")
+"""
+
+
+@pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow", reason="TensorFlow's tf.function and pfor"
+)
+def test_fit_and_generate_neither_retrace_nor_loop_over_jobs(tmp_path):
+    """With TF_CPP_MIN_LOG_LEVEL set by the user, models.quiet filters
+    nothing: our fit and generate paths must not retrace a tf.function (one
+    trace per architecture and shape) nor make pfor fall back to a loop."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SMRT")}
+    env.update(TF_CPP_MIN_LOG_LEVEL="3", KERAS_BACKEND="tensorflow")
+    run = subprocess.run(
+        [sys.executable, "-c", _NO_RETRACE_SCRIPT],
+        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600,
+    )  # fmt: skip
+    output = run.stdout + run.stderr
+    assert run.returncode == 0, output
+    assert "fitted" in run.stdout
+    assert "retracing" not in output, output
+    assert "while_loop for converting" not in output, output
+
+
+def test_noise_drawn_outside_is_the_sampling_layers_draw():
+    # The TensorFlow blocks draw each job's sampling noise outside the
+    # vectorised step (Program.noise); it must be the layer's own draw.
+    program = engine.get_program(CONFIG, 8)
+    sampling = program.template.sampling
+    seed = keras.ops.convert_to_tensor(np.asarray([7, 3], "int64"))
+    seed = keras.ops.cast(seed, sampling.seed_generator.state.dtype)
+    noise = keras.ops.convert_to_numpy(program.noise(seed, 5))
+    state = sampling.seed_generator.state
+    with keras.StatelessScope(state_mapping=[(state, seed)]):
+        drawn = keras.random.normal((5, 2), seed=sampling.seed_generator)
+    assert noise.shape == (5, 2)
+    np.testing.assert_array_equal(noise, keras.ops.convert_to_numpy(drawn))
+    z = keras.ops.zeros((5, 2))
+    with keras.StatelessScope(state_mapping=[(state, seed)]) as scope:
+        out = sampling([z, z], noise=program.noise(seed, 5))
+        advanced = scope.get_current_value(state)
+    # With noise given, the layer uses it and advances its generator as a
+    # draw would.
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(out), noise)
+    assert keras.ops.convert_to_numpy(advanced).tolist() == [7, 4]
+
+
+def test_dropout_and_conv_jobs_train_alone_on_tensorflow():
+    dense = {"encoder": "dense", "dropout": 0.0}
+    stacked = keras.backend.backend() != "tensorflow"
+    assert engine.vectorises(dense)
+    assert engine.vectorises({**dense, "dropout": 0.2}) is stacked
+    assert engine.vectorises({**dense, "encoder": "conv"}) is stacked

@@ -144,10 +144,13 @@ def test_continuous_bernoulli_normaliser_and_mean_match_integration():
     unnormalised density lambda^x (1 - lambda)^(1 - x) on [0, 1]."""
     from scipy.special import expit
 
-    from smrt_keras.models.vae import _cb_log_normaliser, continuous_bernoulli_mean
+    from smrt_keras.models.likelihoods import (
+        cb_log_normaliser,
+        continuous_bernoulli_mean,
+    )
 
     logits = np.array([-6.0, -1.0, -0.004, 0.0, 0.3, 2.5], "float32")
-    log_c = keras.ops.convert_to_numpy(_cb_log_normaliser(keras.ops.array(logits)))
+    log_c = keras.ops.convert_to_numpy(cb_log_normaliser(keras.ops.array(logits)))
     means = continuous_bernoulli_mean(logits)
     xs = np.linspace(0.0, 1.0, 200_001)
     for p, got_log_c, got_mean in zip(logits, log_c, means, strict=True):
@@ -231,3 +234,42 @@ def test_dtype_policy_survives_saving(tmp_path):
     vae.save(tmp_path / "m.keras")
     loaded = keras.saving.load_model(tmp_path / "m.keras", safe_mode=True)
     assert loaded.dtype_policy.name == "mixed_float16"
+
+
+@pytest.mark.parametrize("likelihood", ["gaussian", "bernoulli"])
+def test_both_trained_forms_follow_the_trained_model_protocol(likelihood):
+    """A Keras VAE and the engine's weights-only TrainedVAE answer what
+    generators ask without getattr: materialise() and trainable_arrays()."""
+    from smrt_keras.models.jobs import TrainingJob
+    from smrt_keras.models.trained import TrainedModel, TrainedVAE
+    from smrt_keras.models.training import train_jobs
+
+    x = np.random.default_rng(0).random((24, 5)).astype("float32")
+    config = {"input_shape": [5], "encoder": "dense", "hidden_units": [8]}
+    job = TrainingJob(
+        config={**config, "latent_dim": 2, "likelihood": likelihood},
+        x_train=x, x_val=None, seed=3, epochs=2, batch_size=8,
+        learning_rate=1e-3, patience=None,
+    )  # fmt: skip
+    ((trained, _),) = train_jobs([job])
+    vae = trained.materialise()
+    assert isinstance(trained, TrainedVAE) and isinstance(vae, VAE)
+    assert isinstance(trained, TrainedModel) and isinstance(vae, TrainedModel)
+    assert vae.materialise() is vae  # already the full model
+    from_vae, from_trained = vae.trainable_arrays(), trained.trainable_arrays()
+    expected = [keras.ops.convert_to_numpy(v.value) for v in vae.trainable_variables]
+    assert [a.shape for a in from_vae] == [a.shape for a in expected]
+    for a, b, c in zip(from_vae, from_trained, expected, strict=True):
+        assert isinstance(a, np.ndarray) and isinstance(b, np.ndarray)
+        np.testing.assert_array_equal(a, c)
+        np.testing.assert_array_equal(b, c)
+    # The arrays are the caller's: changing them leaves the models alone.
+    from_vae[0][...] = 0.0
+    from_trained[0][...] = 0.0
+    np.testing.assert_array_equal(vae.trainable_arrays()[0], expected[0])
+    np.testing.assert_array_equal(trained.trainable_arrays()[0], expected[0])
+    # Both forms decode alike and report the same configuration.
+    z = np.zeros((3, 2), "float32")
+    np.testing.assert_allclose(trained.decode(z), vae.decode(z), atol=1e-6)
+    assert trained.get_config() == vae.get_config()
+    assert (trained.latent_dim, trained.data_shape) == (vae.latent_dim, vae.data_shape)

@@ -12,8 +12,9 @@ import importlib
 
 _EXPORTS = {
     "VAE": "smrt_keras.models.vae",
-    "DivergenceGuard": "smrt_keras.models.vae",
-    "TrainingDivergedError": "smrt_keras.models.vae",
+    "DivergenceGuard": "smrt_keras.models.keras_fit",
+    "TrainingDivergedError": "smrt_keras.models.divergence",
+    "TrainedModel": "smrt_keras.models.trained",
     "Sampling": "smrt_keras.models.layers",
     "DenseEncoder": "smrt_keras.models.layers",
     "DenseDecoder": "smrt_keras.models.layers",

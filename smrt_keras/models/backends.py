@@ -4,7 +4,15 @@ Keras 3 has no backend-neutral ``grad`` or ``jit``, so, like Keras's own
 trainers, the engine's compiled block has one short version per backend. This
 module is the only place in ``smrt_keras`` that imports a backend library
 (``tensorflow``, ``jax`` or ``torch``), and only the one Keras is running on,
-inside the function that needs it.
+inside the function that needs it. It imports only the program's pure
+functions (:mod:`.program`); the engine and the compiled inference passes
+import it.
+
+TensorFlow graphs are traced explicitly, once per input signature
+(:func:`traced_once`), and called as concrete functions: a ``tf.function``
+called with new shapes or a new architecture retraces (and warns about it
+after a few), and the encoder and decoder passes of every architecture
+share one Python function, so every new architecture counted as a retrace.
 """
 
 from __future__ import annotations
@@ -17,24 +25,34 @@ import keras
 import numpy as np
 from keras import ops
 
-from smrt_keras.models.engine import Program, State, stack_states, unstack_state
+from smrt_keras.models.program import (
+    Program,
+    State,
+    as_tuple,
+    from_tuple,
+    stack_states,
+    unstack_state,
+)
 
 #: Whether TensorFlow training blocks compile with XLA (read when a program is
 #: built; the levers benchmark switches it).
 TF_XLA = False
 
 
-def value_and_grad(program: Program, state: State, x, weights, kl_weight, share=None):
+def value_and_grad(
+    program: Program, state: State, x, weights, kl_weight, share=None, noise=None
+):
     """``(loss, grads, updated non-trainable state)`` of one minibatch
-    (``share``: see :meth:`Program.loss`)."""
+    (``share`` and ``noise``: see :meth:`Program.loss`)."""
     backend = keras.backend.backend()
     if backend == "jax":
         import jax
 
         def fn(trainable):
             return program.loss(
-                trainable, state.non_trainable, x, weights, kl_weight, True, share
-            )
+                trainable, state.non_trainable, x, weights, kl_weight, True, share,
+                noise,
+            )  # fmt: skip
 
         (loss, new_nt), grads = jax.value_and_grad(fn, has_aux=True)(state.trainable)
         return loss, grads, new_nt
@@ -44,25 +62,30 @@ def value_and_grad(program: Program, state: State, x, weights, kl_weight, share=
         with tf.GradientTape() as tape:
             tape.watch(state.trainable)
             loss, new_nt = program.loss(
-                state.trainable, state.non_trainable, x, weights, kl_weight, True, share
-            )
+                state.trainable, state.non_trainable, x, weights, kl_weight, True,
+                share, noise,
+            )  # fmt: skip
         return loss, tape.gradient(loss, state.trainable), new_nt
     import torch
 
     trainable = [t.detach().requires_grad_(True) for t in state.trainable]
     loss, new_nt = program.loss(
-        trainable, state.non_trainable, x, weights, kl_weight, True, share
+        trainable, state.non_trainable, x, weights, kl_weight, True, share, noise
     )
     grads = torch.autograd.grad(loss, trainable)
     return loss.detach(), list(grads), [t.detach() for t in new_nt]
 
 
-def as_tuple(state: State) -> tuple:
-    return (state.trainable, state.non_trainable, state.m, state.v, state.t)
-
-
-def from_tuple(carry) -> State:
-    return State(*[list(c) if isinstance(c, (list, tuple)) else c for c in carry])
+def train_step(
+    program: Program, state: State, x, weights, lr, beta, warmup, noise=None
+):
+    """``(state, loss)`` after one Adam step on one (padded, masked)
+    minibatch (``noise``: see :meth:`Program.loss`)."""
+    kl_weight = program.step_kl_weight(state, beta, warmup)
+    loss, grads, new_nt = value_and_grad(
+        program, state, x, weights, kl_weight, noise=noise
+    )
+    return program.apply_adam(state, grads, new_nt, lr), loss
 
 
 def _keep_where(active, new, old):
@@ -94,11 +117,18 @@ def _unflatten(flat: list, like: tuple) -> tuple:
 def one_step(program: Program):
     """A single job's step on tuple state, for the backends to vectorise."""
 
-    def one(carry, x, weights, lr, beta, warmup):
-        new, loss = program.step(from_tuple(carry), x, weights, lr, beta, warmup)
+    def one(carry, x, weights, lr, beta, warmup, noise=None):
+        state = from_tuple(carry)
+        new, loss = train_step(program, state, x, weights, lr, beta, warmup, noise)
         return as_tuple(new), loss
 
     return one
+
+
+def compile_program(program: Program) -> tuple[Callable, Callable]:
+    """``(run_block, evaluate)``: ``program``'s compiled block
+    (:func:`compile_block`) and evaluation (:func:`compile_eval`)."""
+    return compile_block(program), compile_eval(program)
 
 
 def compile_block(program: Program) -> Callable:
@@ -133,9 +163,10 @@ def _eager_block(program: Program) -> Callable:
         for k, count in enumerate(counts):
             job = unstack_state(state, k)
             for i in range(int(count)):
-                job, loss = program.step(
-                    job, batches[k][i], weights[k][i], lr[k], beta[k], warmup[k]
-                )
+                job, loss = train_step(
+                    program, job, batches[k][i], weights[k][i], lr[k], beta[k],
+                    warmup[k],
+                )  # fmt: skip
                 losses[k, i] = float(ops.convert_to_numpy(loss))
             jobs.append(job)
         return stack_states(jobs), ops.convert_to_tensor(losses)
@@ -174,7 +205,8 @@ def _tf_block(program: Program) -> Callable:
         losses = tf.TensorArray(tf.float32, size=program.steps)
 
         def loop(i, carry, losses):
-            args = (carry, batches[:, i], weights[:, i], lr, beta, warmup)
+            noise = _jobs_noise(program, carry[1], program.batch)
+            args = (carry, batches[:, i], weights[:, i], lr, beta, warmup, noise)
             new, loss = tf.vectorized_map(lambda a: one(*a), args)
             active = i < counts
             carry = masked(active, new, carry)
@@ -195,9 +227,45 @@ def _tf_block(program: Program) -> Callable:
     # Graph mode without XLA by default: XLA's trade (faster dense steps,
     # longer compiles, slower CPU convolutions) is measured in
     # benchmarks/results/engine_levers.md.
-    return _on_states(
-        tf.function(run, jit_compile=TF_XLA, reduce_retracing=True, autograph=False)
-    )
+    return _on_states(traced_once(run, jit_compile=TF_XLA))
+
+
+def _jobs_noise(program: Program, non_trainable: list, rows: int):
+    """``(K, rows, latent_dim)``: each stacked job's next sampling noise,
+    drawn job by job from its own generator state (TensorFlow)."""
+    seeds = non_trainable[program.seed_index]
+    return ops.stack([program.noise(seeds[k], rows) for k in range(seeds.shape[0])])
+
+
+def traced_once(fn: Callable, jit_compile: bool = False, free_rows=()) -> Callable:
+    """``fn`` as TensorFlow graphs, each traced once per input signature.
+
+    The signature is read from the arguments (converted to tensors); the
+    arguments at positions ``free_rows`` get an unknown leading dimension,
+    so one graph serves every row count. Calls go to the traced concrete
+    function: never a retrace, and no ``tf.function`` dispatch per call.
+    """
+    import tensorflow as tf
+
+    function = tf.function(fn, jit_compile=jit_compile, autograph=False)
+    graphs: dict = {}
+
+    def spec(t, free: bool):
+        shape = [None, *t.shape[1:]] if free else t.shape
+        return tf.TensorSpec(shape, t.dtype)
+
+    def call(*args):
+        args = tf.nest.map_structure(tf.convert_to_tensor, args)
+        specs = tuple(
+            tf.nest.map_structure(lambda t, i=i: spec(t, i in free_rows), a)
+            for i, a in enumerate(args)
+        )
+        key = repr(specs)  # the structure, shapes and dtypes
+        if key not in graphs:
+            graphs[key] = function.get_concrete_function(*specs)
+        return graphs[key](*args)
+
+    return call
 
 
 def tf_strategy(devices: tuple):
@@ -256,7 +324,7 @@ def mirrored_block(program: Program, strategy) -> Callable:
         )
 
     run = _one_job_loop(program, mirrored_step)
-    return _on_states(tf.function(run, reduce_retracing=True, autograph=False))
+    return _on_states(traced_once(run))
 
 
 def _one_job_loop(program: Program, step: Callable) -> Callable:
@@ -297,24 +365,23 @@ def _on_states(compiled: Callable) -> Callable:
     return block
 
 
-def compile_function(fn: Callable) -> Callable:
-    """``fn`` compiled: ``jax.jit``, a graph-mode ``tf.function``, or as is
-    (torch). Retraced only for new input shapes."""
+def compile_function(fn: Callable, free_rows=()) -> Callable:
+    """``fn`` compiled: ``jax.jit``, TensorFlow graphs traced once per
+    signature (:func:`traced_once`, ``free_rows``: the arguments whose row
+    count may vary), or as is (torch)."""
     backend = keras.backend.backend()
     if backend == "jax":
         import jax
 
         return jax.jit(fn)
     if backend == "tensorflow":
-        import tensorflow as tf
-
-        return tf.function(
-            fn, jit_compile=False, reduce_retracing=True, autograph=False
-        )
+        return traced_once(fn, free_rows=free_rows)
     return fn
 
 
 def compile_eval(program: Program) -> Callable:
+    """``evaluate(trainable, non_trainable, x, weights, beta, warmup)``:
+    each stacked job's validation loss (:meth:`Program.one_evaluation`)."""
     one = program.one_evaluation
     backend = keras.backend.backend()
     if backend == "jax":
@@ -324,12 +391,12 @@ def compile_eval(program: Program) -> Callable:
     if backend == "tensorflow":
         import tensorflow as tf
 
-        def evaluate(*args):
+        def evaluate(trainable, non_trainable, x, weights, beta, warmup):
+            noise = _jobs_noise(program, non_trainable, x.shape[1])
+            args = (trainable, non_trainable, x, weights, beta, warmup, noise)
             return tf.vectorized_map(lambda a: one(*a), args)
 
-        return tf.function(
-            evaluate, jit_compile=False, reduce_retracing=True, autograph=False
-        )
+        return traced_once(evaluate)
 
     import torch
 

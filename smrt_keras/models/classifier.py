@@ -52,7 +52,7 @@ def train_classifier(
     model: keras.Model, x: np.ndarray, y: np.ndarray, epochs: int, seed: int = 0
 ) -> None:
     """Fit with a seeded shuffle (no global random state)."""
-    from smrt_keras.models.training import ShuffledBatches
+    from smrt_keras.models.keras_fit import ShuffledBatches
 
     class Labelled(ShuffledBatches):
         def __getitem__(self, index):

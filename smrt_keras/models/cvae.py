@@ -9,11 +9,12 @@ an ordinary :class:`~smrt_keras.models.vae.VAE` of class ``k`` (the same
 function up to float32 rounding: the sums run in another order), so
 everything a per-class generator does (kde, directed modes, saving) works on
 it unchanged.
+
+It trains through Keras's ``fit`` (:mod:`.keras_fit`), not the engine: its
+results stay as they were.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import smrt_keras.models.quiet  # noqa: F401 - first: Keras starts without log lines
 
@@ -21,9 +22,10 @@ import keras
 import numpy as np
 from keras import ops
 
+from smrt_keras.models.jobs import TrainingJob
+from smrt_keras.models.keras_fit import LabelledBatches, fit_batches
 from smrt_keras.models.layers import _build_chain, _run_chain
-from smrt_keras.models.training import ShuffledBatches, TrainingJob
-from smrt_keras.models.vae import VAE, DivergenceGuard
+from smrt_keras.models.vae import VAE
 
 
 @keras.saving.register_keras_serializable(package="smrt_keras")
@@ -144,37 +146,6 @@ def one_hot(index: np.ndarray, n_classes: int) -> np.ndarray:
     return out
 
 
-class LabelledBatches(ShuffledBatches):
-    """``[x, onehot]`` minibatches from a private numpy generator, ``x``
-    optionally transformed (augmented) batch by batch.
-
-    Each epoch draws ``len(x)`` rows with replacement so that every class is
-    drawn equally often: a class of 67 rows beside one of 6,742 is otherwise
-    seen 100 times less, and its condition barely trains.
-    """
-
-    def __init__(
-        self,
-        x: np.ndarray,
-        onehot: np.ndarray,
-        batch_size: int,
-        seed: int,
-        transform: Callable | None = None,
-    ):
-        self.onehot = onehot
-        counts = onehot.sum(axis=0)
-        weight = 1.0 / np.maximum(counts, 1.0)[onehot.argmax(axis=1)]
-        self.p = weight / weight.sum()
-        super().__init__(x, batch_size, seed, transform)
-
-    def _draw(self) -> np.ndarray:
-        return self.rng.choice(len(self.x), len(self.x), p=self.p)
-
-    def __getitem__(self, index: int):
-        idx, batch = self._rows(index)
-        return ((batch.astype("float32"), self.onehot[idx]),)
-
-
 def fit_conditional(
     job: TrainingJob,
     n_classes: int,
@@ -191,27 +162,7 @@ def fit_conditional(
     data = LabelledBatches(
         job.x_train, one_hot(y_train, n_classes), job.batch_size, job.seed, job.augment
     )
-    validation, monitor = None, "loss"
+    validation = None
     if job.x_val is not None and len(job.x_val):
         validation = ((job.x_val.astype("float32"), one_hot(y_val, n_classes)),)
-        monitor = "val_loss"
-    callbacks = [DivergenceGuard(model.likelihood)]
-    if job.patience:
-        callbacks.append(
-            keras.callbacks.EarlyStopping(
-                monitor, patience=job.patience, restore_best_weights=True
-            )
-        )
-    history = keras.Model.fit(
-        model,
-        data,
-        validation_data=validation,
-        epochs=job.epochs,
-        # The batches shuffle themselves with the job's seed; Keras's own
-        # shuffle of a PyDataset uses global random state.
-        shuffle=False,
-        callbacks=callbacks,
-        verbose=2 if verbose else 0,
-    )
-    curves = {k: [float(v) for v in vs] for k, vs in history.history.items()}
-    return model, curves
+    return model, fit_batches(model, data, validation, job, verbose)

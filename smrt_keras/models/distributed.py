@@ -29,7 +29,8 @@ import smrt_keras.models.quiet  # noqa: F401 - first: Keras starts without log l
 import keras
 import numpy as np
 
-from smrt_keras.models.engine import Program, State
+from smrt_keras.models.backends import mirrored_block, tf_strategy
+from smrt_keras.models.program import Program, State
 
 #: Classes with at least this many training rows train data-parallel when
 #: several devices are there. Below it, a step of SMRT's small VAEs is too
@@ -46,8 +47,6 @@ def distribution_for(rows: int):
         return None
     devices = tuple(keras.distribution.list_devices())
     if backend == "tensorflow":
-        from smrt_keras.models.backends import tf_strategy
-
         strategy = tf_strategy(devices)
         return strategy if replicas(strategy) > 1 else None
     dist = keras.distribution.distribution()
@@ -83,8 +82,6 @@ class SplitBlocks:
         self.program, self.dist = program, dist
         self.mirrored = not isinstance(dist, keras.distribution.DataParallel)
         if self.mirrored and id(dist) not in program.split_blocks:
-            from smrt_keras.models.backends import mirrored_block
-
             program.split_blocks[id(dist)] = (dist, mirrored_block(program, dist))
 
     def start(self, state: State) -> State:

@@ -16,6 +16,10 @@ per-class VAEs that overhead is nearly all the cost. This engine instead:
   class in a size bucket;
 - checks for divergence and evaluates early stopping at block ends.
 
+The maths of a step is :mod:`.program`'s, compiled per backend by
+:mod:`.backends`; this module builds and caches the compiled programs and
+the jobs' starting states, and :mod:`.runner` drives them.
+
 The result of a job is a :class:`~smrt_keras.models.trained.TrainedVAE`: the
 trained weights as numpy, which build a full Keras model only when asked.
 """
@@ -23,7 +27,6 @@ trained weights as numpy, which build a full Keras model only when asked.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import smrt_keras.models.quiet  # noqa: F401 - first: Keras starts without log lines
 
@@ -31,14 +34,26 @@ import keras
 import numpy as np
 from keras import ops
 
-from smrt_keras.models import inference, trained
+import smrt_keras.models.backends as backends
+import smrt_keras.models.inference as inference
+import smrt_keras.models.trained as trained
 from smrt_keras.models.cache import LRUCache
 from smrt_keras.models.inference import next_pow2
+from smrt_keras.models.program import (
+    Program,
+    State,
+    stack_states,
+    to_numpy,
+    unstack_state,
+)
 from smrt_keras.models.trained import TEMPLATE_FREE_KEYS, template
-from smrt_keras.models.vae import VAE
 
-#: Adam's constants, as in ``keras.optimizers.Adam``.
-ADAM_BETA_1, ADAM_BETA_2, ADAM_EPSILON = 0.9, 0.999, 1e-7
+#: What the runner and the tests read from here: the program and its state.
+__all__ = [
+    "BLOCK_STEPS", "Program", "State", "clear_programs", "get_program",
+    "initial_state", "next_pow2", "padded_batch", "program_key", "runtime_args",
+    "stack_states", "to_numpy", "unstack_state", "vectorises",
+]  # fmt: skip
 #: Optimizer steps per compiled block. One size for every job, so that
 #: programs differ only by architecture and padded batch; early stopping and
 #: divergence are checked once per block (every 2 epochs of a 4,000-image
@@ -54,9 +69,14 @@ def vectorises(config: dict) -> bool:
 
     TensorFlow's vectoriser (``pfor``) mis-shapes Keras's conv bias and falls
     back to a slow loop for conv gradients, so conv jobs on TensorFlow train
-    one at a time.
+    one at a time; so do jobs with dropout, whose masks are stateless random
+    draws that ``pfor`` can only loop over (the sampling noise is drawn
+    outside the vectorised step instead, :meth:`Program.noise`). A job ends
+    with the same weights alone as stacked (tests/test_engine.py).
     """
-    return not (keras.backend.backend() == "tensorflow" and config["encoder"] == "conv")
+    if keras.backend.backend() != "tensorflow":
+        return True
+    return config["encoder"] != "conv" and not config.get("dropout", 0.0)
 
 
 def padded_batch(batch_size: int) -> int:
@@ -87,7 +107,10 @@ def get_program(config: dict, batch: int, steps: int | None = None) -> Program:
     """
     steps = BLOCK_STEPS if steps is None else int(steps)
     key = (keras.backend.backend(), *program_key(config, batch, steps))
-    return _PROGRAMS.get(key, lambda: Program(config, batch, steps))
+    return _PROGRAMS.get(
+        key,
+        lambda: Program(template(config), batch, steps, backends.compile_program),
+    )
 
 
 def clear_programs() -> None:
@@ -96,120 +119,6 @@ def clear_programs() -> None:
     _PROGRAMS.clear()
     inference.clear()
     trained.clear_templates()
-
-
-@dataclass
-class State:
-    """Everything a block reads and writes, as backend tensors."""
-
-    trainable: list
-    non_trainable: list
-    m: list  # [Adam's first moments of all trainable weights, flattened]
-    v: list  # [Adam's second moments, likewise]
-    t: object  # optimizer step count (float32 scalar)
-
-
-class Program:
-    """One compiled training block and one compiled evaluation, for a shape.
-
-    A template VAE (built from the shared config) provides the computation;
-    each job's own weights are swapped in through a ``StatelessScope``.
-    """
-
-    def __init__(self, config: dict, batch: int, steps: int):
-        self.template = template(config)
-        self.batch, self.steps = int(batch), int(steps)
-        self._trainable = self.template.trainable_variables
-        sizes = [math.prod(v.shape) for v in self._trainable]
-        # Where each weight's slice of the flat Adam vectors ends.
-        self._offsets = [int(o) for o in np.cumsum(sizes)[:-1]]
-        self._non_trainable = self.template.non_trainable_variables
-        from smrt_keras.models import backends
-
-        self.run_block = backends.compile_block(self)
-        # Blocks split over devices, per distribution (models/distributed.py).
-        self.split_blocks: dict = {}
-        self.evaluate = backends.compile_eval(self)
-
-    # -- the pure functions the backends compile -----------------------------
-    def loss(
-        self, trainable, non_trainable, x, weights, kl_weight, training, share=None
-    ):
-        """Weighted mean negative ELBO (+ L2) and the updated state.
-
-        ``share``, for one replica's slice of a minibatch split across
-        devices, is ``(total weight of the whole minibatch, replicas)``: the
-        replica's loss is then its part of the whole's, so that the replicas'
-        losses (and gradients) sum to the whole minibatch's.
-        """
-        vae = self.template
-        mapping = list(zip(self._trainable, trainable, strict=True))
-        mapping += list(zip(self._non_trainable, non_trainable, strict=True))
-        with keras.StatelessScope(state_mapping=mapping, collect_losses=True) as s:
-            out = vae(x, training=training)
-            per_sample = vae.reconstruction_nll(x, out["x_params"])
-            per_sample = per_sample + kl_weight * vae.kl_divergence(
-                out["z_mean"], out["z_log_var"]
-            )
-            whole, replicas = (ops.sum(weights), 1.0) if share is None else share
-            total = ops.sum(per_sample * weights) / ops.maximum(whole, 1.0)
-            for extra in vae.losses:  # L2 penalties
-                total = total + ops.cast(extra, total.dtype) / replicas
-            updated = [s.get_current_value(v) for v in self._non_trainable]
-        updated = [
-            old if new is None else new
-            for old, new in zip(non_trainable, updated, strict=True)
-        ]
-        return total, updated
-
-    def step(self, state: State, x, weights, lr, beta, warmup):
-        """One Adam step on one (padded, masked) minibatch."""
-        kl_weight = self.step_kl_weight(state, beta, warmup)
-        from smrt_keras.models.backends import value_and_grad
-
-        loss, grads, new_nt = value_and_grad(self, state, x, weights, kl_weight)
-        return self.apply_adam(state, grads, new_nt, lr), loss
-
-    def step_kl_weight(self, state: State, beta, warmup):
-        """The KL weight of the step about to run from ``state``."""
-        # The VAE counts the step before its loss reads the KL weight.
-        return _kl_weight(self.template, state.non_trainable, beta, warmup, 1.0)
-
-    def apply_adam(self, state: State, grads: list, new_nt: list, lr) -> State:
-        """The state after one Adam step with gradients ``grads``."""
-        t = state.t + 1.0
-        lr_t = lr * ops.sqrt(1.0 - ADAM_BETA_2**t) / (1.0 - ADAM_BETA_1**t)
-        # Adam on all weights as one flat vector (the moments are kept flat):
-        # a dozen ops a step instead of a dozen per weight, which matters to
-        # TensorFlow's graph executor at these sizes (#14).
-        g = ops.concatenate([ops.reshape(gr, (-1,)) for gr in grads])
-        (m,), (v,) = state.m, state.v
-        m = m + (g - m) * (1.0 - ADAM_BETA_1)
-        v = v + (ops.square(g) - v) * (1.0 - ADAM_BETA_2)
-        update = lr_t * m / (ops.sqrt(v) + ADAM_EPSILON)
-        pieces = ops.split(update, self._offsets) if self._offsets else [update]
-        trainable = [
-            var - ops.reshape(piece, ops.shape(var))
-            for var, piece in zip(state.trainable, pieces, strict=True)
-        ]
-        return State(trainable, new_nt, [m], [v], t)
-
-    def evaluate_states(self, state: State, x, weights, beta, warmup) -> np.ndarray:
-        """Mean validation loss of each stacked state at its current KL weight.
-
-        ``x`` is ``(K, V, ...)`` and ``weights`` ``(K, V)``; returns ``(K,)``.
-        """
-        return ops.convert_to_numpy(
-            self.evaluate(
-                state.trainable, state.non_trainable, x, weights, beta, warmup
-            )
-        )
-
-    def one_evaluation(self, trainable, non_trainable, x, weights, beta, warmup):
-        """One job's validation loss (the function the backends vectorise)."""
-        kl_weight = _kl_weight(self.template, non_trainable, beta, warmup)
-        loss, _ = self.loss(trainable, non_trainable, x, weights, kl_weight, False)
-        return loss
 
 
 def initial_state(config: dict, seeds: list[int], starts: list | None = None) -> State:
@@ -257,53 +166,3 @@ def runtime_args(jobs: list[tuple[float, float, int]]) -> tuple:
     """``(lr, beta, warmup)`` per job, stacked as ``(K,)`` float32 tensors."""
     columns = np.asarray(jobs, dtype="float32").reshape(-1, 3).T
     return tuple(ops.convert_to_tensor(c) for c in columns)
-
-
-def stack_states(states: list[State]) -> State:
-    """Jobs' states stacked on a leading axis, to train them in one program."""
-
-    def stack(get):
-        return [ops.stack(parts) for parts in zip(*map(get, states), strict=True)]
-
-    return State(
-        stack(lambda s: s.trainable),
-        stack(lambda s: s.non_trainable),
-        stack(lambda s: s.m),
-        stack(lambda s: s.v),
-        ops.stack([s.t for s in states]),
-    )
-
-
-def to_numpy(state: State) -> State:
-    """A host (numpy) copy of ``state``."""
-    host = ops.convert_to_numpy
-    return State(
-        [host(t) for t in state.trainable],
-        [host(t) for t in state.non_trainable],
-        [host(t) for t in state.m],
-        [host(t) for t in state.v],
-        host(state.t),
-    )
-
-
-def unstack_state(state: State, k: int) -> State:
-    """Job ``k``'s state out of a stacked one."""
-    return State(
-        [t[k] for t in state.trainable],
-        [t[k] for t in state.non_trainable],
-        [t[k] for t in state.m],
-        [t[k] for t in state.v],
-        state.t[k],
-    )
-
-
-def _kl_weight(vae: VAE, non_trainable, beta, warmup, ahead: float = 0.0):
-    # The VAE counts its training steps in `kl_step`; read this job's value.
-    index = next(
-        i for i, v in enumerate(vae.non_trainable_variables) if v is vae.kl_step
-    )
-    ramp = ops.minimum(
-        (ops.cast(non_trainable[index], "float32") + ahead) / ops.maximum(warmup, 1.0),
-        1.0,
-    )
-    return beta * ops.where(warmup > 0, ramp, 1.0)

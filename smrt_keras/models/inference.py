@@ -5,8 +5,9 @@ for SMRT's small decoders is most of the time of generating data (#14). Here
 a layer's forward pass is compiled once per architecture (``jax.jit`` or a
 ``tf.function``; torch runs eagerly) with the weights as *arguments*, so every
 class's generator of the same shape reuses one compiled program, as the
-training engine does. Rows go through in chunks of a power-of-two size, so a
-program is traced for a handful of shapes only.
+training engine does. On TensorFlow one graph, traced once, takes any row
+count; rows still go through in chunks of a power-of-two size, so JAX traces
+a handful of shapes only.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from smrt_keras.models.backends import compile_function
 from smrt_keras.models.cache import LRUCache
 
 #: Compiled forward passes kept per process (least recently used dropped).
@@ -48,10 +50,8 @@ def _compile(template) -> Callable:
         out, _ = template.stateless_call(trainable, non_trainable, x, training=False)
         return out
 
-    # Imported here: backends imports the engine, which imports the VAE.
-    from smrt_keras.models.backends import compile_function
-
-    return compile_function(forward)
+    # One graph per architecture (TensorFlow): x's row count may vary.
+    return compile_function(forward, free_rows=(2,))
 
 
 def compiled_forward(layer) -> Callable:

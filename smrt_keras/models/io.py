@@ -6,10 +6,10 @@ import zipfile
 from pathlib import Path
 
 import smrt_keras.models.quiet  # noqa: F401 - first: Keras starts without log lines
+from smrt_keras.models.quiet import silenced
 
 import keras
 
-from smrt_keras.models import quiet
 from smrt_keras.models.vae import VAE
 
 
@@ -25,7 +25,7 @@ def save_vae(vae: VAE, path: str | Path) -> None:
         copy = VAE.from_config(vae.get_config())
         copy.set_weights(vae.get_weights())
         vae = copy
-    with quiet.silenced():  # under JAX or torch, saving may start TensorFlow
+    with silenced():  # under JAX or torch, saving may start TensorFlow
         vae.save(str(path))
 
 
@@ -50,7 +50,7 @@ def load_vae(path: str | Path) -> VAE:
     try:
         # compile=False: a file that kept its optimizer (as 0.1.0 wrote them)
         # loads on any backend; optimizer state is not needed to generate.
-        with quiet.silenced():
+        with silenced():
             model = keras.saving.load_model(str(path), compile=False, safe_mode=True)
     except Exception as exc:  # Keras raises many types for a bad file
         raise ValueError(f"Could not load a VAE from {str(path)!r}: {exc}") from exc

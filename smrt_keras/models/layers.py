@@ -69,6 +69,11 @@ class Sampling(layers.Layer):
     ----------
     seed : int or None
         Seed of the layer's generator; ``None`` draws a random one.
+
+    ``noise``, when given to a call, is used as ``eps`` (the draw the
+    generator would make, made outside: see
+    :meth:`smrt_keras.models.program.Program.noise`), and the generator
+    advances as if it had drawn it.
     """
 
     def __init__(self, seed: int | None = None, **kwargs):
@@ -76,9 +81,15 @@ class Sampling(layers.Layer):
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
 
-    def call(self, inputs):
+    def call(self, inputs, noise=None):
         z_mean, z_log_var = inputs
-        eps = keras.random.normal(ops.shape(z_mean), seed=self.seed_generator)
+        if noise is None:
+            eps = keras.random.normal(ops.shape(z_mean), seed=self.seed_generator)
+        else:
+            # Drawn outside, from this generator's state (the engine's
+            # vectorised TensorFlow step): advance it as the draw would.
+            self.seed_generator.next()
+            eps = noise
         return z_mean + ops.exp(0.5 * z_log_var) * eps
 
     def compute_output_shape(self, input_shape):

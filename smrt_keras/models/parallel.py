@@ -20,6 +20,9 @@ from collections.abc import Sequence
 import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
 
+from smrt_keras.models.jobs import Recorder
+from smrt_keras.models.runner import fit_jobs
+
 
 def chunk_count(n_jobs: int | None, n_tasks: int) -> int:
     """How many chunks ``n_jobs`` workers get for ``n_tasks`` jobs (joblib's
@@ -48,27 +51,9 @@ def job_cost(job) -> float:
     )
 
 
-class _Recorder:
-    """A listener that keeps each job's seconds, to report them afterwards."""
-
-    def __init__(self):
-        self.seconds: dict[int, float] = {}
-
-    def start_job(self, index):
-        pass
-
-    def epoch(self, index, epoch, logs=None):
-        pass
-
-    def end_job(self, index, history, seconds):
-        self.seconds[index] = seconds
-
-
 def _train_chunk(jobs: list) -> list[tuple]:
     """Runs in a worker: ``(trained, history, seconds)`` per job of the chunk."""
-    from smrt_keras.models.runner import fit_jobs
-
-    recorder = _Recorder()
+    recorder = Recorder()
     results = fit_jobs(jobs, recorder)
     return [(t, h, recorder.seconds.get(i, 0.0)) for i, (t, h) in enumerate(results)]
 

@@ -19,9 +19,11 @@ import smrt_keras.models.quiet  # noqa: F401 - first: Keras starts without log l
 import numpy as np
 from keras import ops
 
-from smrt_keras.models import distributed, engine
+import smrt_keras.models.distributed as distributed
+import smrt_keras.models.engine as engine
+from smrt_keras.models.divergence import TrainingDivergedError, divergence_message
+from smrt_keras.models.jobs import JobListener, Recorder
 from smrt_keras.models.trained import TrainedVAE, template
-from smrt_keras.models.vae import TrainingDivergedError, divergence_message
 
 
 class BatchPlan:
@@ -155,13 +157,10 @@ def fit_jobs(jobs, listener=None) -> list:
 
     Returns ``(trained, history)`` per job, in order, ``trained`` a
     :class:`~smrt_keras.models.trained.TrainedVAE`. ``listener`` (a
-    :class:`~smrt_keras.models.training.JobListener`) hears ``start_job``,
+    :class:`~smrt_keras.models.jobs.JobListener`) hears ``start_job``,
     ``epoch`` and ``end_job`` per job; jobs of one group start together.
     """
-    if listener is None:
-        from smrt_keras.models.training import JobListener
-
-        listener = JobListener()
+    listener = JobListener() if listener is None else listener
     members = [_Member(i, job) for i, job in enumerate(jobs)]
     groups: dict[tuple, list[_Member]] = {}
     for member in members:
@@ -178,19 +177,7 @@ def fit_job(job, on_epoch_end: Callable | None = None):
     :class:`~smrt_keras.models.vae.VAE` holding the weights of the best
     evaluation when early stopping is on, else the last ones.
     """
-
-    class Listener:
-        def start_job(self, index):
-            pass
-
-        def epoch(self, index, epoch, logs=None):
-            if on_epoch_end is not None:
-                on_epoch_end(epoch, logs)
-
-        def end_job(self, index, history, seconds):
-            pass
-
-    trained, history = fit_jobs([job], Listener())[0]
+    trained, history = fit_jobs([job], Recorder(on_epoch_end))[0]
     return trained.materialise(), history
 
 

@@ -13,14 +13,16 @@ fine-tuning, or a user reading ``ClassGenerator.vae``).
 from __future__ import annotations
 
 import math
+from typing import Protocol, runtime_checkable
 
 import smrt_keras.models.quiet  # noqa: F401 - first: Keras starts without log lines
 
 import keras
 import numpy as np
 
+import smrt_keras.models.likelihoods as lik
 from smrt_keras.models.cache import LRUCache
-from smrt_keras.models.vae import VAE, WITH_VARIANCE, output_log_var_value
+from smrt_keras.models.vae import VAE
 
 #: Config keys that are not part of a model's computation graph.
 TEMPLATE_FREE_KEYS = ("seed", "beta", "kl_warmup_steps", "name")
@@ -45,6 +47,48 @@ def template(config: dict) -> VAE:
 def clear_templates() -> None:
     """Forget the cached template models."""
     _TEMPLATES.clear()
+
+
+@runtime_checkable
+class TrainedModel(Protocol):
+    """What generators use of a trained VAE, whichever form it takes: a
+    Keras :class:`~smrt_keras.models.vae.VAE` or the engine's weights-only
+    :class:`TrainedVAE`.
+
+    ``materialise()`` returns the full Keras VAE (the model itself for a
+    ``VAE``); ``trainable_arrays()`` the trainable weights as numpy, in the
+    order of the VAE's ``trainable_variables``.
+    """
+
+    latent_dim: int
+    likelihood: str
+    column_types: tuple | None
+    encoder_type: str
+    data_shape: tuple
+
+    def encode(self, x, batch_size: int = 1024) -> tuple[np.ndarray, np.ndarray]:
+        """Posterior ``(z_mean, z_log_var)`` of ``x``."""
+        ...
+
+    def decode(self, z, batch_size: int = 1024) -> np.ndarray:
+        """Mean of ``p(x | z)``."""
+        ...
+
+    def output_std(self) -> np.ndarray:
+        """Per-feature standard deviation of the Gaussian ``p(x | z)``."""
+        ...
+
+    def get_config(self) -> dict:
+        """The VAE's configuration."""
+        ...
+
+    def materialise(self) -> VAE:
+        """The full Keras VAE."""
+        ...
+
+    def trainable_arrays(self) -> list[np.ndarray]:
+        """The trainable weights as numpy, in ``trainable_variables`` order."""
+        ...
 
 
 class TrainedVAE:
@@ -119,7 +163,7 @@ class TrainedVAE:
     def output_std(self) -> np.ndarray:
         """Per-feature standard deviation of the Gaussian ``p(x | z)``."""
         model = self.template
-        if model.likelihood not in WITH_VARIANCE:
+        if model.likelihood not in lik.WITH_VARIANCE:
             raise ValueError(
                 "output_std needs likelihood='gaussian' or 'mixed'; got "
                 f"{model.likelihood!r}."
@@ -132,7 +176,9 @@ class TrainedVAE:
                 id(model.output_log_var)
             )
             learned = self.trainable[position]
-        log_var = output_log_var_value(model, learned)
+        log_var = lik.output_log_var_value(
+            model.output_variance, learned, model.n_features
+        )
         return np.exp(0.5 * log_var)
 
     # -- the full model, on demand ------------------------------------------
@@ -148,7 +194,13 @@ class TrainedVAE:
             self._vae = vae
         return self._vae
 
+    def trainable_arrays(self) -> list[np.ndarray]:
+        """The trainable weights as numpy, in ``trainable_variables`` order
+        (copies: the caller may change them)."""
+        return [t.copy() for t in self.trainable]
+
     def get_config(self) -> dict:
+        """The full VAE's configuration (built once, see :meth:`materialise`)."""
         return self.materialise().get_config()
 
     def __getstate__(self):

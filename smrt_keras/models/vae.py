@@ -1,4 +1,10 @@
-"""The variational autoencoder at the heart of SMRT."""
+"""The variational autoencoder at the heart of SMRT: the Keras model, its
+layers' wiring and its numpy-facing methods.
+
+Its argument checks are in :mod:`.config`, its likelihood maths in
+:mod:`.likelihoods`, and its Keras ``fit`` (with the divergence guard) in
+:mod:`.keras_fit`; the engine (:mod:`.engine`) trains it without ``fit``.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +16,12 @@ import smrt_keras.models.quiet  # noqa: F401 - first: Keras starts without log l
 import keras
 import numpy as np
 from keras import ops
-from scipy.special import expit
 
-from smrt_keras.models import inference, latent
-from smrt_keras.models.columns import check_column_types, mixed_mean, mixed_nll
+import smrt_keras.models.inference as inference
+import smrt_keras.models.latent as latent
+import smrt_keras.models.likelihoods as lik
+from smrt_keras.models.config import as_tuple, check_config
+from smrt_keras.models.keras_fit import fit_checked
 from smrt_keras.models.layers import (
     ConvDecoder,
     ConvEncoder,
@@ -21,129 +29,7 @@ from smrt_keras.models.layers import (
     DenseEncoder,
     Sampling,
 )
-from smrt_keras.params import Float, Int, Options, PositiveInts, check_params, is_int
-
-#: Clamp for the learned output log-variance of the Gaussian likelihood: a
-#: standard deviation between ~0.03 and ~33 standardised units.
-OUTPUT_LOG_VAR_RANGE = (-7.0, 7.0)
-
-ENCODERS = ("dense", "conv")
-LIKELIHOODS = ("bernoulli", "continuous_bernoulli", "gaussian", "mixed")
-#: Likelihoods with a Gaussian part, and so an output variance.
-WITH_VARIANCE = ("gaussian", "mixed")
-#: Likelihoods of data in [0, 1], whose decoder outputs logits.
-UNIT_INTERVAL = ("bernoulli", "continuous_bernoulli")
-#: Below this |logit| the continuous Bernoulli's normaliser and mean use their
-#: Taylor expansions (the closed forms divide 0 by 0 at logit 0).
-_CB_TAYLOR = 1e-2
-_LOG_2PI = math.log(2.0 * math.pi)
-#: What each VAE argument accepts (conv-only ones are checked for conv only).
-_CONSTRAINTS = {
-    "encoder": [Options(*ENCODERS)],
-    "likelihood": [Options(*LIKELIHOODS)],
-    "latent_dim": [Int(1)],
-    "input_shape": [PositiveInts()],
-    "hidden_units": [PositiveInts()],
-    "dropout": [Float(0.0, 1.0, closed="left")],
-    "l2": [Float(0.0)],
-    "beta": [Float(0.0)],
-    "kl_warmup_steps": [Int(0)],
-    "output_variance": [Options("learned"), Float(0.0, closed="neither")],
-}
-
-
-class TrainingDivergedError(ValueError, FloatingPointError):
-    """Raised when the training loss stops being finite.
-
-    It is a :class:`ValueError` because the usual cause is the data or the
-    hyperparameters handed in, and a :class:`FloatingPointError` because that is
-    what happened numerically.
-    """
-
-
-def divergence_message(loss: float, epoch: int, batch: int, likelihood: str) -> str:
-    """What a diverged fit tells the user: where, and the likely causes."""
-    return (
-        f"Training diverged: the loss became {loss} at epoch {epoch}, batch "
-        f"{batch}. Likely causes: "
-        + (
-            "inputs outside [0, 1] with likelihood='bernoulli' (scale "
-            "them first, e.g. divide 8-bit images by 255); "
-            if likelihood in UNIT_INTERVAL
-            else "unscaled or extreme inputs with likelihood='gaussian' "
-            "(standardise them first); "
-        )
-        + "or a learning rate that is too high (try one 10x lower)."
-    )
-
-
-class DivergenceGuard(keras.callbacks.Callback):
-    """Stops ``fit`` with :class:`TrainingDivergedError` on a NaN/inf loss.
-
-    Keras's own ``TerminateOnNaN`` stops silently and leaves NaN weights behind;
-    we want the caller to hear about it and to know the likely causes.
-    """
-
-    def __init__(self, likelihood: str):
-        super().__init__()
-        self.likelihood = likelihood
-        self._epoch = 0
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._epoch = epoch
-
-    def on_train_batch_end(self, batch, logs=None):
-        loss = (logs or {}).get("loss")
-        if loss is not None and not math.isfinite(float(loss)):
-            self.model.stop_training = True
-            raise TrainingDivergedError(
-                divergence_message(
-                    float(loss), self._epoch + 1, batch + 1, self.likelihood
-                )
-            )
-
-
-def _as_tuple(value, name: str) -> tuple[int, ...]:
-    if is_int(value):
-        return (int(value),)
-    try:
-        out = tuple(value)
-    except TypeError:
-        raise TypeError(
-            f"{name} must be an int or a sequence of ints; got {value!r}."
-        ) from None
-    if not all(is_int(v) for v in out):
-        raise TypeError(f"{name} must contain only ints; got {value!r}.")
-    return tuple(int(v) for v in out)
-
-
-def _cb_log_normaliser(logits):
-    """``log C(lambda)`` of the continuous Bernoulli (Loaiza-Ganem and
-    Cunningham, 2019) from its logits: ``C = p / tanh(p / 2)``, 2 at ``p = 0``."""
-    small = ops.abs(logits) < _CB_TAYLOR
-    safe = ops.where(small, ops.ones_like(logits), logits)
-    exact = ops.log(safe / ops.tanh(safe / 2.0))
-    return ops.where(small, math.log(2.0) + ops.square(logits) / 12.0, exact)
-
-
-def continuous_bernoulli_mean(logits: np.ndarray) -> np.ndarray:
-    """The continuous Bernoulli's mean from its logits ``p``:
-    ``sigmoid(p) / (2 sigmoid(p) - 1) - 1 / p``, 1/2 (+ p/12) near ``p = 0``.
-    Not ``sigmoid(p)``: the distribution's mass leans further out."""
-    p = np.asarray(logits, dtype="float64")  # the closed form cancels near 0
-    small = np.abs(p) < _CB_TAYLOR
-    safe = np.where(small, 1.0, p)
-    lam = expit(safe)
-    mean = lam / (2.0 * lam - 1.0) - 1.0 / safe
-    return np.where(small, 0.5 + p / 12.0, mean).astype("float32")
-
-
-def output_log_var_value(vae: VAE, learned=None) -> np.ndarray:
-    """The output log-variance ``vae`` uses, as numpy: ``learned`` (the value
-    of its ``output_log_var`` weight) clipped, or the fixed one."""
-    if vae.output_variance == "learned":
-        return np.clip(np.asarray(learned), *OUTPUT_LOG_VAR_RANGE)
-    return np.full((vae.n_features,), math.log(float(vae.output_variance)), "float32")
+from smrt_keras.params import is_int
 
 
 @keras.saving.register_keras_serializable(package="smrt_keras")
@@ -236,12 +122,12 @@ class VAE(keras.Model):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        self.data_shape = _as_tuple(input_shape, "input_shape")
+        self.data_shape = as_tuple(input_shape, "input_shape")
         self.encoder_type = encoder
-        self.hidden_units = _as_tuple(hidden_units, "hidden_units")
-        self.filters = _as_tuple(filters, "filters")
+        self.hidden_units = as_tuple(hidden_units, "hidden_units")
+        self.filters = as_tuple(filters, "filters")
         self.kernel_size = kernel_size
-        self.strides = _as_tuple(strides, "strides")
+        self.strides = as_tuple(strides, "strides")
         self.latent_dim = latent_dim
         self.activation = activation
         self.dropout = dropout
@@ -291,65 +177,24 @@ class VAE(keras.Model):
         self.kl_tracker = keras.metrics.Mean(name="kl")
 
     def _validate(self):
-        values = {
-            "encoder": self.encoder_type,
-            "likelihood": self.likelihood,
-            "latent_dim": self.latent_dim,
-            "input_shape": self.data_shape,
-            "hidden_units": self.hidden_units,
-            "dropout": self.dropout,
-            "l2": self.l2,
-            "beta": self.beta,
-            "kl_warmup_steps": self.kl_warmup_steps,
-            "output_variance": self.output_variance,
-        }
-        check_params(values, _CONSTRAINTS)
-        if (self.likelihood == "mixed") != (self.column_types is not None):
-            raise ValueError(
-                "column_types is required with likelihood='mixed' and only then; "
-                f"got likelihood={self.likelihood!r}, "
-                f"column_types={self.column_types!r}."
-            )
-        if self.column_types is not None:
-            n = math.prod(self.data_shape)
-            self.column_types = check_column_types(self.column_types, n)
-        if self.encoder_type == "dense":
-            if len(self.data_shape) != 1:
-                raise ValueError(
-                    f"input_shape must be (n_features,) for encoder='dense' (flatten "
-                    f"images first or use encoder='conv'); got "
-                    f"input_shape={self.data_shape!r}."
-                )
-            return
-        self._validate_conv()
-
-    def _validate_conv(self):
-        if len(self.data_shape) not in (2, 3):
-            raise ValueError(
-                "input_shape must be (H, W) or (H, W, C) for encoder='conv'; got "
-                f"input_shape={self.data_shape!r}."
-            )
-        if not self.filters or len(self.filters) != len(self.strides):
-            raise ValueError(
-                "filters and strides must be non-empty and of equal length for "
-                f"encoder='conv'; got filters={self.filters!r}, "
-                f"strides={self.strides!r}."
-            )
-        if any(f <= 0 for f in self.filters) or any(s <= 0 for s in self.strides):
-            raise ValueError(
-                "filters and strides must be positive; got "
-                f"filters={self.filters!r}, strides={self.strides!r}."
-            )
-        check_params({"kernel_size": self.kernel_size}, {"kernel_size": [Int(1)]})
-        need = math.prod(self.strides)
-        h, w = self.data_shape[:2]
-        if h < need or w < need:
-            raise ValueError(
-                f"input_shape={self.data_shape!r} is too small for "
-                f"strides={self.strides!r}: each image side must be at least "
-                f"{need} (the product of the strides). Use fewer or smaller "
-                "strides, or a larger image."
-            )
+        self.column_types = check_config(
+            {
+                "encoder": self.encoder_type,
+                "likelihood": self.likelihood,
+                "latent_dim": self.latent_dim,
+                "input_shape": self.data_shape,
+                "hidden_units": self.hidden_units,
+                "dropout": self.dropout,
+                "l2": self.l2,
+                "beta": self.beta,
+                "kl_warmup_steps": self.kl_warmup_steps,
+                "output_variance": self.output_variance,
+                "column_types": self.column_types,
+                "filters": self.filters,
+                "strides": self.strides,
+                "kernel_size": self.kernel_size,
+            }
+        )
 
     def get_config(self):
         config = super().get_config()
@@ -451,18 +296,18 @@ class VAE(keras.Model):
         )
 
     # ----------------------------------------------------------------- forward
-    def call(self, inputs, training=False):
+    def call(self, inputs, training=False, noise=None):
+        # ``noise``: the sampling layer's draw, made outside (see Sampling).
         z_mean, z_log_var = self.encoder(inputs, training=training)
-        z = self.sampling([z_mean, z_log_var])
+        z = self.sampling([z_mean, z_log_var], noise=noise)
         x_params = self.decoder(z, training=training)
         if training:
             self.kl_step.assign_add(ops.ones((), dtype=self.kl_step.dtype))
         return {"x_params": x_params, "z_mean": z_mean, "z_log_var": z_log_var}
 
     def _output_log_var(self):
-        if self.output_variance == "learned":
-            return ops.clip(self.output_log_var, *OUTPUT_LOG_VAR_RANGE)
-        return ops.full((self.n_features,), math.log(float(self.output_variance)))
+        learned = self.output_log_var if self.output_variance == "learned" else None
+        return lik.output_log_var(self.output_variance, learned, self.n_features)
 
     def _kl_weight(self):
         if not self.kl_warmup_steps:
@@ -474,27 +319,15 @@ class VAE(keras.Model):
 
     def reconstruction_nll(self, x, x_params):
         """Per-sample negative log-likelihood, summed over features."""
-        x = ops.reshape(ops.cast(x, x_params.dtype), (-1, self.n_features))
-        p = ops.reshape(x_params, (-1, self.n_features))
-        if self.likelihood in UNIT_INTERVAL:
-            # Numerically stable sigmoid cross-entropy on logits.
-            nll = ops.relu(p) - p * x + ops.log1p(ops.exp(-ops.abs(p)))
-            if self.likelihood == "continuous_bernoulli":
-                nll = nll - _cb_log_normaliser(p)
-        elif self.likelihood == "mixed":
-            log_var = self._output_log_var() if self.has_gaussian else None
-            return mixed_nll(x, p, self.column_types, log_var)
-        else:
-            log_var = self._output_log_var()
-            nll = 0.5 * (_LOG_2PI + log_var + ops.square(x - p) * ops.exp(-log_var))
-        return ops.sum(nll, axis=-1)
+        log_var = self._output_log_var() if self.has_gaussian else None
+        return lik.reconstruction_nll(
+            x, x_params, self.likelihood, self.n_features, log_var, self.column_types
+        )
 
     @staticmethod
     def kl_divergence(z_mean, z_log_var):
         """Per-sample KL(N(mean, exp(log_var)) || N(0, I))."""
-        return -0.5 * ops.sum(
-            1.0 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var), axis=-1
-        )
+        return lik.kl_divergence(z_mean, z_log_var)
 
     def compute_loss(
         self, x=None, y=None, y_pred=None, sample_weight=None, training=True
@@ -526,7 +359,7 @@ class VAE(keras.Model):
         if not np.all(np.isfinite(x)):
             raise ValueError(f"{name} contains NaN or infinite values.")
         if (
-            self.likelihood in UNIT_INTERVAL
+            self.likelihood in lik.UNIT_INTERVAL
             and x.size
             and (x.min() < 0.0 or x.max() > 1.0)
         ):
@@ -545,16 +378,7 @@ class VAE(keras.Model):
         infinite loss raises :class:`TrainingDivergedError`. An uncompiled model
         is compiled with Adam (learning rate 1e-3).
         """
-        if isinstance(x, (np.ndarray, list)):
-            x = self.check_data(x, "x")
-        val = kwargs.get("validation_data")
-        if isinstance(val, np.ndarray):
-            kwargs["validation_data"] = (self.check_data(val, "validation_data"),)
-        callbacks = list(kwargs.pop("callbacks", None) or [])
-        callbacks.append(DivergenceGuard(self.likelihood))
-        if not self.compiled:
-            self.compile(optimizer=keras.optimizers.Adam(1e-3))
-        return super().fit(x, y, callbacks=callbacks, **kwargs)
+        return fit_checked(self, x, y, **kwargs)
 
     # -------------------------------------------------- numpy-facing methods
     def encode(self, x, batch_size: int = 1024) -> tuple[np.ndarray, np.ndarray]:
@@ -580,7 +404,7 @@ class VAE(keras.Model):
         ValueError
             For a Bernoulli likelihood, which has no variance parameter.
         """
-        if self.likelihood not in WITH_VARIANCE:
+        if self.likelihood not in lik.WITH_VARIANCE:
             raise ValueError(
                 "output_std needs likelihood='gaussian' or 'mixed'; got "
                 f"{self.likelihood!r}."
@@ -589,7 +413,10 @@ class VAE(keras.Model):
             return np.ones(self.n_features, "float32")
         learned = getattr(self, "output_log_var", None)
         learned = None if learned is None else ops.convert_to_numpy(learned.value)
-        return np.exp(0.5 * output_log_var_value(self, learned))
+        log_var = lik.output_log_var_value(
+            self.output_variance, learned, self.n_features
+        )
+        return np.exp(0.5 * log_var)
 
     def decode(self, z, batch_size: int = 1024) -> np.ndarray:
         """Mean of ``p(x | z)`` for latent codes ``z``, as numpy.
@@ -610,13 +437,7 @@ class VAE(keras.Model):
         if len(z) == 0:
             return np.zeros((0, *self.data_shape), "float32")
         (params,) = inference.run(self.decoder, z, batch_size, weights)
-        if self.likelihood == "bernoulli":
-            expit(params, out=params)  # in place: the rows can be many
-        elif self.likelihood == "continuous_bernoulli":
-            params = continuous_bernoulli_mean(params)
-        elif self.likelihood == "mixed":
-            params = mixed_mean(params.reshape(len(z), -1), self.column_types)
-        return params
+        return lik.mean_of(params, self.likelihood, self.column_types)
 
     @staticmethod
     def _rng(seed):
@@ -706,6 +527,17 @@ class VAE(keras.Model):
         """``decode(z_mean(x))``: the model's deterministic reconstruction."""
         z_mean, _ = self.encode(x, batch_size)
         return self.decode(z_mean, batch_size)
+
+    # -------------------------------------------- the TrainedModel protocol
+    def materialise(self) -> VAE:
+        """This model itself: a Keras VAE is already the full model that a
+        weights-only :class:`~smrt_keras.models.trained.TrainedVAE` builds
+        (:class:`~smrt_keras.models.trained.TrainedModel`)."""
+        return self
+
+    def trainable_arrays(self) -> list[np.ndarray]:
+        """The trainable weights as numpy, in ``trainable_variables`` order."""
+        return [ops.convert_to_numpy(v.value) for v in self.trainable_variables]
 
     def __deepcopy__(self, memo):
         # `copy.deepcopy` (used by sklearn.clone on parameters) cannot copy
