@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import warnings
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -398,9 +398,8 @@ def _load_generator(
 def _saved_generation(params: dict) -> GenerationSettings:
     """The generation settings a save draws by: its parameters', and for
     those it predates (format 1 of 0.1.0), what 0.1.0 drew by."""
-    legacy = {name: getattr(LEGACY_GENERATION, name) for name in GENERATION}
-    return GenerationSettings(
-        **{**legacy, **{k: params[k] for k in GENERATION if k in params}}
+    return replace(
+        LEGACY_GENERATION, **{k: params[k] for k in GENERATION if k in params}
     )
 
 
