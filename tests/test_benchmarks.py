@@ -17,13 +17,11 @@ SCRIPTS = (
     "scaling",
     "throughput",
     "memory",
-    "engine_levers",
     "digits_demo",
     "mixed_speed",
     "edges",
     "scale_out",
     "simulate",
-    "data_parallel",
     "packed_save",
 )
 
