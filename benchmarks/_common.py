@@ -246,28 +246,29 @@ def installed_backends() -> list[str]:
 
 
 def run_child(
-    code: str, *args, backend: str | None = None, in_process: bool = False
+    name: str, *args, backend: str | None = None, in_process: bool = False
 ) -> dict:
-    """Run ``python -c code args`` in a fresh process and return the JSON it
-    prints on a line starting with ``RESULT `` (fresh processes keep peak
-    memory and start-up costs of one measurement apart from the next).
-    ``backend`` sets the child's ``KERAS_BACKEND``.
+    """Run ``_children.NAME(*args)`` in a fresh process and return its dict
+    (fresh processes keep peak memory and start-up costs of one measurement
+    apart from the next). ``backend`` sets the child's ``KERAS_BACKEND``.
 
-    ``in_process`` (for smoke runs, whose numbers mean nothing) runs the code
-    in this process instead, saving a process start and a Keras import; it
-    applies only to code that changes no module state, and only when
-    ``backend`` is the one running here.
+    ``in_process`` (for smoke runs, whose numbers mean nothing) calls the
+    function in this process instead, saving a process start and a Keras
+    import; only when ``backend`` is the one running here.
     """
     import json
     import subprocess
 
+    import _children
+
+    args = [str(a) for a in args]
     if in_process and backend in (None, _backend_here()):
-        return _run_here(code, args)
+        return json.loads(json.dumps(_children.CHILDREN[name](*args)))
     env = dict(os.environ)
     if backend is not None:
         env["KERAS_BACKEND"] = backend
     proc = subprocess.run(
-        [sys.executable, "-c", code, *map(str, args)],
+        [sys.executable, _children.__file__, name, *args],
         capture_output=True,
         text=True,
         env=env,
@@ -277,35 +278,14 @@ def run_child(
         if line.startswith("RESULT "):
             return json.loads(line[len("RESULT ") :])
     raise RuntimeError(
-        f"child {list(map(str, args))} failed (exit {proc.returncode}):\n"
-        f"{proc.stderr[-3000:]}"
+        f"child {name} {args} failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}"
     )
 
 
 def _backend_here() -> str:
-    from smrt_keras.models.io import keras_info
+    import keras
 
-    return keras_info()["backend"]
-
-
-def _run_here(code: str, args) -> dict:
-    """:func:`run_child`'s work in this process (``sys.argv`` set as the
-    child would see it, its printed ``RESULT`` line read back)."""
-    import contextlib
-    import io
-    import json
-
-    printed, argv = io.StringIO(), sys.argv
-    sys.argv = ["-c", *map(str, args)]
-    try:
-        with contextlib.redirect_stdout(printed):
-            exec(compile(code, "<child>", "exec"), {"__name__": "__main__"})
-    finally:
-        sys.argv = argv
-    for line in printed.getvalue().splitlines():
-        if line.startswith("RESULT "):
-            return json.loads(line[len("RESULT ") :])
-    raise RuntimeError(f"in-process child {list(map(str, args))} printed no RESULT")
+    return keras.backend.backend()
 
 
 def pyplot():

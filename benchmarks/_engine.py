@@ -3,7 +3,7 @@
 One tiny class (breast_cancer's first 35 malignant rows against all 357
 benign, 30 standardised features), SMRT's default architecture for it, a fixed
 budget of ``epochs`` epochs (early stopping off). Each backend runs in a fresh
-process, which times:
+process (``_children.engine``), which times:
 
 - the first ``Reconstructor.fit`` (compile included) and the median of
   ``repeats`` warm fits;
@@ -21,54 +21,6 @@ from __future__ import annotations
 import importlib.util
 
 import _common as common
-
-CHILD = r"""
-import json, os, sys, time
-epochs, repeats = int(sys.argv[1]), int(sys.argv[2])
-t0 = time.perf_counter()
-import numpy as np
-from sklearn.datasets import load_breast_cancer
-from smrt_keras import Reconstructor
-imported = time.perf_counter() - t0
-# Keras and its backend load lazily on the first fit; load them here so that
-# the first fit measures compiling and training, and report the import apart.
-t0 = time.perf_counter()
-from smrt_keras.models.io import warm_up_backend
-warm_up_backend()
-backend_imported = time.perf_counter() - t0
-X, y = load_breast_cancer(return_X_y=True)
-keep = np.r_[np.flatnonzero(y == 1), np.flatnonzero(y == 0)[:35]]
-X, y = X[keep], y[keep]
-def fit(seed):
-    t = time.perf_counter()
-    smrt = Reconstructor(epochs=epochs, patience=None, random_state=seed).fit(X, y)
-    return time.perf_counter() - t, smrt
-first, smrt = fit(0)
-warm = [fit(seed)[0] for seed in range(1, repeats + 1)]
-gen = smrt.generators_[0]
-from smrt_keras.models import VAE
-import keras
-vae = VAE.from_config({**gen.vae.get_config(), "seed": 0})
-x = gen.scaler.transform(X[y == 0]).astype("float32")
-vae.compile(optimizer=keras.optimizers.Adam(1e-3))
-t = time.perf_counter()
-vae.fit(x, epochs=epochs, batch_size=gen.recipe.batch_size, verbose=0)
-keras_fit = time.perf_counter() - t
-from imblearn.over_sampling import SMOTE
-SMOTE(random_state=0).fit_resample(X, y)
-t = time.perf_counter()
-SMOTE(random_state=0).fit_resample(X, y)
-smote = time.perf_counter() - t
-config = {k: gen.vae.get_config()[k] for k in ("hidden_units", "latent_dim")}
-print("RESULT " + json.dumps({
-    "backend": keras.backend.backend(), "import_seconds": imported,
-    "backend_import_seconds": backend_imported,
-    "first_fit": first, "warm_fits": warm, "warm_median": float(np.median(warm)),
-    "keras_fit": keras_fit, "smote": smote,
-    "steps": epochs * -(-35 // gen.recipe.batch_size),
-    "batch": gen.recipe.batch_size, "config": config, "x": x.tolist(),
-}))
-"""
 
 
 def reference_loop(x, hidden, latent, steps, batch, classes=10):
@@ -184,7 +136,7 @@ def measure(epochs: int, repeats: int, backends=None, in_process=False) -> dict:
     results = {}
     for backend in backends or common.installed_backends():
         results[backend] = r = common.run_child(
-            CHILD, epochs, repeats, backend=backend, in_process=in_process
+            "engine", epochs, repeats, backend=backend, in_process=in_process
         )
         print(
             f"engine {backend}: first fit {r['first_fit']:.2f} s, warm "

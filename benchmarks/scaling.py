@@ -30,70 +30,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as common  # noqa: E402
 import numpy as np  # noqa: E402
 
-CHILD = r"""
-import json, os, resource, sys, time
-import numpy as np
-sampler, rows, features, epochs = sys.argv[1], *map(int, sys.argv[2:5])
-rng = np.random.default_rng(0)
-n_min = rows // 10
-y = np.r_[np.zeros(rows - n_min, int), np.ones(n_min, int)]
-X = rng.standard_normal((rows, features)) + 0.5 * y[:, None]
-if sampler == "SMOTE":
-    from imblearn.over_sampling import SMOTE
-    est = SMOTE(random_state=0)
-else:
-    from smrt_keras import Reconstructor
-    from smrt_keras.models.io import warm_up_backend
-    warm_up_backend()
-    est = Reconstructor(epochs=epochs, patience=None, random_state=0)
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-t = time.perf_counter()
-Xr, yr = est.fit_resample(X, y)
-seconds = time.perf_counter() - t
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-assert len(Xr) == 2 * (rows - n_min), len(Xr)
-print("RESULT " + json.dumps({"seconds": seconds, "peak_kib": peak,
-                               "before_kib": before}))
-"""
-
-
-CLASSES_CHILD = r"""
-import json, os, sys, time
-import numpy as np
-n_classes, workers = int(sys.argv[1]), int(sys.argv[2])
-rng = np.random.default_rng(0)
-y = np.r_[np.zeros(200, int), np.repeat(np.arange(1, n_classes + 1), 5)]
-X = rng.standard_normal((len(y), 20)) + y[:, None] % 7
-from imblearn.over_sampling import SMOTE
-from smrt_keras import Reconstructor
-out = {}
-for name, make in (("first", lambda: Reconstructor(random_state=0)),
-                   ("second", lambda: Reconstructor(random_state=1)),
-                   ("smote", lambda: SMOTE(k_neighbors=4, random_state=0))):
-    t = time.perf_counter()
-    Xr, yr = make().fit_resample(X, y)
-    out[name] = time.perf_counter() - t
-    assert len(yr) == 200 * (n_classes + 1), len(yr)
-if workers and n_classes >= workers:
-    # The alternative to vectorising classes in one process: split them
-    # across joblib's loky worker processes, each fitting its share.
-    from joblib import Parallel, delayed
-    def share(labels, seed):
-        import numpy as np
-        from smrt_keras import Reconstructor
-        keep = np.isin(y, [0, *labels])
-        Xr, yr = Reconstructor(random_state=seed).fit_resample(X[keep], y[keep])
-        return len(yr)
-    parts = np.array_split(np.arange(1, n_classes + 1), workers)
-    for name, seed in (("joblib_first", 0), ("joblib_second", 1)):
-        t = time.perf_counter()
-        made = Parallel(n_jobs=workers)(delayed(share)(p.tolist(), seed) for p in parts)
-        out[name] = time.perf_counter() - t
-        assert sum(made) == 200 * (n_classes + workers), made
-    out["workers"] = workers
-print("RESULT " + json.dumps(out))
-"""
-
 
 def class_counts(grid, workers: int, in_process: bool = False) -> list[dict]:
     """``fit_resample`` seconds against the number of 5-row minority classes,
@@ -102,7 +38,7 @@ def class_counts(grid, workers: int, in_process: bool = False) -> list[dict]:
     for n in grid:
         r = {
             "classes": n,
-            **common.run_child(CLASSES_CHILD, n, workers, in_process=in_process),
+            **common.run_child("scaling_classes", n, workers, in_process=in_process),
         }
         rows.append(r)
         print(
@@ -176,9 +112,8 @@ def main(argv=None) -> None:
     for features in feature_grid:
         for sampler in ("SMOTE", "SMRT"):
             for rows in row_grid:
-                r = common.run_child(
-                    CHILD, sampler, rows, features, epochs, in_process=args.smoke
-                )
+                args_ = ("scaling_fit", sampler, rows, features, epochs)
+                r = common.run_child(*args_, in_process=args.smoke)
                 r.update(sampler=sampler, rows=rows, features=features)
                 results.append(r)
                 print(

@@ -14,9 +14,9 @@ and cold-start latency.
    analytically (``benchmarks/_flops.py``).
 3. Generation: ``Reconstructor.iter_generate`` for n = 10^3 ... 10^6 with the
    same two architectures; samples/s and achieved decoder FLOP/s.
-4. Cold start: a fresh ``python -c`` that imports smrt_keras, loads the MNIST
-   zoo and generates 100 digits (10 of each); wall time of the whole process
-   and its parts.
+4. Cold start: a fresh process (``_children.cold_start``) that imports
+   smrt_keras, loads the MNIST zoo and generates 100 digits (10 of each);
+   wall time of the whole process and its parts.
 
 Every rate is also given as a fraction of the measured matmul peak.
 
@@ -36,19 +36,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as common  # noqa: E402
 import _engine  # noqa: E402
 import numpy as np  # noqa: E402
-
-COLD = r"""
-import time
-t0 = time.perf_counter()
-import smrt_keras
-from smrt_keras import zoo
-smrt = zoo.load("mnist")
-t1 = time.perf_counter()
-X, y = smrt.generate(10, random_state=0)  # 10 of each digit
-t2 = time.perf_counter()
-assert X.shape == (100, 28, 28), X.shape
-print(f'RESULT {{"import_and_load": {t1 - t0}, "generate_100": {t2 - t1}}}')
-"""
 
 
 def matmul_peak(size: int, repeats: int = 5) -> dict:
@@ -138,7 +125,7 @@ def cold_start(repeats: int, in_process: bool = False) -> list[dict]:
     runs = []
     for _ in range(repeats):
         t = time.perf_counter()
-        parts = common.run_child(COLD, in_process=in_process)
+        parts = common.run_child("cold_start", in_process=in_process)
         runs.append({"wall": time.perf_counter() - t, **parts})
     return runs
 
