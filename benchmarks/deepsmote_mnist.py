@@ -131,11 +131,7 @@ def run_seed(seed: int, run: dict, train: tuple, test: tuple) -> None:
     """Balance one seed's subsample with every sampler, train the CNN on each
     and add the scores to ``run["results"]`` (and seed 0's 9s to ``nines``)."""
     from smrt_keras.datasets import make_imbalanced
-    from smrt_keras.models.classifier import (
-        build_image_classifier,
-        features_and_probabilities,
-        train_classifier,
-    )
+    from smrt_keras.evaluation import ImageJudge
 
     counts, (x_test, y_test) = run["counts"], test
     x, y = make_imbalanced(*train, dict(enumerate(counts)), random_state=seed)
@@ -143,13 +139,12 @@ def run_seed(seed: int, run: dict, train: tuple, test: tuple) -> None:
     for name in run["results"]:
         with common.Timer() as t_sample:
             xb, yb = balance(name, x, y, seed, run["smrt_params"], fitted)
-        model = build_image_classifier(x.shape[1:], len(counts), seed)
+        # The fixed CNN is ImageJudge's (the same network, seeded shuffle and
+        # Adam); every balanced set holds all 10 digits, so its labels are
+        # the argmax of the softmax.
         with common.Timer() as t_train:
-            train_classifier(
-                model, xb.astype("float32") / 255.0, yb, run["epochs"], seed
-            )
-        _, probs = features_and_probabilities(model, x_test.astype("float32") / 255.0)
-        row = scores(y_test, probs.argmax(1))
+            cnn = ImageJudge(run["epochs"], seed).fit(xb.astype("float32") / 255.0, yb)
+        row = scores(y_test, cnn.features(x_test.astype("float32") / 255.0)[1])
         row.update(
             seed=seed,
             n_train=len(xb),

@@ -176,21 +176,27 @@ def main(argv=None) -> None:
 def pretrain(args, x_train, y_train, smrt_params):
     """A backbone fitted on the training digits ``args.pretrain_digits``
     (``"2-9"``): a pretrained backbone that has never seen a zero or a one.
-    ``None`` without ``--pretrain-digits``."""
+    ``None`` without ``--pretrain-digits``.
+
+    Fitted through the public facade: ``Reconstructor(backbone="fit")`` with
+    a strategy that asks for no samples, so only the backbone trains (its
+    seed is the facade's first draw from ``random_state=0``)."""
     from smrt_keras import Reconstructor
-    from smrt_keras.backbone import Backbone
-    from smrt_keras.validation import check_X
 
     if not args.pretrain_digits:
         return None
     lo, hi = (int(d) for d in args.pretrain_digits.split("-"))
     keep = (y_train >= lo) & (y_train <= hi)
     epochs = 1 if args.smoke else args.pretrain_epochs
-    params = Reconstructor(**{**smrt_params, "backbone_epochs": epochs}).get_params()
-    X, spec = check_X(x_train[keep])
+    x, y = x_train[keep], y_train[keep]
+    labels, counts = np.unique(y, return_counts=True)
+    params = {**smrt_params, "backbone": "fit", "backbone_epochs": epochs}
+    nothing = {int(c): int(n) for c, n in zip(labels, counts, strict=True)}
     with common.Timer() as t:
-        backbone = Backbone.fit(X, spec, params, 0, list(range(lo, hi + 1)))
-    print(f"backbone on digits {lo}-{hi}: {len(X)} images, {t.seconds:.0f}s")
+        params.update(sampling_strategy=nothing, random_state=0)
+        smrt = Reconstructor(**params)
+        backbone = smrt.fit(x, y).backbone_
+    print(f"backbone on digits {lo}-{hi}: {len(x)} images, {t.seconds:.0f}s")
     backbone.trained_on["source"] = f"MNIST training digits {lo}-{hi}"
     backbone.trained_on["seconds"] = round(t.seconds, 1)
     return backbone
