@@ -15,7 +15,10 @@ import numpy as np  # noqa: E402
 
 # The one path by which every benchmark (and the notebook and the CLI demo)
 # runs ROS, ROS+aug and SMOTE: float input, cast back only after sampling.
-from smrt_keras.baselines import BASELINES, resample_baseline  # noqa: E402, F401
+from smrt_keras.baselines import resample_baseline  # noqa: E402, F401
+
+#: The samplers ``resample_baseline`` runs.
+BASELINES = ("ROS", "ROS+aug", "SMOTE")
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).resolve().parent / "results"

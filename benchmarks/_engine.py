@@ -23,6 +23,81 @@ import importlib.util
 import _common as common
 
 
+def _init(key, d: int, hidden, latent: int):
+    """The reference VAE's parameters: Glorot-scaled dense layers, encoder
+    ``d -> hidden -> 2 * latent``, decoder ``latent -> reversed(hidden) -> d``,
+    and a per-feature output log-variance."""
+    import jax
+    import jax.numpy as jnp
+
+    def dense(k, a, b, scale=None):
+        std = (2 / (a + b)) ** 0.5 if scale is None else scale
+        return jax.random.normal(k, (a, b)) * std, jnp.zeros(b)
+
+    sizes = [(d, hidden[0])] + list(zip(hidden, hidden[1:], strict=False))
+    keys = jax.random.split(key, 2 * len(sizes) + 4)
+    params = [dense(keys[i], a, b) for i, (a, b) in enumerate(sizes)]
+    params.append(dense(keys[-1], hidden[-1], 2 * latent, 0.1))
+    dec = [(latent, hidden[-1])] + [(b, a) for a, b in reversed(sizes[1:])]
+    dec.append((hidden[0], d))
+    params += [dense(keys[len(sizes) + i], a, b) for i, (a, b) in enumerate(dec)]
+    return params, jnp.zeros(d)
+
+
+def _loss(p, xb, key, n_enc: int, latent: int):
+    """Negative ELBO of a Gaussian VAE on batch ``xb`` (clipped log-variances)."""
+    import jax
+    import jax.numpy as jnp
+
+    params, log_var = p
+    h = xb
+    for w, b in params[:n_enc]:
+        h = jax.nn.relu(h @ w + b)
+    w, b = params[n_enc]
+    stats = h @ w + b
+    mean, lv = stats[:, :latent], jnp.clip(stats[:, latent:], -10, 10)
+    h = mean + jnp.exp(0.5 * lv) * jax.random.normal(key, mean.shape)
+    for w, b in params[n_enc + 1 : -1]:
+        h = jax.nn.relu(h @ w + b)
+    w, b = params[-1]
+    out = h @ w + b
+    lvx = jnp.clip(log_var, -7, 7)
+    nll = 0.5 * (jnp.log(2 * jnp.pi) + lvx + (xb - out) ** 2 * jnp.exp(-lvx))
+    kl = -0.5 * jnp.sum(1 + lv - mean**2 - jnp.exp(lv), -1)
+    return jnp.mean(jnp.sum(nll, -1) + kl)
+
+
+def _trainer(n: int, d: int, hidden, latent: int, steps: int, batch: int):
+    """``train(key, xs)``: ``steps`` Adam steps (lr 1e-3) over random batches
+    under one ``lax.scan``."""
+    import jax
+    import jax.numpy as jnp
+
+    tree = jax.tree_util.tree_map
+
+    def train(key, xs):
+        def step(carry, inputs):
+            p, m, v, t = carry
+            idx, k = inputs
+            g = jax.grad(_loss)(p, xs[idx], k, len(hidden), latent)
+            t = t + 1
+            m = tree(lambda m, g: 0.9 * m + 0.1 * g, m, g)
+            v = tree(lambda v, g: 0.999 * v + 0.001 * g * g, v, g)
+            lr = 1e-3 * jnp.sqrt(1 - 0.999**t) / (1 - 0.9**t)
+            p = tree(lambda p, m, v: p - lr * m / (jnp.sqrt(v) + 1e-7), p, m, v)
+            return (p, m, v, t), None
+
+        p = _init(key, d, hidden, latent)
+        m, v = tree(jnp.zeros_like, p), tree(jnp.zeros_like, p)
+        k1, k2 = jax.random.split(key)
+        idx = jax.random.randint(k1, (steps, batch), 0, n)
+        keys = jax.random.split(k2, steps)
+        (p, *_), _ = jax.lax.scan(step, (p, m, v, 0.0), (idx, keys))
+        return p
+
+    return train
+
+
 def reference_loop(x, hidden, latent, steps, batch, classes=10):
     """Seconds of the hand-written JAX loop: one class, and ``classes`` vmapped."""
     import time
@@ -31,84 +106,7 @@ def reference_loop(x, hidden, latent, steps, batch, classes=10):
     import jax.numpy as jnp
     import numpy as np
 
-    n, d = x.shape
-
-    def init(key):
-        sizes = [(d, hidden[0])] + list(zip(hidden, hidden[1:], strict=False))
-        params, keys = [], jax.random.split(key, 2 * len(sizes) + 4)
-        for i, (a, b) in enumerate(sizes):  # encoder
-            params.append(
-                (
-                    jax.random.normal(keys[i], (a, b)) * (2 / (a + b)) ** 0.5,
-                    jnp.zeros(b),
-                )
-            )
-        params.append(
-            (
-                jax.random.normal(keys[-1], (hidden[-1], 2 * latent)) * 0.1,
-                jnp.zeros(2 * latent),
-            )
-        )
-        dec = (
-            [(latent, hidden[-1])]
-            + [(b, a) for a, b in reversed(sizes[1:])]
-            + [(hidden[0], d)]
-        )
-        for i, (a, b) in enumerate(dec):
-            params.append(
-                (
-                    jax.random.normal(keys[len(sizes) + i], (a, b))
-                    * (2 / (a + b)) ** 0.5,
-                    jnp.zeros(b),
-                )
-            )
-        return params, jnp.zeros(d)
-
-    n_enc = len(hidden)
-
-    def loss(p, xb, key):
-        params, log_var = p
-        h = xb
-        for w, b in params[:n_enc]:
-            h = jax.nn.relu(h @ w + b)
-        w, b = params[n_enc]
-        stats = h @ w + b
-        mean, lv = stats[:, :latent], jnp.clip(stats[:, latent:], -10, 10)
-        z = mean + jnp.exp(0.5 * lv) * jax.random.normal(key, mean.shape)
-        h = z
-        for w, b in params[n_enc + 1 : -1]:
-            h = jax.nn.relu(h @ w + b)
-        w, b = params[-1]
-        out = h @ w + b
-        lvx = jnp.clip(log_var, -7, 7)
-        nll = 0.5 * (jnp.log(2 * jnp.pi) + lvx + (xb - out) ** 2 * jnp.exp(-lvx))
-        kl = -0.5 * jnp.sum(1 + lv - mean**2 - jnp.exp(lv), -1)
-        return jnp.mean(jnp.sum(nll, -1) + kl)
-
-    def train(key, xs):
-        p = init(key)
-        m = jax.tree_util.tree_map(jnp.zeros_like, p)
-        v = jax.tree_util.tree_map(jnp.zeros_like, p)
-
-        def step(carry, inputs):
-            p, m, v, t = carry
-            idx, k = inputs
-            g = jax.grad(loss)(p, xs[idx], k)
-            t = t + 1
-            m = jax.tree_util.tree_map(lambda m, g: 0.9 * m + 0.1 * g, m, g)
-            v = jax.tree_util.tree_map(lambda v, g: 0.999 * v + 0.001 * g * g, v, g)
-            lr = 1e-3 * jnp.sqrt(1 - 0.999**t) / (1 - 0.9**t)
-            p = jax.tree_util.tree_map(
-                lambda p, m, v: p - lr * m / (jnp.sqrt(v) + 1e-7), p, m, v
-            )
-            return (p, m, v, t), None
-
-        k1, k2 = jax.random.split(key)
-        idx = jax.random.randint(k1, (steps, batch), 0, n)
-        keys = jax.random.split(k2, steps)
-        (p, _, _, _), _ = jax.lax.scan(step, (p, m, v, 0.0), (idx, keys))
-        return p
-
+    train = _trainer(*x.shape, hidden, latent, steps, batch)
     xs = jnp.asarray(x, jnp.float32)
     one = jax.jit(train)
     many = jax.jit(jax.vmap(train, in_axes=(0, None)))

@@ -141,8 +141,8 @@ def main(argv=None) -> None:
     variants = json.loads(args.variants)
     seeds, epochs = args.seeds, None
     if args.smoke:
-        seeds, epochs = 1, 2
-        variants = {k: {**v, "backbone_epochs": 2} for k, v in variants.items()}
+        seeds, epochs = 1, 1
+        variants = {k: {**v, "backbone_epochs": 1} for k, v in variants.items()}
     results: dict = {}
     for seed in range(seeds):
         for name, row in run_seed(seed, variants, epochs).items():

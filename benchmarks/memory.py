@@ -97,17 +97,8 @@ def fit_lines(rows: list[dict]) -> tuple[list[str], dict]:
         f"Machine: {common.machine()}.",
         "",
         *common.table(
-            [
-                "rows",
-                "input",
-                "validation",
-                "class float32",
-                "baseline",
-                "peak",
-                "grown",
-                "grown / class",
-                "seconds",
-            ],
+            "rows|input|validation|class float32|baseline|peak|grown|grown / class|"
+            "seconds".split("|"),
             [
                 [
                     f"{r['n']:,}",
@@ -211,8 +202,46 @@ def leak_lines(result: dict, fits: int) -> list[str]:
                 "MiB per fit after 10 (slope)",
             ],
             rows,
-        ),
+        ),  # fmt: skip
     ]
+
+
+def generation(path, first: int, last: int, in_process: bool) -> list[dict]:
+    """Peak RSS of ``generate`` and ``iter_generate`` for n = 10^first ...
+    10^last, each in a fresh process that loads the reconstructor at ``path``."""
+    rows = []
+    for exp in range(first, last + 1):
+        for mode in ("iter_generate", "generate"):
+            row = common.run_child(
+                "generation_memory", path, mode, 10**exp, in_process=in_process
+            )
+            rows.append(row)
+            print(row, flush=True)
+    return rows
+
+
+def generation_lines(rows: list[dict]) -> list[str]:
+    lines = [
+        "# Peak memory of generation (30 float64 features, one dense generator)",
+        "",
+        "Fresh process per row; RSS in MiB. 'Held at once' is the float64 data the "
+        "call keeps alive: the whole n x 30 output for `generate`, one batch of "
+        "10,000 rows for `iter_generate`. The process's peak before generating "
+        "(import and load) sets a floor, so rows at that floor did not raise it.",
+        "",
+        f"Machine: {common.machine()}.",
+        "",
+        "| n | mode | RSS after load | peak RSS | held at once | seconds |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in rows:
+        held = r["n"] if r["mode"] == "generate" else min(r["n"], 10_000)
+        out_mb = held * 30 * 8 / 2**20
+        lines.append(
+            f"| {r['n']:,} | {r['mode']} | {r['base_mb']:.0f} | {r['peak_mb']:.0f} | "
+            f"{out_mb:.1f} | {r['seconds']:.1f} |"
+        )
+    return lines
 
 
 def main(argv=None) -> None:
@@ -241,39 +270,11 @@ def main(argv=None) -> None:
 
     X, y = load_breast_cancer(return_X_y=True)
     X, y = make_imbalanced(X, y, {1: 357, 0: 36}, random_state=0)
-    rows = []
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "gen"
         Reconstructor(epochs=5, random_state=0).fit(X, y).save(path)
-        for exp in range(first, last + 1):
-            for mode in ("iter_generate", "generate"):
-                row = common.run_child(
-                    "generation_memory", path, mode, 10**exp, in_process=args.smoke
-                )
-                rows.append(row)
-                print(row, flush=True)
-
-    lines = [
-        "# Peak memory of generation (30 float64 features, one dense generator)",
-        "",
-        "Fresh process per row; RSS in MiB. 'Held at once' is the float64 data the "
-        "call keeps alive: the whole n x 30 output for `generate`, one batch of "
-        "10,000 rows for `iter_generate`. The process's peak before generating "
-        "(import and load) sets a floor, so rows at that floor did not raise it.",
-        "",
-        f"Machine: {common.machine()}.",
-        "",
-        "| n | mode | RSS after load | peak RSS | held at once | seconds |",
-        "| --- | --- | --- | --- | --- | --- |",
-    ]
-    for r in rows:
-        held = r["n"] if r["mode"] == "generate" else min(r["n"], 10_000)
-        out_mb = held * 30 * 8 / 2**20
-        lines.append(
-            f"| {r['n']:,} | {r['mode']} | {r['base_mb']:.0f} | {r['peak_mb']:.0f} | "
-            f"{out_mb:.1f} | {r['seconds']:.1f} |"
-        )
-    lines += leak_lines(leak, fits)
+        rows = generation(path, first, last, args.smoke)
+    lines = generation_lines(rows) + leak_lines(leak, fits)
     common.write_report(args.out, "memory.md", lines, args.smoke)
     common.write_json(args.out, "memory.json", {"generation": rows, "leak": leak})
     plt = common.pyplot()

@@ -103,33 +103,21 @@ def categorical_columns(X) -> list:
 
 def make_sampler(name: str, seed: int, smrt_params: dict, X=None):
     """Sampler ``name`` for training fold ``X`` (``None`` for the anchors)."""
-    from imblearn.over_sampling import (
-        ADASYN,
-        SMOTE,
-        SMOTEN,
-        SMOTENC,
-        BorderlineSMOTE,
-        RandomOverSampler,
-    )
+    from imblearn import over_sampling as imb
 
     from smrt_keras import Reconstructor
 
-    cats = categorical_columns(X)
-    all_categorical = X is not None and len(cats) == X.shape[1]
-    return {
-        "none": lambda: None,
-        "threshold": lambda: None,
-        "ROS": lambda: RandomOverSampler(random_state=seed),
-        "SMOTE": lambda: SMOTE(random_state=seed),
-        "SMOTENC": lambda: (
-            SMOTEN(random_state=seed)
-            if all_categorical
-            else SMOTENC(categorical_features=cats, random_state=seed)
-        ),
-        "ADASYN": lambda: ADASYN(random_state=seed),
-        "BorderlineSMOTE": lambda: BorderlineSMOTE(random_state=seed),
-        "SMRT": lambda: Reconstructor(random_state=seed, **smrt_params),
-    }[name]()
+    if name in NO_RESAMPLING:
+        return None
+    if name == "SMRT":
+        return Reconstructor(random_state=seed, **smrt_params)
+    if name == "SMOTENC":
+        cats = categorical_columns(X)
+        if len(cats) == X.shape[1]:
+            return imb.SMOTEN(random_state=seed)
+        return imb.SMOTENC(categorical_features=cats, random_state=seed)
+    names = {"ROS": "RandomOverSampler"}
+    return getattr(imb, names.get(name, name))(random_state=seed)
 
 
 def make_classifier(name: str, seed: int, tuned: bool = False, cats=()):
@@ -151,14 +139,10 @@ def make_classifier(name: str, seed: int, tuned: bool = False, cats=()):
         "RF": lambda: RandomForestClassifier(100, random_state=seed, n_jobs=-1),
         "HGB": lambda: HistGradientBoostingClassifier(random_state=seed),
     }[name]()
-    encode = (
-        make_column_transformer(
-            (OneHotEncoder(handle_unknown="ignore", sparse_output=False), list(cats)),
-            remainder=StandardScaler(),
-        )
-        if cats
-        else StandardScaler()
-    )
+    encode = StandardScaler()
+    if cats:
+        onehot = OneHotEncoder(handle_unknown="ignore", sparse_output=False)
+        encode = make_column_transformer((onehot, list(cats)), remainder=encode)
     clf = make_pipeline(encode, clf)
     if tuned:
         clf = TunedThresholdClassifierCV(
@@ -272,7 +256,7 @@ def main(argv=None) -> None:
     args.folds = 5
     if args.smoke:
         args.repeats, args.folds = 1, 2
-        smrt_params.setdefault("epochs", 2)
+        smrt_params.setdefault("epochs", 1)
         # The suite runs the smoke: the two fast classifiers keep it short.
         global CLASSIFIERS
         CLASSIFIERS = ("kNN", "LR")

@@ -140,8 +140,8 @@ def main(argv=None) -> None:
     size, max_exp, epochs, n_train, repeats = 4096, args.max_exp, args.epochs, 6000, 3
     engine_epochs, engine_repeats = 200, 5
     if args.smoke:
-        size, max_exp, epochs, n_train, repeats = 512, 3, 2, 256, 1
-        engine_epochs, engine_repeats = 5, 1
+        size, max_exp, epochs, n_train, repeats = 256, 3, 1, 64, 1
+        engine_epochs, engine_repeats = 2, 1
     # The smoke run checks the code path on one backend (each is a process).
     backends = common.installed_backends()[:1] if args.smoke else None
     engine = _engine.measure(engine_epochs, engine_repeats, backends, args.smoke)
@@ -189,38 +189,36 @@ def main(argv=None) -> None:
     report(args, peak, train, gen, cold, engine, (size, epochs, len(x_digit)))
 
 
-def report(args, peak, train, gen, cold, engine, sizes) -> None:
-    size, epochs, n_train = sizes
+def rate_rows(peak, train, gen) -> tuple[list, list]:
+    """The training and generation table rows (rates also as a share of the
+    higher matmul peak)."""
     ref = max(peak.values())
 
     def pct(rate):
         return f"{100 * rate / ref:.1f}%"
 
     train_rows = [
-        [
-            enc,
-            f"{r['forward_flops'] / 1e6:.2f}",
-            f"{r['seconds_per_epoch']:.2f}",
-            f"{r['first_fit_seconds']:.2f}",
-            f"{r['samples_per_s']:,.0f}",
-            f"{r['flops_per_s'] / 1e9:.2f}",
-            pct(r["flops_per_s"]),
-        ]
+        [enc, f"{r['forward_flops'] / 1e6:.2f}", f"{r['seconds_per_epoch']:.2f}",
+         f"{r['first_fit_seconds']:.2f}", f"{r['samples_per_s']:,.0f}",
+         f"{r['flops_per_s'] / 1e9:.2f}", pct(r["flops_per_s"])]
         for enc, r in train.items()
-    ]
+    ]  # fmt: skip
     gen_rows = [
-        [
-            enc,
-            f"10^{len(str(g['n'])) - 1}",
-            f"{g['seconds']:.2f}",
-            f"{g['samples_per_s']:,.0f}",
-            f"{g['flops_per_s'] / 1e9:.2f}",
-            pct(g["flops_per_s"]),
-        ]
+        [enc, f"10^{len(str(g['n'])) - 1}", f"{g['seconds']:.2f}",
+         f"{g['samples_per_s']:,.0f}", f"{g['flops_per_s'] / 1e9:.2f}",
+         pct(g["flops_per_s"])]
         for enc, runs in gen.items()
         for g in runs
-    ]
+    ]  # fmt: skip
+    return train_rows, gen_rows
+
+
+def report(args, peak, train, gen, cold, engine, sizes) -> None:
+    size, epochs, n_train = sizes
+    ref = max(peak.values())
+    train_rows, gen_rows = rate_rows(peak, train, gen)
     med = {k: float(np.median([c[k] for c in cold])) for k in cold[0]}
+    train_header = "VAE|forward MFLOP/sample|s/epoch|first fit s (compile)|"
     lines = [
         "# Throughput against the machine's matmul peak",
         "",
@@ -236,17 +234,8 @@ def report(args, peak, train, gen, cold, engine, sizes) -> None:
         "second fit of two, through `Reconstructor.fit`)",
         "",
         *common.table(
-            [
-                "VAE",
-                "forward MFLOP/sample",
-                "s/epoch",
-                "first fit s (compile)",
-                "samples/s",
-                "GFLOP/s",
-                "of peak",
-            ],
-            train_rows,
-        ),
+            (train_header + "samples/s|GFLOP/s|of peak").split("|"), train_rows
+        ),  # fmt: skip
         "",
         "## Generation (`iter_generate`, decoder FLOPs only)",
         "",
@@ -262,37 +251,25 @@ def report(args, peak, train, gen, cold, engine, sizes) -> None:
         f"{med['generate_100']:.2f} s.",
     ]
     common.write_report(args.out, "throughput.md", lines, args.smoke)
-    common.write_json(
-        args.out,
-        "throughput.json",
-        {
-            "peak": peak,
-            "train": train,
-            "generate": gen,
-            "cold": cold,
-            "engine": engine,
-        },
-    )
+    data = {"peak": peak, "train": train, "generate": gen, "cold": cold}
+    common.write_json(args.out, "throughput.json", {**data, "engine": engine})
+    plot(args.out, train, gen, ref)
+
+
+def plot(out, train, gen, ref) -> None:
     plt = common.pyplot()
     fig, ax = plt.subplots(figsize=(6, 4))
     for enc, runs in gen.items():
-        ax.loglog(
-            [g["n"] for g in runs],
-            [g["flops_per_s"] / 1e9 for g in runs],
-            "-o",
-            label=f"generate, {enc}",
-        )
-        ax.axhline(
-            train[enc]["flops_per_s"] / 1e9,
-            ls=":",
-            color="C0" if enc == "dense" else "C1",
-            label=f"train, {enc}",
-        )
+        ax.loglog([g["n"] for g in runs], [g["flops_per_s"] / 1e9 for g in runs],
+                  "-o", label=f"generate, {enc}")  # fmt: skip
+        color = "C0" if enc == "dense" else "C1"
+        rate = train[enc]["flops_per_s"] / 1e9
+        ax.axhline(rate, ls=":", color=color, label=f"train, {enc}")
     ax.axhline(ref / 1e9, color="k", label="matmul peak")
     ax.set_xlabel("samples generated")
     ax.set_ylabel("achieved GFLOP/s")
     ax.legend(fontsize=8)
-    common.save_figure(fig, args.out, "throughput.png")
+    common.save_figure(fig, out, "throughput.png")
 
 
 if __name__ == "__main__":
