@@ -353,19 +353,10 @@ def fidelity_lines(fidelity: dict, names) -> list[str]:
     samplers = sorted({s for d in names for s in fidelity.get(d, {})})
     rows = []
     for s in samplers:
-        vals = {
-            k: [
-                np.nanmean(fidelity[d][s][k]) for d in names if s in fidelity.get(d, {})
-            ]
-            for k in FIDELITY
-        }
-        rows.append(
-            [s]
-            + [
-                f"{np.nanmean(v):.3f}" if np.isfinite(v).any() else "-"
-                for v in vals.values()
-            ]  # fmt: skip
-        )
+        sets = [d for d in names if s in fidelity.get(d, {})]
+        means = [[np.nanmean(fidelity[d][s][k]) for d in sets] for k in FIDELITY]
+        cells = [f"{np.nanmean(v):.3f}" if np.isfinite(v).any() else "-" for v in means]
+        rows.append([s, *cells])
     header = ["sampler", "categorical TVD", "numeric KS", "correlation gap",
               "on min/max (synthetic)", "on min/max (real)"]  # fmt: skip
     return common.table(header, rows)
@@ -399,28 +390,22 @@ def anchors(scores: dict, samplers, cells, rival: str = "SMOTE") -> list[str]:
     for ours in ("SMRT", *VARIANTS):
         if ours not in samplers or rival not in samplers:
             continue
-        lines += [
-            "",
-            f"{ours} against {rival} per cell (tie = inside the fold spread):",
-            "",
-        ]
+        lines += ["", f"{ours} against {rival} per cell (tie = inside the fold "
+                  "spread):", ""]  # fmt: skip
         for m in METRICS:
-            wins, ties, losses = common.cell_verdicts(scores, cells, m, ours, rival)
-            lines.append(
-                f"- {METRIC_NAMES[m]}: {wins} wins, {ties} ties, {losses} losses."
-            )
+            w, t, lost = common.cell_verdicts(scores, cells, m, ours, rival)
+            lines.append(f"- {METRIC_NAMES[m]}: {w} wins, {t} ties, {lost} losses.")
     rows = [
         [c, s] + [f"{np.mean([mean[d, c, s, m] for d in names]):.3f}" for m in METRICS]
         for c in CLASSIFIERS
         for s in samplers
     ]
+    header = ["classifier", "sampler", *METRIC_NAMES.values()]
     return lines + [
         "",
         f"Mean score over the {len(names)} datasets, per classifier and sampler:",
         "",
-        *common.table(
-            ["classifier", "sampler"] + [METRIC_NAMES[m] for m in METRICS], rows
-        ),
+        *common.table(header, rows),
     ]
 
 
@@ -558,12 +543,8 @@ def plot(args, suites, tag: str) -> None:
     ):
         width = 0.8 / len(chosen)
         for i, s in enumerate(chosen):
-            ax.bar(
-                np.arange(len(METRICS)) + i * width,
-                [ranks[m][i] for m in METRICS],
-                width,
-                label=s,
-            )
+            heights = [ranks[m][i] for m in METRICS]
+            ax.bar(np.arange(len(METRICS)) + i * width, heights, width, label=s)
         ax.set_xticks(np.arange(len(METRICS)) + 0.4 - width / 2)
         ax.set_xticklabels([METRIC_NAMES[m] for m in METRICS])
         ax.set_ylabel("average rank (lower is better)")
