@@ -79,15 +79,10 @@ def mnist():
 
 def machine() -> str:
     """One line naming the CPU, core count and library versions."""
+    import imblearn
     import keras
     import sklearn
 
-    try:
-        import imblearn
-
-        imb = imblearn.__version__
-    except ImportError:  # pragma: no cover - the test extra has it
-        imb = "absent"
     cpu = platform.processor() or platform.machine()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -101,7 +96,7 @@ def machine() -> str:
         f"{cpu}, {cores or os.cpu_count()} cores{_accelerator()}; "
         f"Python {sys.version.split()[0]}, "
         f"Keras {keras.__version__} ({keras.backend.backend()}), "
-        f"scikit-learn {sklearn.__version__}, imbalanced-learn {imb}"
+        f"scikit-learn {sklearn.__version__}, imbalanced-learn {imblearn.__version__}"
     )
 
 
@@ -122,11 +117,9 @@ def _accelerator() -> str:
         else:
             import tensorflow as tf
 
+            details = tf.config.experimental.get_device_details
             gpus = tf.config.list_physical_devices("GPU")
-            names = [
-                tf.config.experimental.get_device_details(g).get("device_name", "GPU")
-                for g in gpus
-            ]
+            names = [details(g).get("device_name", "GPU") for g in gpus]
     except Exception:  # noqa: BLE001 - a report line must not break a run
         names = []
     return f", GPU {names[0]}" if names else ""
