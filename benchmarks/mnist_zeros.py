@@ -122,7 +122,7 @@ def main(argv=None) -> None:
     if args.smoke:
         seeds, n_new, judge_epochs = 1, 60, 1
         smrt_params.setdefault("epochs", 1)
-        x_train, y_train = x_train[:3000], y_train[:3000]
+        x_train, y_train = x_train[:1000], y_train[:1000]
 
     from smrt_keras.datasets import make_imbalanced
     from smrt_keras.evaluation import ImageJudge
