@@ -15,7 +15,10 @@ import numpy as np  # noqa: E402
 
 # The one path by which every benchmark (and the notebook and the CLI demo)
 # runs ROS, ROS+aug and SMOTE: float input, cast back only after sampling.
-from smrt_keras.baselines import BASELINES, resample_baseline  # noqa: E402, F401
+from smrt_keras.baselines import resample_baseline  # noqa: E402, F401
+
+#: The samplers ``resample_baseline`` runs.
+BASELINES = ("ROS", "ROS+aug", "SMOTE")
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -76,15 +79,10 @@ def mnist():
 
 def machine() -> str:
     """One line naming the CPU, core count and library versions."""
+    import imblearn
     import keras
     import sklearn
 
-    try:
-        import imblearn
-
-        imb = imblearn.__version__
-    except ImportError:  # pragma: no cover - the test extra has it
-        imb = "absent"
     cpu = platform.processor() or platform.machine()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -98,7 +96,7 @@ def machine() -> str:
         f"{cpu}, {cores or os.cpu_count()} cores{_accelerator()}; "
         f"Python {sys.version.split()[0]}, "
         f"Keras {keras.__version__} ({keras.backend.backend()}), "
-        f"scikit-learn {sklearn.__version__}, imbalanced-learn {imb}"
+        f"scikit-learn {sklearn.__version__}, imbalanced-learn {imblearn.__version__}"
     )
 
 
@@ -119,11 +117,9 @@ def _accelerator() -> str:
         else:
             import tensorflow as tf
 
+            details = tf.config.experimental.get_device_details
             gpus = tf.config.list_physical_devices("GPU")
-            names = [
-                tf.config.experimental.get_device_details(g).get("device_name", "GPU")
-                for g in gpus
-            ]
+            names = [details(g).get("device_name", "GPU") for g in gpus]
     except Exception:  # noqa: BLE001 - a report line must not break a run
         names = []
     return f", GPU {names[0]}" if names else ""
@@ -246,28 +242,29 @@ def installed_backends() -> list[str]:
 
 
 def run_child(
-    code: str, *args, backend: str | None = None, in_process: bool = False
+    name: str, *args, backend: str | None = None, in_process: bool = False
 ) -> dict:
-    """Run ``python -c code args`` in a fresh process and return the JSON it
-    prints on a line starting with ``RESULT `` (fresh processes keep peak
-    memory and start-up costs of one measurement apart from the next).
-    ``backend`` sets the child's ``KERAS_BACKEND``.
+    """Run ``_children.NAME(*args)`` in a fresh process and return its dict
+    (fresh processes keep peak memory and start-up costs of one measurement
+    apart from the next). ``backend`` sets the child's ``KERAS_BACKEND``.
 
-    ``in_process`` (for smoke runs, whose numbers mean nothing) runs the code
-    in this process instead, saving a process start and a Keras import; it
-    applies only to code that changes no module state, and only when
-    ``backend`` is the one running here.
+    ``in_process`` (for smoke runs, whose numbers mean nothing) calls the
+    function in this process instead, saving a process start and a Keras
+    import; only when ``backend`` is the one running here.
     """
     import json
     import subprocess
 
+    import _children
+
+    args = [str(a) for a in args]
     if in_process and backend in (None, _backend_here()):
-        return _run_here(code, args)
+        return json.loads(json.dumps(_children.CHILDREN[name](*args)))
     env = dict(os.environ)
     if backend is not None:
         env["KERAS_BACKEND"] = backend
     proc = subprocess.run(
-        [sys.executable, "-c", code, *map(str, args)],
+        [sys.executable, _children.__file__, name, *args],
         capture_output=True,
         text=True,
         env=env,
@@ -277,35 +274,14 @@ def run_child(
         if line.startswith("RESULT "):
             return json.loads(line[len("RESULT ") :])
     raise RuntimeError(
-        f"child {list(map(str, args))} failed (exit {proc.returncode}):\n"
-        f"{proc.stderr[-3000:]}"
+        f"child {name} {args} failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}"
     )
 
 
 def _backend_here() -> str:
-    from smrt_keras.models.io import keras_info
+    import keras
 
-    return keras_info()["backend"]
-
-
-def _run_here(code: str, args) -> dict:
-    """:func:`run_child`'s work in this process (``sys.argv`` set as the
-    child would see it, its printed ``RESULT`` line read back)."""
-    import contextlib
-    import io
-    import json
-
-    printed, argv = io.StringIO(), sys.argv
-    sys.argv = ["-c", *map(str, args)]
-    try:
-        with contextlib.redirect_stdout(printed):
-            exec(compile(code, "<child>", "exec"), {"__name__": "__main__"})
-    finally:
-        sys.argv = argv
-    for line in printed.getvalue().splitlines():
-        if line.startswith("RESULT "):
-            return json.loads(line[len("RESULT ") :])
-    raise RuntimeError(f"in-process child {list(map(str, args))} printed no RESULT")
+    return keras.backend.backend()
 
 
 def pyplot():

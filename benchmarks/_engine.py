@@ -3,7 +3,7 @@
 One tiny class (breast_cancer's first 35 malignant rows against all 357
 benign, 30 standardised features), SMRT's default architecture for it, a fixed
 budget of ``epochs`` epochs (early stopping off). Each backend runs in a fresh
-process, which times:
+process (``_children.engine``), which times:
 
 - the first ``Reconstructor.fit`` (compile included) and the median of
   ``repeats`` warm fits;
@@ -22,53 +22,80 @@ import importlib.util
 
 import _common as common
 
-CHILD = r"""
-import json, os, sys, time
-epochs, repeats = int(sys.argv[1]), int(sys.argv[2])
-t0 = time.perf_counter()
-import numpy as np
-from sklearn.datasets import load_breast_cancer
-from smrt_keras import Reconstructor
-imported = time.perf_counter() - t0
-# Keras and its backend load lazily on the first fit; load them here so that
-# the first fit measures compiling and training, and report the import apart.
-t0 = time.perf_counter()
-from smrt_keras.models.io import warm_up_backend
-warm_up_backend()
-backend_imported = time.perf_counter() - t0
-X, y = load_breast_cancer(return_X_y=True)
-keep = np.r_[np.flatnonzero(y == 1), np.flatnonzero(y == 0)[:35]]
-X, y = X[keep], y[keep]
-def fit(seed):
-    t = time.perf_counter()
-    smrt = Reconstructor(epochs=epochs, patience=None, random_state=seed).fit(X, y)
-    return time.perf_counter() - t, smrt
-first, smrt = fit(0)
-warm = [fit(seed)[0] for seed in range(1, repeats + 1)]
-gen = smrt.generators_[0]
-from smrt_keras.models import VAE
-import keras
-vae = VAE.from_config({**gen.vae.get_config(), "seed": 0})
-x = gen.scaler.transform(X[y == 0]).astype("float32")
-vae.compile(optimizer=keras.optimizers.Adam(1e-3))
-t = time.perf_counter()
-vae.fit(x, epochs=epochs, batch_size=gen.recipe.batch_size, verbose=0)
-keras_fit = time.perf_counter() - t
-from imblearn.over_sampling import SMOTE
-SMOTE(random_state=0).fit_resample(X, y)
-t = time.perf_counter()
-SMOTE(random_state=0).fit_resample(X, y)
-smote = time.perf_counter() - t
-config = {k: gen.vae.get_config()[k] for k in ("hidden_units", "latent_dim")}
-print("RESULT " + json.dumps({
-    "backend": keras.backend.backend(), "import_seconds": imported,
-    "backend_import_seconds": backend_imported,
-    "first_fit": first, "warm_fits": warm, "warm_median": float(np.median(warm)),
-    "keras_fit": keras_fit, "smote": smote,
-    "steps": epochs * -(-35 // gen.recipe.batch_size),
-    "batch": gen.recipe.batch_size, "config": config, "x": x.tolist(),
-}))
-"""
+
+def _init(key, d: int, hidden, latent: int):
+    """The reference VAE's parameters: Glorot-scaled dense layers, encoder
+    ``d -> hidden -> 2 * latent``, decoder ``latent -> reversed(hidden) -> d``,
+    and a per-feature output log-variance."""
+    import jax
+    import jax.numpy as jnp
+
+    def dense(k, a, b, scale=None):
+        std = (2 / (a + b)) ** 0.5 if scale is None else scale
+        return jax.random.normal(k, (a, b)) * std, jnp.zeros(b)
+
+    sizes = [(d, hidden[0])] + list(zip(hidden, hidden[1:], strict=False))
+    keys = jax.random.split(key, 2 * len(sizes) + 4)
+    params = [dense(keys[i], a, b) for i, (a, b) in enumerate(sizes)]
+    params.append(dense(keys[-1], hidden[-1], 2 * latent, 0.1))
+    dec = [(latent, hidden[-1])] + [(b, a) for a, b in reversed(sizes[1:])]
+    dec.append((hidden[0], d))
+    params += [dense(keys[len(sizes) + i], a, b) for i, (a, b) in enumerate(dec)]
+    return params, jnp.zeros(d)
+
+
+def _loss(p, xb, key, n_enc: int, latent: int):
+    """Negative ELBO of a Gaussian VAE on batch ``xb`` (clipped log-variances)."""
+    import jax
+    import jax.numpy as jnp
+
+    params, log_var = p
+    h = xb
+    for w, b in params[:n_enc]:
+        h = jax.nn.relu(h @ w + b)
+    w, b = params[n_enc]
+    stats = h @ w + b
+    mean, lv = stats[:, :latent], jnp.clip(stats[:, latent:], -10, 10)
+    h = mean + jnp.exp(0.5 * lv) * jax.random.normal(key, mean.shape)
+    for w, b in params[n_enc + 1 : -1]:
+        h = jax.nn.relu(h @ w + b)
+    w, b = params[-1]
+    out = h @ w + b
+    lvx = jnp.clip(log_var, -7, 7)
+    nll = 0.5 * (jnp.log(2 * jnp.pi) + lvx + (xb - out) ** 2 * jnp.exp(-lvx))
+    kl = -0.5 * jnp.sum(1 + lv - mean**2 - jnp.exp(lv), -1)
+    return jnp.mean(jnp.sum(nll, -1) + kl)
+
+
+def _trainer(n: int, d: int, hidden, latent: int, steps: int, batch: int):
+    """``train(key, xs)``: ``steps`` Adam steps (lr 1e-3) over random batches
+    under one ``lax.scan``."""
+    import jax
+    import jax.numpy as jnp
+
+    tree = jax.tree_util.tree_map
+
+    def train(key, xs):
+        def step(carry, inputs):
+            p, m, v, t = carry
+            idx, k = inputs
+            g = jax.grad(_loss)(p, xs[idx], k, len(hidden), latent)
+            t = t + 1
+            m = tree(lambda m, g: 0.9 * m + 0.1 * g, m, g)
+            v = tree(lambda v, g: 0.999 * v + 0.001 * g * g, v, g)
+            lr = 1e-3 * jnp.sqrt(1 - 0.999**t) / (1 - 0.9**t)
+            p = tree(lambda p, m, v: p - lr * m / (jnp.sqrt(v) + 1e-7), p, m, v)
+            return (p, m, v, t), None
+
+        p = _init(key, d, hidden, latent)
+        m, v = tree(jnp.zeros_like, p), tree(jnp.zeros_like, p)
+        k1, k2 = jax.random.split(key)
+        idx = jax.random.randint(k1, (steps, batch), 0, n)
+        keys = jax.random.split(k2, steps)
+        (p, *_), _ = jax.lax.scan(step, (p, m, v, 0.0), (idx, keys))
+        return p
+
+    return train
 
 
 def reference_loop(x, hidden, latent, steps, batch, classes=10):
@@ -79,84 +106,7 @@ def reference_loop(x, hidden, latent, steps, batch, classes=10):
     import jax.numpy as jnp
     import numpy as np
 
-    n, d = x.shape
-
-    def init(key):
-        sizes = [(d, hidden[0])] + list(zip(hidden, hidden[1:], strict=False))
-        params, keys = [], jax.random.split(key, 2 * len(sizes) + 4)
-        for i, (a, b) in enumerate(sizes):  # encoder
-            params.append(
-                (
-                    jax.random.normal(keys[i], (a, b)) * (2 / (a + b)) ** 0.5,
-                    jnp.zeros(b),
-                )
-            )
-        params.append(
-            (
-                jax.random.normal(keys[-1], (hidden[-1], 2 * latent)) * 0.1,
-                jnp.zeros(2 * latent),
-            )
-        )
-        dec = (
-            [(latent, hidden[-1])]
-            + [(b, a) for a, b in reversed(sizes[1:])]
-            + [(hidden[0], d)]
-        )
-        for i, (a, b) in enumerate(dec):
-            params.append(
-                (
-                    jax.random.normal(keys[len(sizes) + i], (a, b))
-                    * (2 / (a + b)) ** 0.5,
-                    jnp.zeros(b),
-                )
-            )
-        return params, jnp.zeros(d)
-
-    n_enc = len(hidden)
-
-    def loss(p, xb, key):
-        params, log_var = p
-        h = xb
-        for w, b in params[:n_enc]:
-            h = jax.nn.relu(h @ w + b)
-        w, b = params[n_enc]
-        stats = h @ w + b
-        mean, lv = stats[:, :latent], jnp.clip(stats[:, latent:], -10, 10)
-        z = mean + jnp.exp(0.5 * lv) * jax.random.normal(key, mean.shape)
-        h = z
-        for w, b in params[n_enc + 1 : -1]:
-            h = jax.nn.relu(h @ w + b)
-        w, b = params[-1]
-        out = h @ w + b
-        lvx = jnp.clip(log_var, -7, 7)
-        nll = 0.5 * (jnp.log(2 * jnp.pi) + lvx + (xb - out) ** 2 * jnp.exp(-lvx))
-        kl = -0.5 * jnp.sum(1 + lv - mean**2 - jnp.exp(lv), -1)
-        return jnp.mean(jnp.sum(nll, -1) + kl)
-
-    def train(key, xs):
-        p = init(key)
-        m = jax.tree_util.tree_map(jnp.zeros_like, p)
-        v = jax.tree_util.tree_map(jnp.zeros_like, p)
-
-        def step(carry, inputs):
-            p, m, v, t = carry
-            idx, k = inputs
-            g = jax.grad(loss)(p, xs[idx], k)
-            t = t + 1
-            m = jax.tree_util.tree_map(lambda m, g: 0.9 * m + 0.1 * g, m, g)
-            v = jax.tree_util.tree_map(lambda v, g: 0.999 * v + 0.001 * g * g, v, g)
-            lr = 1e-3 * jnp.sqrt(1 - 0.999**t) / (1 - 0.9**t)
-            p = jax.tree_util.tree_map(
-                lambda p, m, v: p - lr * m / (jnp.sqrt(v) + 1e-7), p, m, v
-            )
-            return (p, m, v, t), None
-
-        k1, k2 = jax.random.split(key)
-        idx = jax.random.randint(k1, (steps, batch), 0, n)
-        keys = jax.random.split(k2, steps)
-        (p, _, _, _), _ = jax.lax.scan(step, (p, m, v, 0.0), (idx, keys))
-        return p
-
+    train = _trainer(*x.shape, hidden, latent, steps, batch)
     xs = jnp.asarray(x, jnp.float32)
     one = jax.jit(train)
     many = jax.jit(jax.vmap(train, in_axes=(0, None)))
@@ -184,7 +134,7 @@ def measure(epochs: int, repeats: int, backends=None, in_process=False) -> dict:
     results = {}
     for backend in backends or common.installed_backends():
         results[backend] = r = common.run_child(
-            CHILD, epochs, repeats, backend=backend, in_process=in_process
+            "engine", epochs, repeats, backend=backend, in_process=in_process
         )
         print(
             f"engine {backend}: first fit {r['first_fit']:.2f} s, warm "

@@ -73,25 +73,20 @@ def measure(X, y, seed: int, draws: int, epochs: int) -> dict:
         clipped, _ = smrt.generate(draws, label=1, random_state=seed)
     finally:
         scaler.lower_, scaler.upper_ = bounds
-    frame = isinstance(X, pd.DataFrame)
-    cols = (
-        [c for c in X.columns if str(X[c].dtype) not in ("category", "bool")]
-        if frame
-        else None
-    )
-    pick = (
-        (lambda A: A[cols].to_numpy(float))
-        if frame
-        else (lambda A: np.asarray(A, float))
-    )
-    real = pick(X[y == 1] if frame else X[y == 1])
+    if isinstance(X, pd.DataFrame):
+        cols = [c for c in X.columns if str(X[c].dtype) not in ("category", "bool")]
+
+        def pick(A):
+            return A[cols].to_numpy(float)
+    else:
+
+        def pick(A):
+            return np.asarray(A, float)
+
+    real = pick(X[y == 1])
     nonneg = real.min(axis=0) >= 0
     out = {"columns": real.shape[1], "members": int((y == 1).sum())}
-    for key, values in (
-        ("real", real),
-        ("clipped", pick(clipped)),
-        ("bounded", pick(now)),
-    ):
+    for key, values in zip(KINDS, (real, pick(clipped), pick(now)), strict=True):
         shares = edge_shares(values, real)
         out[key] = {"median": float(np.median(shares)), "worst": float(shares.max())}
         out[key]["shares"] = shares.tolist()
@@ -108,47 +103,39 @@ def main(argv=None) -> None:
         args.draws = 200
     results = {}
     for name, (X, y) in datasets(args.smoke).items():
-        if hasattr(X, "dtypes") and all(
-            str(dt) in ("category", "bool") for dt in X.dtypes
-        ):
+        kinds = [str(dt) for dt in getattr(X, "dtypes", [])]
+        if kinds and all(k in ("category", "bool") for k in kinds):
             print(f"{name}: no numeric column, nothing can pile up; skipped")
             continue
-        results[name] = measure(X, y, 0, args.draws, epochs)
-        r = results[name]
-        print(
-            f"{name}: on min/max, median column: "
-            + ", ".join(
-                f"{k} {r[k]['median']:.3f}" for k in ("real", "clipped", "bounded")
-            ),
-            flush=True,
-        )
-    report(args, results)
+        results[name] = r = measure(X, y, 0, args.draws, epochs)
+        medians = ", ".join(f"{k} {r[k]['median']:.3f}" for k in KINDS)
+        print(f"{name}: on min/max, median column: {medians}", flush=True)
+    common.write_report(args.out, "edges.md", report(args, results), args.smoke)
+    common.write_json(args.out, "edges.json", results)
+    plot(results, args.out)
 
 
-def report(args, results: dict) -> None:
+KINDS = ("real", "clipped", "bounded")
+
+
+def report(args, results: dict) -> list[str]:
     def cell(r, key):
         return f"{100 * r[key]['median']:.1f} / {100 * r[key]['worst']:.1f}"
 
     rows = [
-        [
-            name,
-            str(r["members"]),
-            str(r["columns"]),
-            cell(r, "real"),
-            cell(r, "clipped"),
-            cell(r, "bounded"),
-            str(r["bounded"]["below_zero"]),
-        ]
-        for name, r in results.items()
-    ]
+        [name, r["members"], r["columns"], *(cell(r, k) for k in KINDS),
+         r["bounded"]["below_zero"]] for name, r in results.items()
+    ]  # fmt: skip
     within = sum(
         all(
             b <= a + 0.01
             for a, b in zip(r["real"]["shares"], r["bounded"]["shares"], strict=True)
-        )
+        )  # fmt: skip
         for r in results.values()
     )
-    lines = [
+    header = "set|members|numeric columns|real|clipped|bounded|"
+    header += "bounded values < 0 where the class is >= 0"
+    return [
         "# Pile-up at a class's edges: clipping against the bounds of #16",
         "",
         f"SMRT defaults, seed 0; {args.draws} draws of the minority per set, the "
@@ -158,39 +145,25 @@ def report(args, results: dict) -> None:
         "",
         f"Machine: {common.machine()}.",
         "",
-        *common.table(
-            [
-                "set",
-                "members",
-                "numeric columns",
-                "real",
-                "clipped",
-                "bounded",
-                "bounded values < 0 where the class is >= 0",
-            ],  # fmt: skip
-            rows,
-        ),
+        *common.table(header.split("|"), rows),
         "",
         f"Sets where every column's bounded share is within 1 point of the real "
         f"share (or below it): {within} of {len(results)}.",
     ]
-    common.write_report(args.out, "edges.md", lines, args.smoke)
-    common.write_json(args.out, "edges.json", results)
+
+
+def plot(results: dict, out) -> None:
     plt = common.pyplot()
     fig, ax = plt.subplots(figsize=(7, 3.5))
     names = list(results)
-    for i, key in enumerate(("real", "clipped", "bounded")):
-        ax.bar(
-            np.arange(len(names)) + i * 0.27,
-            [100 * results[n][key]["worst"] for n in names],
-            0.27,
-            label=key,
-        )
+    for i, key in enumerate(KINDS):
+        worst = [100 * results[n][key]["worst"] for n in names]
+        ax.bar(np.arange(len(names)) + i * 0.27, worst, 0.27, label=key)
     ax.set_xticks(np.arange(len(names)) + 0.27)
     ax.set_xticklabels(names, rotation=30, ha="right", fontsize=7)
     ax.set_ylabel("% on min/max (worst column)")
     ax.legend(fontsize=8)
-    common.save_figure(fig, args.out, "edges.png")
+    common.save_figure(fig, out, "edges.png")
 
 
 if __name__ == "__main__":

@@ -36,92 +36,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _common as common  # noqa: E402
 
-CHILD = r"""
-import json, resource, sys, time
-import numpy as np
-from smrt_keras import Reconstructor
-path, mode, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-r = Reconstructor.load(path)
-r.generate(10, random_state=0)  # warm up the decoder
-def rss_mb():
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-base = rss_mb()
-start = time.perf_counter()
-if mode == "generate":
-    X, y = r.generate(n, random_state=0)
-    rows, finite = len(X), bool(np.isfinite(X).all())
-else:
-    rows, finite = 0, True
-    for X, y in r.iter_generate(n, random_state=0):
-        rows += len(X)
-        finite &= bool(np.isfinite(X).all())
-seconds = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print("RESULT " + json.dumps(dict(mode=mode, n=n, rows=rows, finite=finite,
-                                 base_mb=base, peak_mb=peak, seconds=seconds)))
-"""
-
-
-LEAK_CHILD = r"""
-import json, os, sys
-fits = int(sys.argv[1])
-from sklearn.datasets import load_breast_cancer
-from smrt_keras import Reconstructor
-from smrt_keras.datasets import make_imbalanced
-import keras
-X, y = load_breast_cancer(return_X_y=True)
-X, y = make_imbalanced(X, y, {1: 357, 0: 36}, random_state=0)
-def rss_mb():
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-start, rss = rss_mb(), []
-for seed in range(fits):
-    Reconstructor(epochs=3, random_state=seed).fit_resample(X, y)
-    rss.append(rss_mb())
-print("RESULT " + json.dumps({"backend": keras.backend.backend(),
-                              "start_mb": start, "rss_mb": rss}))
-"""
-
-
-FIT_CHILD = r"""
-import json, sys, time
-import numpy as np
-import smrt_keras.recipe
-from smrt_keras import Reconstructor
-path, mode, n_other, cap = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
-if cap == "uncapped":
-    smrt_keras.recipe.MAX_VALIDATION_SIZE = 2**62
-def status(key):
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith(key + ":"):
-                return int(line.split()[1]) / 1024
-rng = np.random.default_rng(0)
-Xw = rng.normal(size=(300, 30)).astype("float32")
-yw = np.r_[np.zeros(100), np.ones(200)].astype("int8")
-Reconstructor(epochs=1, random_state=0, sampling_strategy={1: 210}).fit(Xw, yw)
-X = np.load(path, mmap_mode="r")
-if mode == "array":
-    X = np.array(X)
-n = len(X) - n_other
-y = np.ones(len(X), dtype="int8")
-y[:n_other] = 0
-with open("/proc/self/clear_refs", "w") as fh:
-    fh.write("5")  # resets VmHWM, the peak RSS, to the current RSS
-base = status("VmRSS")
-start = time.perf_counter()
-Reconstructor(epochs=1, random_state=0, sampling_strategy={1: n + 100}).fit(X, y)
-seconds = time.perf_counter() - start
-print("RESULT " + json.dumps(dict(
-    n=n, mode=mode, validation=cap, base_mb=base, peak_mb=status("VmHWM"),
-    seconds=seconds, class_f32_mb=n * X.shape[1] * 4 / 2**20)))
-"""
-
 #: Rows of the other class beside the big one (fit is refused on one class).
 FIT_OTHER_ROWS = 1000
 
@@ -141,22 +55,16 @@ def write_class(path: Path, n: int, features: int = 30) -> None:
     del X
 
 
-def fit_memory(
-    sizes, uncapped_at=None, modes=("memmap", "array"), in_process=False
-) -> list[dict]:
-    """Peak RSS during ``fit`` per class size (memmap and array input), plus
-    one run with the validation split uncapped at ``uncapped_at`` rows."""
+def fit_memory(sizes, modes=("memmap", "array"), in_process=False) -> list[dict]:
+    """Peak RSS during ``fit`` per class size (memmap and array input)."""
     out = []
     with tempfile.TemporaryDirectory() as tmp:
         for n in sizes:
             path = Path(tmp) / f"x{n}.npy"
             write_class(path, n)
-            runs = [(mode, "capped") for mode in modes]
-            if n == uncapped_at:
-                runs.append(("memmap", "uncapped"))
-            for mode, cap in runs:
+            for mode in modes:
                 row = common.run_child(
-                    FIT_CHILD, path, mode, FIT_OTHER_ROWS, cap, in_process=in_process
+                    "fit_memory", path, mode, FIT_OTHER_ROWS, in_process=in_process
                 )
                 row["ratio"] = (row["peak_mb"] - row["base_mb"]) / row["class_f32_mb"]
                 out.append(row)
@@ -184,22 +92,13 @@ def fit_lines(rows: list[dict]) -> tuple[list[str], dict]:
         "during `fit` minus RSS before it; for `memmap` input it includes the "
         "class's pages as they are read, for `array` input the array was already "
         "resident before the baseline. Validation: the held-out split as shipped "
-        "(at most `recipe.MAX_VALIDATION_SIZE` rows) or uncapped (10 %).",
+        "(at most 10,000 rows).",
         "",
         f"Machine: {common.machine()}.",
         "",
         *common.table(
-            [
-                "rows",
-                "input",
-                "validation",
-                "class float32",
-                "baseline",
-                "peak",
-                "grown",
-                "grown / class",
-                "seconds",
-            ],
+            "rows|input|validation|class float32|baseline|peak|grown|grown / class|"
+            "seconds".split("|"),
             [
                 [
                     f"{r['n']:,}",
@@ -234,7 +133,7 @@ def fit_report(args) -> None:
     if args.smoke:  # in this process: the suite's time is short
         rows = fit_memory([2_000], modes=("memmap",), in_process=True)
     else:
-        rows = fit_memory(args.fit_rows, 1_000_000)
+        rows = fit_memory(args.fit_rows)
     lines, fits = fit_lines(rows)
     common.write_report(args.out, "memory_fit.md", lines, args.smoke)
     common.write_json(args.out, "memory_fit.json", {"fit": rows, "lines": fits})
@@ -259,7 +158,7 @@ def leaks(fits: int, backends=None, in_process: bool = False) -> dict:
 
     out = {}
     for backend in backends or common.installed_backends():
-        r = common.run_child(LEAK_CHILD, fits, backend=backend, in_process=in_process)
+        r = common.run_child("leak", fits, backend=backend, in_process=in_process)
         tail = np.arange(len(r["rss_mb"]))[10:]
         slope = (
             np.polyfit(tail, np.asarray(r["rss_mb"])[10:], 1)[0]
@@ -303,8 +202,46 @@ def leak_lines(result: dict, fits: int) -> list[str]:
                 "MiB per fit after 10 (slope)",
             ],
             rows,
-        ),
+        ),  # fmt: skip
     ]
+
+
+def generation(path, first: int, last: int, in_process: bool) -> list[dict]:
+    """Peak RSS of ``generate`` and ``iter_generate`` for n = 10^first ...
+    10^last, each in a fresh process that loads the reconstructor at ``path``."""
+    rows = []
+    for exp in range(first, last + 1):
+        for mode in ("iter_generate", "generate"):
+            row = common.run_child(
+                "generation_memory", path, mode, 10**exp, in_process=in_process
+            )
+            rows.append(row)
+            print(row, flush=True)
+    return rows
+
+
+def generation_lines(rows: list[dict]) -> list[str]:
+    lines = [
+        "# Peak memory of generation (30 float64 features, one dense generator)",
+        "",
+        "Fresh process per row; RSS in MiB. 'Held at once' is the float64 data the "
+        "call keeps alive: the whole n x 30 output for `generate`, one batch of "
+        "10,000 rows for `iter_generate`. The process's peak before generating "
+        "(import and load) sets a floor, so rows at that floor did not raise it.",
+        "",
+        f"Machine: {common.machine()}.",
+        "",
+        "| n | mode | RSS after load | peak RSS | held at once | seconds |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in rows:
+        held = r["n"] if r["mode"] == "generate" else min(r["n"], 10_000)
+        out_mb = held * 30 * 8 / 2**20
+        lines.append(
+            f"| {r['n']:,} | {r['mode']} | {r['base_mb']:.0f} | {r['peak_mb']:.0f} | "
+            f"{out_mb:.1f} | {r['seconds']:.1f} |"
+        )
+    return lines
 
 
 def main(argv=None) -> None:
@@ -333,39 +270,11 @@ def main(argv=None) -> None:
 
     X, y = load_breast_cancer(return_X_y=True)
     X, y = make_imbalanced(X, y, {1: 357, 0: 36}, random_state=0)
-    rows = []
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "gen"
         Reconstructor(epochs=5, random_state=0).fit(X, y).save(path)
-        for exp in range(first, last + 1):
-            for mode in ("iter_generate", "generate"):
-                row = common.run_child(
-                    CHILD, path, mode, 10**exp, in_process=args.smoke
-                )
-                rows.append(row)
-                print(row, flush=True)
-
-    lines = [
-        "# Peak memory of generation (30 float64 features, one dense generator)",
-        "",
-        "Fresh process per row; RSS in MiB. 'Held at once' is the float64 data the "
-        "call keeps alive: the whole n x 30 output for `generate`, one batch of "
-        "10,000 rows for `iter_generate`. The process's peak before generating "
-        "(import and load) sets a floor, so rows at that floor did not raise it.",
-        "",
-        f"Machine: {common.machine()}.",
-        "",
-        "| n | mode | RSS after load | peak RSS | held at once | seconds |",
-        "| --- | --- | --- | --- | --- | --- |",
-    ]
-    for r in rows:
-        held = r["n"] if r["mode"] == "generate" else min(r["n"], 10_000)
-        out_mb = held * 30 * 8 / 2**20
-        lines.append(
-            f"| {r['n']:,} | {r['mode']} | {r['base_mb']:.0f} | {r['peak_mb']:.0f} | "
-            f"{out_mb:.1f} | {r['seconds']:.1f} |"
-        )
-    lines += leak_lines(leak, fits)
+        rows = generation(path, first, last, args.smoke)
+    lines = generation_lines(rows) + leak_lines(leak, fits)
     common.write_report(args.out, "memory.md", lines, args.smoke)
     common.write_json(args.out, "memory.json", {"generation": rows, "leak": leak})
     plt = common.pyplot()

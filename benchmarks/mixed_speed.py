@@ -80,7 +80,7 @@ def main(argv=None) -> None:
             if seed == 0 and name != "SMRT":
                 continue
             if args.smoke and name == "SMRT":
-                sampler.set_params(epochs=2)
+                sampler.set_params(epochs=1)
             start = time.perf_counter()
             X_res, _ = sampler.fit_resample(X, y)
             took = time.perf_counter() - start

@@ -77,7 +77,7 @@ def synthesize(x, y, seed, variants, n_new):
     return out, seconds
 
 
-def main(argv=None) -> None:
+def _parser():
     p = common.parser(__doc__)
     p.add_argument("--seeds", type=int, default=3)
     p.add_argument("--judge-epochs", type=int, default=3)
@@ -95,21 +95,37 @@ def main(argv=None) -> None:
         '"backbone": "pretrained" uses the --pretrain-digits backbone',
     )
     common.smrt_options(p)
+    return p
+
+
+def score(judge, real_feats, real_zeros, train_zeros, fake) -> dict:
+    """Fidelity of synthetic zeros ``fake`` in the judge's feature space, and
+    their DCR ratio in pixel space."""
+    from smrt_keras.evaluation import dcr_ratio, frechet_distance, knn_precision_recall
+
+    feats, labels = judge.features(fake)
+    precision, recall = knn_precision_recall(real_feats, feats, k=3)
+    return {
+        "recognisability": float(np.mean(labels == 0)),
+        "fid": frechet_distance(real_feats, feats),
+        "precision": precision,
+        "recall": recall,
+        "dcr": dcr_ratio(train_zeros / 255.0, real_zeros, fake / 255.0),
+    }
+
+
+def main(argv=None) -> None:
+    p = _parser()
     args, smrt_params, _ = common.parse_smrt(p, argv)
     seeds, n_new, judge_epochs = args.seeds, N_NEW, args.judge_epochs
     (x_train, y_train), (x_test, y_test) = common.mnist()
     if args.smoke:
         seeds, n_new, judge_epochs = 1, 60, 1
-        smrt_params.setdefault("epochs", 2)
-        x_train, y_train = x_train[:3000], y_train[:3000]
+        smrt_params.setdefault("epochs", 1)
+        x_train, y_train = x_train[:1000], y_train[:1000]
 
     from smrt_keras.datasets import make_imbalanced
-    from smrt_keras.evaluation import (
-        ImageJudge,
-        dcr_ratio,
-        frechet_distance,
-        knn_precision_recall,
-    )
+    from smrt_keras.evaluation import ImageJudge
 
     with common.Timer() as t:
         judge = ImageJudge(epochs=judge_epochs, seed=0).fit(x_train, y_train)
@@ -117,50 +133,33 @@ def main(argv=None) -> None:
     print(f"judge: {t.seconds:.0f}s, test accuracy {100 * test_acc:.2f}%", flush=True)
     real_feats, _ = judge.features(x_test[y_test == 0])
     test_zeros = x_test[y_test == 0] / 255.0
-
     backbone = pretrain(args, x_train, y_train, smrt_params)
-    variants = {
-        name: {
-            **smrt_params,
-            **params,
-            **(
-                {"backbone": backbone} if params.get("backbone") == "pretrained" else {}
-            ),
-        }
-        for name, params in json.loads(args.variants).items()
-    }
+    variants = {}
+    for name, params in json.loads(args.variants).items():
+        pretrained = params.get("backbone") == "pretrained"
+        variants[name] = {**smrt_params, **params,
+                          **({"backbone": backbone} if pretrained else {})}  # fmt: skip
     n_one = int((y_train == 1).sum())
     n_zero = max(6, round(n_one / 100))
-    results: dict = {}
-    examples = {}
+    results, examples = {}, {}
     for seed in range(seeds):
-        x, y = make_imbalanced(
-            x_train, y_train, {1: n_one, 0: n_zero}, random_state=seed
-        )
+        counts = {1: n_one, 0: n_zero}
+        x, y = make_imbalanced(x_train, y_train, counts, random_state=seed)
         fakes, fit_seconds = synthesize(x, y, seed, variants, n_new)
         if seed == 0:
             examples = {"real": x[y == 0][:12], **{k: v[:12] for k, v in fakes.items()}}
         for name, fake in fakes.items():
-            feats, labels = judge.features(fake)
-            precision, recall = knn_precision_recall(real_feats, feats, k=3)
-            row = {
-                "seed": seed,
-                "recognisability": float(np.mean(labels == 0)),
-                "fid": frechet_distance(real_feats, feats),
-                "precision": precision,
-                "recall": recall,
-                "dcr": dcr_ratio(x[y == 0] / 255.0, test_zeros, fake / 255.0),
-            }
+            scores = score(judge, real_feats, test_zeros, x[y == 0], fake)
+            row = {"seed": seed, **scores}
             if name in fit_seconds:
                 row["fit_seconds"] = fit_seconds[name]
             results.setdefault(name, []).append(row)
             print(
                 f"seed {seed} {name:<16} recog {100 * row['recognisability']:.1f}% "
-                f"FID {row['fid']:.2f} P {precision:.3f} R {recall:.3f} "
+                f"FID {row['fid']:.2f} P {row['precision']:.3f} R {row['recall']:.3f} "
                 f"DCR {row['dcr']:.3f}",
                 flush=True,
             )
-
     setup = (
         f"{n_one} training ones vs {n_zero} training zeros; {n_new} synthetic zeros "
         f"per sampler; {seeds} seed(s) (the seed draws the zeros, the sampler and "
@@ -176,21 +175,27 @@ def main(argv=None) -> None:
 def pretrain(args, x_train, y_train, smrt_params):
     """A backbone fitted on the training digits ``args.pretrain_digits``
     (``"2-9"``): a pretrained backbone that has never seen a zero or a one.
-    ``None`` without ``--pretrain-digits``."""
+    ``None`` without ``--pretrain-digits``.
+
+    Fitted through the public facade: ``Reconstructor(backbone="fit")`` with
+    a strategy that asks for no samples, so only the backbone trains (its
+    seed is the facade's first draw from ``random_state=0``)."""
     from smrt_keras import Reconstructor
-    from smrt_keras.backbone import Backbone
-    from smrt_keras.validation import check_X
 
     if not args.pretrain_digits:
         return None
     lo, hi = (int(d) for d in args.pretrain_digits.split("-"))
     keep = (y_train >= lo) & (y_train <= hi)
     epochs = 1 if args.smoke else args.pretrain_epochs
-    params = Reconstructor(**{**smrt_params, "backbone_epochs": epochs}).get_params()
-    X, spec = check_X(x_train[keep])
+    x, y = x_train[keep], y_train[keep]
+    labels, counts = np.unique(y, return_counts=True)
+    params = {**smrt_params, "backbone": "fit", "backbone_epochs": epochs}
+    nothing = {int(c): int(n) for c, n in zip(labels, counts, strict=True)}
     with common.Timer() as t:
-        backbone = Backbone.fit(X, spec, params, 0, list(range(lo, hi + 1)))
-    print(f"backbone on digits {lo}-{hi}: {len(X)} images, {t.seconds:.0f}s")
+        params.update(sampling_strategy=nothing, random_state=0)
+        smrt = Reconstructor(**params)
+        backbone = smrt.fit(x, y).backbone_
+    print(f"backbone on digits {lo}-{hi}: {len(x)} images, {t.seconds:.0f}s")
     backbone.trained_on["source"] = f"MNIST training digits {lo}-{hi}"
     backbone.trained_on["seconds"] = round(t.seconds, 1)
     return backbone

@@ -30,81 +30,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as common  # noqa: E402
 import numpy as np  # noqa: E402
 
-CHILD = r"""
-import json, os, resource, sys, time
-import numpy as np
-sampler, rows, features, epochs = sys.argv[1], *map(int, sys.argv[2:5])
-rng = np.random.default_rng(0)
-n_min = rows // 10
-y = np.r_[np.zeros(rows - n_min, int), np.ones(n_min, int)]
-X = rng.standard_normal((rows, features)) + 0.5 * y[:, None]
-if sampler == "SMOTE":
-    from imblearn.over_sampling import SMOTE
-    est = SMOTE(random_state=0)
-else:
-    from smrt_keras import Reconstructor
-    from smrt_keras.models.io import warm_up_backend
-    warm_up_backend()
-    est = Reconstructor(epochs=epochs, patience=None, random_state=0)
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-t = time.perf_counter()
-Xr, yr = est.fit_resample(X, y)
-seconds = time.perf_counter() - t
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-assert len(Xr) == 2 * (rows - n_min), len(Xr)
-print("RESULT " + json.dumps({"seconds": seconds, "peak_kib": peak,
-                               "before_kib": before}))
-"""
-
-
-CLASSES_CHILD = r"""
-import json, os, sys, time
-import numpy as np
-n_classes, workers = int(sys.argv[1]), int(sys.argv[2])
-rng = np.random.default_rng(0)
-y = np.r_[np.zeros(200, int), np.repeat(np.arange(1, n_classes + 1), 5)]
-X = rng.standard_normal((len(y), 20)) + y[:, None] % 7
-from imblearn.over_sampling import SMOTE
-from smrt_keras import Reconstructor
-out = {}
-for name, make in (("first", lambda: Reconstructor(random_state=0)),
-                   ("second", lambda: Reconstructor(random_state=1)),
-                   ("smote", lambda: SMOTE(k_neighbors=4, random_state=0))):
-    t = time.perf_counter()
-    Xr, yr = make().fit_resample(X, y)
-    out[name] = time.perf_counter() - t
-    assert len(yr) == 200 * (n_classes + 1), len(yr)
-if workers and n_classes >= workers:
-    # The alternative to vectorising classes in one process: split them
-    # across joblib's loky worker processes, each fitting its share.
-    from joblib import Parallel, delayed
-    def share(labels, seed):
-        import numpy as np
-        from smrt_keras import Reconstructor
-        keep = np.isin(y, [0, *labels])
-        Xr, yr = Reconstructor(random_state=seed).fit_resample(X[keep], y[keep])
-        return len(yr)
-    parts = np.array_split(np.arange(1, n_classes + 1), workers)
-    for name, seed in (("joblib_first", 0), ("joblib_second", 1)):
-        t = time.perf_counter()
-        made = Parallel(n_jobs=workers)(delayed(share)(p.tolist(), seed) for p in parts)
-        out[name] = time.perf_counter() - t
-        assert sum(made) == 200 * (n_classes + workers), made
-    out["workers"] = workers
-print("RESULT " + json.dumps(out))
-"""
-
 
 def class_counts(grid, workers: int, in_process: bool = False) -> list[dict]:
     """``fit_resample`` seconds against the number of 5-row minority classes,
     vectorised in one process and split across ``workers`` joblib processes."""
     rows = []
     for n in grid:
-        r = {
-            "classes": n,
-            **common.run_child(CLASSES_CHILD, n, workers, in_process=in_process),
-        }
-        rows.append(r)
+        r = common.run_child("scaling_classes", n, workers, in_process=in_process)
+        rows.append(r := {"classes": n, **r})
         print(
             f"{n:>3} classes: first {r['first']:.2f} s, second {r['second']:.2f} s, "
             f"joblib {r.get('joblib_first', float('nan')):.2f} / "
@@ -119,18 +52,14 @@ def class_lines(rows: list[dict]) -> list[str]:
         return f"{r[key]:.2f}" if key in r else "n/a"
 
     table = [
-        [
-            r["classes"],
-            f"{r['first']:.2f}",
-            f"{r['second']:.2f}",
-            f"{r['second'] / r['classes']:.3f}",
-            joblib(r, "joblib_first"),
-            joblib(r, "joblib_second"),
-            f"{r['smote']:.3f}",
-        ]
+        [r["classes"], f"{r['first']:.2f}", f"{r['second']:.2f}",
+         f"{r['second'] / r['classes']:.3f}", joblib(r, "joblib_first"),
+         joblib(r, "joblib_second"), f"{r['smote']:.3f}"]
         for r in rows
-    ]
+    ]  # fmt: skip
     workers = next((r["workers"] for r in rows if "workers" in r), 0)
+    header = "classes|first s|second s|second s per class|joblib first s|"
+    header += "joblib second s|SMOTE s"
     return [
         "",
         "## Class count: 5-row minority classes against a 200-row majority",
@@ -142,43 +71,18 @@ def class_lines(rows: list[dict]) -> list[str]:
         "`Reconstructor()` on the majority and its share of the classes): a "
         "first call, then a second on the same workers.",
         "",
-        *common.table(
-            [
-                "classes",
-                "first s",
-                "second s",
-                "second s per class",
-                "joblib first s",
-                "joblib second s",
-                "SMOTE s",
-            ],
-            table,
-        ),
+        *common.table(header.split("|"), table),
     ]
 
 
-def main(argv=None) -> None:
-    p = common.parser(__doc__)
-    p.add_argument("--epochs", type=int, default=10, help="SMRT epochs (fixed)")
-    p.add_argument("--max-rows", type=int, default=100_000)
-    args = p.parse_args(argv)
-    row_grid = [r for r in (1_000, 10_000, 100_000) if r <= args.max_rows]
-    feature_grid = (20, 784)
-    epochs = args.epochs
-    class_grid = (1, 10, 60, 100)
-    if args.smoke:
-        row_grid, feature_grid, epochs = [200, 400], (20,), 1
-        class_grid = (3,)
-    # joblib's workers each import Keras: too slow for the suite's smoke run.
-    by_classes = class_counts(class_grid, 0 if args.smoke else 2, args.smoke)
-
+def rows_and_features(row_grid, feature_grid, epochs, in_process) -> list[dict]:
+    """One fresh process per (features, sampler, rows)."""
     results = []
     for features in feature_grid:
         for sampler in ("SMOTE", "SMRT"):
             for rows in row_grid:
-                r = common.run_child(
-                    CHILD, sampler, rows, features, epochs, in_process=args.smoke
-                )
+                args = ("scaling_fit", sampler, rows, features, epochs)
+                r = common.run_child(*args, in_process=in_process)
                 r.update(sampler=sampler, rows=rows, features=features)
                 results.append(r)
                 print(
@@ -187,31 +91,51 @@ def main(argv=None) -> None:
                     f"(+{(r['peak_kib'] - r['before_kib']) / 1024:.0f})",
                     flush=True,
                 )
+    return results
 
+
+def _selected(results, sampler, features) -> list[dict]:
+    return [r for r in results if r["sampler"] == sampler and r["features"] == features]
+
+
+def main(argv=None) -> None:
+    p = common.parser(__doc__)
+    p.add_argument("--epochs", type=int, default=10, help="SMRT epochs (fixed)")
+    p.add_argument("--max-rows", type=int, default=100_000)
+    args = p.parse_args(argv)
+    row_grid = [r for r in (1_000, 10_000, 100_000) if r <= args.max_rows]
+    feature_grid, epochs, class_grid = (20, 784), args.epochs, (1, 10, 60, 100)
+    if args.smoke:
+        row_grid, feature_grid, epochs = [200, 400], (20,), 1
+        class_grid = (3,)
+    # joblib's workers each import Keras: too slow for the suite's smoke run.
+    by_classes = class_counts(class_grid, 0 if args.smoke else 2, args.smoke)
+    results = rows_and_features(row_grid, feature_grid, epochs, args.smoke)
     slopes = {}
     for features in feature_grid:
         for sampler in ("SMOTE", "SMRT"):
-            pts = [
-                (r["rows"], r["seconds"])
-                for r in results
-                if r["sampler"] == sampler and r["features"] == features
-            ]
-            x, t = np.log10([p[0] for p in pts]), np.log10([p[1] for p in pts])
+            sel = _selected(results, sampler, features)
+            x = np.log10([r["rows"] for r in sel])
+            t = np.log10([r["seconds"] for r in sel])
             slopes[(sampler, features)] = float(np.polyfit(x, t, 1)[0])
+    lines = report(results, slopes, epochs) + class_lines(by_classes)
+    common.write_report(args.out, "scaling.md", lines, args.smoke)
+    common.write_json(
+        args.out, "scaling.json", {"rows": results, "classes": by_classes}
+    )
+    plot(results, slopes, args.out)
 
+
+def report(results, slopes, epochs) -> list[str]:
     rows = [
-        [
-            r["sampler"],
-            r["features"],
-            f"{r['rows']:,}",
-            f"{r['seconds']:.2f}",
-            f"{r['peak_kib'] / 1024:.0f}",
-            f"{(r['peak_kib'] - r['before_kib']) / 1024:.0f}",
-        ]
+        [r["sampler"], r["features"], f"{r['rows']:,}", f"{r['seconds']:.2f}",
+         f"{r['peak_kib'] / 1024:.0f}",
+         f"{(r['peak_kib'] - r['before_kib']) / 1024:.0f}"]
         for r in results
-    ]
+    ]  # fmt: skip
     slope_rows = [[s, f, f"{v:.2f}"] for (s, f), v in slopes.items()]
-    lines = [
+    header = "sampler|features|rows|seconds|peak MiB|growth MiB".split("|")
+    return [
         "# fit_resample scaling: SMRT vs SMOTE",
         "",
         f"10% minority balanced to 1:1; SMOTE k=5; SMRT `Reconstructor(epochs="
@@ -221,47 +145,31 @@ def main(argv=None) -> None:
         "",
         f"Machine: {common.machine()}.",
         "",
-        *common.table(
-            ["sampler", "features", "rows", "seconds", "peak MiB", "growth MiB"],
-            rows,
-        ),
+        *common.table(header, rows),
         "",
         "Fitted slope of log10(seconds) against log10(rows) (1 = linear):",
         "",
         *common.table(["sampler", "features", "slope"], slope_rows),
-        *class_lines(by_classes),
     ]
-    common.write_report(args.out, "scaling.md", lines, args.smoke)
-    common.write_json(
-        args.out, "scaling.json", {"rows": results, "classes": by_classes}
-    )
 
+
+def plot(results, slopes, out) -> None:
     plt = common.pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     for (sampler, features), slope in slopes.items():
-        sel = [
-            r for r in results if r["sampler"] == sampler and r["features"] == features
-        ]
+        sel = _selected(results, sampler, features)
         style = "-o" if sampler == "SMRT" else "--s"
         label = f"{sampler}, {features} features"
-        axes[0].loglog(
-            [r["rows"] for r in sel],
-            [r["seconds"] for r in sel],
-            style,
-            label=f"{label} (slope {slope:.2f})",
-        )
-        axes[1].loglog(
-            [r["rows"] for r in sel],
-            [r["peak_kib"] / 1024 for r in sel],
-            style,
-            label=label,
-        )
+        rows = [r["rows"] for r in sel]
+        axes[0].loglog(rows, [r["seconds"] for r in sel], style,
+                       label=f"{label} (slope {slope:.2f})")  # fmt: skip
+        axes[1].loglog(rows, [r["peak_kib"] / 1024 for r in sel], style, label=label)
     axes[0].set_ylabel("fit_resample seconds")
     axes[1].set_ylabel("peak RSS (MiB)")
     for ax in axes:
         ax.set_xlabel("rows")
         ax.legend(fontsize=8)
-    common.save_figure(fig, args.out, "scaling.png")
+    common.save_figure(fig, out, "scaling.png")
 
 
 if __name__ == "__main__":

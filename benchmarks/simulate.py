@@ -8,10 +8,10 @@ beyond the largest (more steps per epoch; conservative), and never below the
 measured cost per class of 5-row classes stacked in one fit. Each worker pays
 the measured start-up once (first fit minus warm fit on the Dask cluster).
 
-Classes go to workers by the library's own split
-(:func:`smrt_keras.models.parallel.split`: one chunk per worker, longest job
-first to the least-loaded worker). Efficiency is the summed cost over N times
-the makespan.
+Classes go to workers by the library's split rule, written out here (the
+LPT rule of ``smrt_keras.models.parallel.split``, which is private: longest
+job first to the least-loaded worker, one chunk per worker). Efficiency is
+the summed cost over N times the makespan.
 
 Workloads (class sizes drawn with a fixed seed):
 
@@ -36,7 +36,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as common  # noqa: E402
 import numpy as np  # noqa: E402
 
-from smrt_keras.models.parallel import split  # noqa: E402
+
+def split(costs, k: int) -> list[list[int]]:
+    """Job indices in ``k`` chunks of similar total cost: longest first, each
+    to the chunk with the least so far (the LPT rule), each chunk in job order.
+    The library's own split, kept here because it is not public API."""
+    chunks: list[list[int]] = [[] for _ in range(k)]
+    loads = np.zeros(k)
+    for i in sorted(range(len(costs)), key=lambda i: (-costs[i], i)):
+        target = int(np.argmin(loads))
+        chunks[target].append(i)
+        loads[target] += costs[i]
+    return [sorted(c) for c in chunks if c]
+
 
 WORKERS = [1, 2, 4, 8, 16, 32, 64]
 

@@ -103,33 +103,21 @@ def categorical_columns(X) -> list:
 
 def make_sampler(name: str, seed: int, smrt_params: dict, X=None):
     """Sampler ``name`` for training fold ``X`` (``None`` for the anchors)."""
-    from imblearn.over_sampling import (
-        ADASYN,
-        SMOTE,
-        SMOTEN,
-        SMOTENC,
-        BorderlineSMOTE,
-        RandomOverSampler,
-    )
+    from imblearn import over_sampling as imb
 
     from smrt_keras import Reconstructor
 
-    cats = categorical_columns(X)
-    all_categorical = X is not None and len(cats) == X.shape[1]
-    return {
-        "none": lambda: None,
-        "threshold": lambda: None,
-        "ROS": lambda: RandomOverSampler(random_state=seed),
-        "SMOTE": lambda: SMOTE(random_state=seed),
-        "SMOTENC": lambda: (
-            SMOTEN(random_state=seed)
-            if all_categorical
-            else SMOTENC(categorical_features=cats, random_state=seed)
-        ),
-        "ADASYN": lambda: ADASYN(random_state=seed),
-        "BorderlineSMOTE": lambda: BorderlineSMOTE(random_state=seed),
-        "SMRT": lambda: Reconstructor(random_state=seed, **smrt_params),
-    }[name]()
+    if name in NO_RESAMPLING:
+        return None
+    if name == "SMRT":
+        return Reconstructor(random_state=seed, **smrt_params)
+    if name == "SMOTENC":
+        cats = categorical_columns(X)
+        if len(cats) == X.shape[1]:
+            return imb.SMOTEN(random_state=seed)
+        return imb.SMOTENC(categorical_features=cats, random_state=seed)
+    names = {"ROS": "RandomOverSampler"}
+    return getattr(imb, names.get(name, name))(random_state=seed)
 
 
 def make_classifier(name: str, seed: int, tuned: bool = False, cats=()):
@@ -151,14 +139,10 @@ def make_classifier(name: str, seed: int, tuned: bool = False, cats=()):
         "RF": lambda: RandomForestClassifier(100, random_state=seed, n_jobs=-1),
         "HGB": lambda: HistGradientBoostingClassifier(random_state=seed),
     }[name]()
-    encode = (
-        make_column_transformer(
-            (OneHotEncoder(handle_unknown="ignore", sparse_output=False), list(cats)),
-            remainder=StandardScaler(),
-        )
-        if cats
-        else StandardScaler()
-    )
+    encode = StandardScaler()
+    if cats:
+        onehot = OneHotEncoder(handle_unknown="ignore", sparse_output=False)
+        encode = make_column_transformer((onehot, list(cats)), remainder=encode)
     clf = make_pipeline(encode, clf)
     if tuned:
         clf = TunedThresholdClassifierCV(
@@ -272,7 +256,7 @@ def main(argv=None) -> None:
     args.folds = 5
     if args.smoke:
         args.repeats, args.folds = 1, 2
-        smrt_params.setdefault("epochs", 2)
+        smrt_params.setdefault("epochs", 1)
         # The suite runs the smoke: the two fast classifiers keep it short.
         global CLASSIFIERS
         CLASSIFIERS = ("kNN", "LR")
@@ -369,19 +353,10 @@ def fidelity_lines(fidelity: dict, names) -> list[str]:
     samplers = sorted({s for d in names for s in fidelity.get(d, {})})
     rows = []
     for s in samplers:
-        vals = {
-            k: [
-                np.nanmean(fidelity[d][s][k]) for d in names if s in fidelity.get(d, {})
-            ]
-            for k in FIDELITY
-        }
-        rows.append(
-            [s]
-            + [
-                f"{np.nanmean(v):.3f}" if np.isfinite(v).any() else "-"
-                for v in vals.values()
-            ]  # fmt: skip
-        )
+        sets = [d for d in names if s in fidelity.get(d, {})]
+        means = [[np.nanmean(fidelity[d][s][k]) for d in sets] for k in FIDELITY]
+        cells = [f"{np.nanmean(v):.3f}" if np.isfinite(v).any() else "-" for v in means]
+        rows.append([s, *cells])
     header = ["sampler", "categorical TVD", "numeric KS", "correlation gap",
               "on min/max (synthetic)", "on min/max (real)"]  # fmt: skip
     return common.table(header, rows)
@@ -415,28 +390,22 @@ def anchors(scores: dict, samplers, cells, rival: str = "SMOTE") -> list[str]:
     for ours in ("SMRT", *VARIANTS):
         if ours not in samplers or rival not in samplers:
             continue
-        lines += [
-            "",
-            f"{ours} against {rival} per cell (tie = inside the fold spread):",
-            "",
-        ]
+        lines += ["", f"{ours} against {rival} per cell (tie = inside the fold "
+                  "spread):", ""]  # fmt: skip
         for m in METRICS:
-            wins, ties, losses = common.cell_verdicts(scores, cells, m, ours, rival)
-            lines.append(
-                f"- {METRIC_NAMES[m]}: {wins} wins, {ties} ties, {losses} losses."
-            )
+            w, t, lost = common.cell_verdicts(scores, cells, m, ours, rival)
+            lines.append(f"- {METRIC_NAMES[m]}: {w} wins, {t} ties, {lost} losses.")
     rows = [
         [c, s] + [f"{np.mean([mean[d, c, s, m] for d in names]):.3f}" for m in METRICS]
         for c in CLASSIFIERS
         for s in samplers
     ]
+    header = ["classifier", "sampler", *METRIC_NAMES.values()]
     return lines + [
         "",
         f"Mean score over the {len(names)} datasets, per classifier and sampler:",
         "",
-        *common.table(
-            ["classifier", "sampler"] + [METRIC_NAMES[m] for m in METRICS], rows
-        ),
+        *common.table(header, rows),
     ]
 
 
@@ -574,12 +543,8 @@ def plot(args, suites, tag: str) -> None:
     ):
         width = 0.8 / len(chosen)
         for i, s in enumerate(chosen):
-            ax.bar(
-                np.arange(len(METRICS)) + i * width,
-                [ranks[m][i] for m in METRICS],
-                width,
-                label=s,
-            )
+            heights = [ranks[m][i] for m in METRICS]
+            ax.bar(np.arange(len(METRICS)) + i * width, heights, width, label=s)
         ax.set_xticks(np.arange(len(METRICS)) + 0.4 - width / 2)
         ax.set_xticklabels([METRIC_NAMES[m] for m in METRICS])
         ax.set_ylabel("average rank (lower is better)")
