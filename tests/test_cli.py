@@ -1,4 +1,7 @@
-"""The smrt-keras command, driven as a subprocess."""
+"""The smrt-keras command, driven as a user drives it (a process) where what is
+checked is the process's own (help, early errors, what stderr shows, the
+demo), and in this process elsewhere: each process starts TensorFlow, which
+is most of a small command's time."""
 
 import subprocess
 import sys
@@ -19,6 +22,19 @@ def run(*args, cwd=None):
         cwd=cwd,
         timeout=600,
     )
+
+
+def run_here(capsys, *args):
+    """``run``'s result for ``smrt-keras ARGS`` run in this process."""
+    from smrt_keras.cli import main
+
+    capsys.readouterr()  # what earlier steps printed is not this run's
+    try:
+        code = main(list(args))
+    except SystemExit as exc:  # argparse's errors and --help
+        code = exc.code
+    out, err = capsys.readouterr()
+    return subprocess.CompletedProcess(args, code, out, err)
 
 
 def write_as(frame, path):
@@ -78,12 +94,13 @@ def test_demo_runs_end_to_end(tmp_path):
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
-def test_balance_keeps_columns_dtypes_and_labels(table, tmp_path, suffix):
+def test_balance_keeps_columns_dtypes_and_labels(table, tmp_path, suffix, capsys):
     source = pd.read_csv(table)
     data = write_as(source, tmp_path / f"in{suffix}")
     out_path = tmp_path / f"out{suffix}"
     gens = tmp_path / "gens"
-    out = run(
+    out = run_here(
+        capsys,
         "balance",
         str(data),
         "--target",
@@ -110,12 +127,13 @@ def test_balance_keeps_columns_dtypes_and_labels(table, tmp_path, suffix):
     assert (gens / "manifest.json").is_file()
 
 
-def test_balance_npz_images(tmp_path, digit_images):
+def test_balance_npz_images(tmp_path, digit_images, capsys):
     images, target = digit_images
     keep = np.r_[np.flatnonzero(target == 0)[:60], np.flatnonzero(target == 1)[:12]]
     data = tmp_path / "digits.npz"
     np.savez(data, X=images[keep].astype("uint8"), label=target[keep])
-    out = run(
+    out = run_here(
+        capsys,
         "balance",
         str(data),
         "--target",
@@ -132,24 +150,27 @@ def test_balance_npz_images(tmp_path, digit_images):
         assert np.bincount(res["label"]).tolist() == [60, 60]
 
 
-def test_balance_fine_tunes_from_the_zoo_backbone(tmp_path, digit_images):
+def test_balance_fine_tunes_from_the_zoo_backbone(tmp_path, digit_images, capsys):
     images, target = digit_images
     keep = np.r_[np.flatnonzero(target == 0)[:60], np.flatnonzero(target == 1)[:12]]
     data = tmp_path / "digits.npz"
     np.savez(data, X=images[keep].astype("uint8"), label=target[keep])
     args = ["balance", str(data), "--target", "label", "--epochs", "1", "-q"]
-    out = run(*args, "-o", str(tmp_path / "out.npz"), "--backbone",
+    out = run_here(capsys, *args, "-o", str(tmp_path / "out.npz"), "--backbone",
               "digits-backbone", "--fine-tune-epochs", "1")  # fmt: skip
     assert out.returncode == 0, out.stderr
     with np.load(tmp_path / "out.npz") as res:
         assert np.bincount(res["label"]).tolist() == [60, 60]
-    bad = run(*args, "-o", str(tmp_path / "bad.npz"), "--backbone", "mnist-nope")
+    bad = run_here(
+        capsys, *args, "-o", str(tmp_path / "bad.npz"), "--backbone", "mnist-nope"
+    )
     assert bad.returncode == 2 and "mnist-nope" in bad.stderr
 
 
-def test_fit_then_generate(table, tmp_path):
+def test_fit_then_generate(table, tmp_path, capsys):
     gens = tmp_path / "gens"
-    out = run(
+    out = run_here(
+        capsys,
         "fit",
         str(table),
         "--target",
@@ -163,8 +184,6 @@ def test_fit_then_generate(table, tmp_path):
     )
     assert out.returncode == 0, out.stderr
     assert "['benign', 'malignant']" in out.stdout
-    # The fit ran as a user runs it (a process); generate runs in-process
-    # (the suite's time: each process starts TensorFlow).
     from smrt_keras.cli import main
 
     args = ["generate", str(gens), "-n", "5", "--label", "malignant"]
@@ -203,13 +222,15 @@ def test_generate_npy_of_a_table_with_bool_columns(tmp_path):
     assert set(np.unique(values[:, 1])) <= {0.0, 1.0}
 
 
-def test_generate_from_the_zoo_and_zoo_commands(tmp_path):
-    out = run("generate", "zoo:mnist", "-n", "4", "-o", str(tmp_path / "d.png"))
+def test_generate_from_the_zoo_and_zoo_commands(tmp_path, capsys):
+    out = run_here(
+        capsys, "generate", "zoo:mnist", "-n", "4", "-o", str(tmp_path / "d.png")
+    )
     assert out.returncode == 0, out.stderr
     assert (tmp_path / "d.png").read_bytes()[:4] == b"\x89PNG"
-    listing = run("zoo", "list")
+    listing = run_here(capsys, "zoo", "list")
     assert listing.returncode == 0 and listing.stdout.startswith("mnist")
-    info = run("zoo", "info", "mnist")
+    info = run_here(capsys, "zoo", "info", "mnist")
     assert info.returncode == 0
     assert "Parameters per digit" in info.stdout and "posterior" in info.stdout
 
@@ -272,8 +293,9 @@ def test_errors_are_short_and_exit_2(table, tmp_path, args, message):
     assert "Traceback" not in out.stderr
 
 
-def test_csv_in_npz_out_keeps_text_labels(table, tmp_path):
-    out = run(
+def test_csv_in_npz_out_keeps_text_labels(table, tmp_path, capsys):
+    out = run_here(
+        capsys,
         "balance",
         str(table),
         "--target",
