@@ -1,15 +1,18 @@
-"""What a VAE's arguments may be: the checks its constructor runs.
+"""What a VAE's arguments and data may be: the checks its constructor and
+its numpy-facing methods run.
 
-Checks on the plain argument values, so the messages a bad argument
-raises are in one place, before any layer is built.
+Checks on plain values and numpy arrays, so the messages a bad argument or
+array raises are in one place, before any layer is built or called.
 """
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from smrt_keras.models.columns import check_column_types
-from smrt_keras.models.likelihoods import LIKELIHOODS
+from smrt_keras.models.likelihoods import LIKELIHOODS, UNIT_INTERVAL
 from smrt_keras.params import Float, Int, Options, PositiveInts, check_params, is_int
 
 ENCODERS = ("dense", "conv")
@@ -107,3 +110,34 @@ def check_conv(shape: tuple, filters: tuple, strides: tuple, kernel_size) -> Non
             f"{need} (the product of the strides). Use fewer or smaller "
             "strides, or a larger image."
         )
+
+
+def check_data(x, data_shape: tuple, likelihood: str, name: str = "x") -> np.ndarray:
+    """``x`` as float32 numpy, after checking that it is numeric, of sample
+    shape ``data_shape``, finite, and in [0, 1] for a Bernoulli
+    ``likelihood``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Naming ``name`` and what is wrong with it.
+    """
+    x = np.asarray(x)
+    if x.dtype == object or not np.issubdtype(x.dtype, np.number):
+        if x.dtype != bool:
+            raise TypeError(f"{name} must be numeric; got an array of dtype {x.dtype}.")
+    x = x.astype("float32", copy=False)
+    if x.shape[1:] != data_shape:
+        raise ValueError(
+            f"{name} has sample shape {x.shape[1:]} but this VAE was built "
+            f"with input_shape={data_shape}; got {name}.shape={x.shape}."
+        )
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"{name} contains NaN or infinite values.")
+    if likelihood in UNIT_INTERVAL and x.size and (x.min() < 0.0 or x.max() > 1.0):
+        raise ValueError(
+            f"{name} must lie in [0, 1] for likelihood={likelihood!r}; got "
+            f"values in [{x.min():g}, {x.max():g}]. Scale it first (e.g. "
+            "divide 8-bit images by 255) or use likelihood='gaussian'."
+        )
+    return x

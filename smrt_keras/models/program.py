@@ -5,8 +5,9 @@ a training step on a job's :class:`State` (the loss, Adam, the KL weight
 schedule, one job's validation loss); the backends (:mod:`.backends`)
 compile and vectorise these functions, and the engine (:mod:`.engine`)
 caches the compiled programs. This module imports no other part of
-:mod:`smrt_keras.models`: the template model and the compiler come in as
-arguments, so the backends can import it without importing the engine.
+:mod:`smrt_keras.models` (``quiet`` aside): the template model and the
+compiler come in as arguments, so the backends can import it without
+importing the engine.
 """
 
 from __future__ import annotations

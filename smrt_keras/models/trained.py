@@ -8,6 +8,10 @@ offers what generation needs (``encode``, ``decode``, ``output_std``) through
 the template's compiled passes; :meth:`TrainedVAE.materialise` builds the
 full :class:`~smrt_keras.models.vae.VAE` when one is asked for (saving,
 fine-tuning, or a user reading ``ClassGenerator.vae``).
+
+:class:`TrainedModel` is what generators may ask of either form, a Keras
+``VAE`` or a ``TrainedVAE``: both implement it, so callers need no
+``getattr`` to tell them apart.
 """
 
 from __future__ import annotations
@@ -92,7 +96,8 @@ class TrainedModel(Protocol):
 
 
 class TrainedVAE:
-    """A trained VAE's configuration and weights (numpy), ready to generate.
+    """A trained VAE's configuration and weights (numpy), ready to generate
+    (a :class:`TrainedModel`).
 
     Parameters
     ----------

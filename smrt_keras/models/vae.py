@@ -20,7 +20,7 @@ from keras import ops
 import smrt_keras.models.inference as inference
 import smrt_keras.models.latent as latent
 import smrt_keras.models.likelihoods as lik
-from smrt_keras.models.config import as_tuple, check_config
+from smrt_keras.models.config import as_tuple, check_config, check_data
 from smrt_keras.models.keras_fit import fit_checked
 from smrt_keras.models.layers import (
     ConvDecoder,
@@ -343,32 +343,9 @@ class VAE(keras.Model):
 
     # -------------------------------------------------------------- training
     def check_data(self, x, name: str = "x") -> np.ndarray:
-        """Return ``x`` as float32 numpy after checking its shape and values."""
-        x = np.asarray(x)
-        if x.dtype == object or not np.issubdtype(x.dtype, np.number):
-            if x.dtype != bool:
-                raise TypeError(
-                    f"{name} must be numeric; got an array of dtype {x.dtype}."
-                )
-        x = x.astype("float32", copy=False)
-        if x.shape[1:] != self.data_shape:
-            raise ValueError(
-                f"{name} has sample shape {x.shape[1:]} but this VAE was built "
-                f"with input_shape={self.data_shape}; got {name}.shape={x.shape}."
-            )
-        if not np.all(np.isfinite(x)):
-            raise ValueError(f"{name} contains NaN or infinite values.")
-        if (
-            self.likelihood in lik.UNIT_INTERVAL
-            and x.size
-            and (x.min() < 0.0 or x.max() > 1.0)
-        ):
-            raise ValueError(
-                f"{name} must lie in [0, 1] for likelihood={self.likelihood!r}; got "
-                f"values in [{x.min():g}, {x.max():g}]. Scale it first (e.g. "
-                "divide 8-bit images by 255) or use likelihood='gaussian'."
-            )
-        return x
+        """Return ``x`` as float32 numpy after checking its shape and values
+        (:func:`~smrt_keras.models.config.check_data`)."""
+        return check_data(x, self.data_shape, self.likelihood, name)
 
     def fit(self, x=None, y=None, **kwargs):
         """Train with Keras's ``fit``, after checking numpy inputs.
