@@ -2,13 +2,14 @@
 
 TensorFlow prints absl and CUDA lines straight to file descriptor 2 while it
 loads and first looks for devices (``cudart_stub``, ``cpu_feature_guard``,
-``cuInit``), before any Python logging setting can reach them. It also logs
-Python warnings that our own code triggers by design: one per few
-``tf.function`` retraces when fits of new shapes follow each other, and one
-per random op when classes train stacked (pfor). A library should print
-nothing its user did not ask for, so :func:`start_quietly` loads the backend
-with descriptor 2 sent to a buffer (shown again if loading fails), and a
-logging filter drops only those expected warnings. Every module of
+``cuInit``), before any Python logging setting can reach them. A library
+should print nothing its user did not ask for, so :func:`start_quietly` loads
+the backend with descriptor 2 sent to a buffer (shown again if loading fails).
+Our fit and generate paths neither retrace a ``tf.function`` nor make pfor
+fall back to a loop (each graph is traced once per signature, and stacked
+jobs draw their noise outside the vectorised step: :mod:`.backends`,
+``tests/test_engine.py`` checks it with the user's log level set); a logging
+filter for those two warnings stays as a backstop. Every module of
 :mod:`smrt_keras.models` that imports Keras imports this one first (its own
 import section, ``pyproject.toml``).
 
@@ -37,9 +38,9 @@ _OURS = "SMRT_KERAS_SET_TF_CPP_MIN_LOG_LEVEL"
 _TF_INSTALLED = importlib.util.find_spec("tensorflow") is not None
 
 
-#: TensorFlow warnings our own code triggers by design: retracing when fits
-#: of new shapes follow each other, and pfor (the stacked training of classes)
-#: falling back to a loop for random ops. They say nothing the user can act on.
+#: TensorFlow warnings our code no longer triggers (retracing, pfor falling
+#: back to a loop); filtered as a backstop, since they say nothing the user
+#: can act on.
 _EXPECTED_WARNINGS = (
     "triggered tf.function retracing",
     "Using a while_loop for converting",
