@@ -155,14 +155,6 @@ def test_conditional_resamples_and_round_trips(fitted, digits_few, tmp_path):
     fitted.set_params(generation="auto")
 
 
-def test_conditional_keeps_prefit_generators(fitted, digits_few):
-    X, y = digits_few
-    smrt = Reconstructor(
-        backbone="conditional", generators={0: fitted.generators_[0]}, **FAST
-    ).fit(X, y)
-    assert smrt.generators_[0] is fitted.generators_[0]
-
-
 def test_conditional_on_a_table_keeps_each_class_in_its_range(small_tabular):
     """Tables get a dense conditional VAE with per-feature scaling; each
     class's samples stay inside that class's own range widened by one average
@@ -185,6 +177,16 @@ def test_conditional_on_a_table_keeps_each_class_in_its_range(small_tabular):
         expected = widened_bounds(lo, hi, len(own))
         np.testing.assert_allclose(scaler.lower_, expected[0])
         np.testing.assert_allclose(scaler.upper_, expected[1])
+    # A prefit generator is kept as it is beside the slices, and
+    # fine_tune_epochs (nothing to fine-tune) is refused with a warning; one
+    # fit checks both (each fit trains a conditional VAE).
+    prefit = {1: smrt.generators_[1]}
+    with pytest.warns(UserWarning, match="fine_tune_epochs is not used"):
+        again = Reconstructor(
+            backbone="conditional", fine_tune_epochs=5, generators=prefit, **FAST
+        ).fit(X, y)
+    assert again.generators_[1] is smrt.generators_[1]
+    assert again.generators_[2] is not smrt.generators_[2]
 
 
 def test_batches_draw_every_class_equally_often():
@@ -212,9 +214,3 @@ def test_validation_rows_come_from_every_class_and_never_empty_one():
         assert np.bincount(index[train], minlength=3).tolist() == [216, 53, 2]
         assert np.bincount(index[val], minlength=3).tolist() == [24, 5, 0]
         assert sorted(np.r_[train, val].tolist()) == list(range(300))
-
-
-def test_fine_tune_epochs_with_conditional_warns(small_tabular):
-    X, y = small_tabular
-    with pytest.warns(UserWarning, match="fine_tune_epochs is not used"):
-        Reconstructor(backbone="conditional", fine_tune_epochs=5, **FAST).fit(X, y)
