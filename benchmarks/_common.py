@@ -25,12 +25,16 @@ RESULTS = Path(__file__).resolve().parent / "results"
 SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist.npz"
 
 
-def parser(doc: str) -> argparse.ArgumentParser:
-    """An argument parser with the options every benchmark takes."""
+def parser(doc: str, parts: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """An argument parser with the options every benchmark takes; ``parts``
+    (the first is the default) adds ``--part``: which measurement to run, named
+    as the results files it writes."""
     p = argparse.ArgumentParser(
         description=doc.splitlines()[0],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    if parts:
+        p.add_argument("--part", choices=list(parts), default=list(parts)[0])
     p.add_argument(
         "--smoke",
         action="store_true",
@@ -233,6 +237,15 @@ def write_json(out: Path, name: str, data) -> Path:
     return path
 
 
+def publish(args, name: str, lines: Sequence[str], data, fig=None) -> None:
+    """Write ``NAME.md`` (printed), ``NAME.json`` and (given ``fig``)
+    ``NAME.png`` under ``args.out``."""
+    write_report(args.out, f"{name}.md", lines, args.smoke)
+    write_json(args.out, f"{name}.json", data)
+    if fig is not None:
+        save_figure(fig, args.out, f"{name}.png")
+
+
 def installed_backends() -> list[str]:
     """The Keras backends whose library is installed, TensorFlow first."""
     import importlib.util
@@ -292,6 +305,11 @@ def pyplot():
     import matplotlib.pyplot as plt
 
     return plt
+
+
+def subplots(*grid, **kw):
+    """``(fig, axes)`` of pyplot's ``subplots`` on the Agg backend."""
+    return pyplot().subplots(*grid, **kw)
 
 
 def save_figure(fig, out: Path, name: str) -> Path:
