@@ -239,7 +239,8 @@ def write_json(out: Path, name: str, data) -> Path:
 
 def publish(args, name: str, lines: Sequence[str], data, fig=None) -> None:
     """Write ``NAME.md`` (printed), ``NAME.json`` and (given ``fig``)
-    ``NAME.png`` under ``args.out``."""
+    ``NAME.png`` under ``args.out``; ``NAME_TAG`` given ``--tag TAG``."""
+    name += f"_{args.tag}" if getattr(args, "tag", "") else ""
     write_report(args.out, f"{name}.md", lines, args.smoke)
     write_json(args.out, f"{name}.json", data)
     if fig is not None:
@@ -310,6 +311,41 @@ def pyplot():
 def subplots(*grid, **kw):
     """``(fig, axes)`` of pyplot's ``subplots`` on the Agg backend."""
     return pyplot().subplots(*grid, **kw)
+
+
+def head(title: str, *paragraphs: str) -> list[str]:
+    """A report's first lines: ``# title``, the paragraphs and the machine."""
+    return (
+        [f"# {title}", ""]
+        + [x for p in paragraphs for x in (p, "")]
+        + [
+            f"Machine: {machine()}.",
+            "",
+        ]
+    )
+
+
+def bars(ax, results: dict, key: str, scale: float = 1.0, **kw) -> list:
+    """Horizontal bars of ``key``'s mean ± std per sampler of ``results``
+    (``{name: [run, ...]}``, samplers whose runs have it), first on top."""
+    names = [n for n, runs in results.items() if key in runs[0]]
+    vals = [np.array([r[key] for r in results[n]]) * scale for n in names]
+    ax.barh(names, [v.mean() for v in vals], xerr=[v.std() for v in vals], **kw)
+    ax.invert_yaxis()
+    return vals
+
+
+def image_rows(ax, rows: dict, title: str) -> None:
+    """One labelled row of images per entry of ``rows``."""
+    from smrt_keras.plot import image_grid
+
+    names = list(rows)
+    ax.imshow(image_grid([rows[n] for n in names]), cmap="gray")
+    side = rows[names[0]].shape[1]
+    ax.set_yticks([(i + 0.5) * (side + 1) for i in range(len(names))])
+    ax.set_yticklabels(names)
+    ax.set_xticks([])
+    ax.set_title(title)
 
 
 def save_figure(fig, out: Path, name: str) -> Path:

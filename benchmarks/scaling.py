@@ -128,15 +128,13 @@ def scaling_lines(results, slopes, epochs) -> list[str]:
     slope_rows = [[s, f, f"{v:.2f}"] for (s, f), v in slopes.items()]
     header = "sampler|features|rows|seconds|peak MiB|growth MiB".split("|")
     return [
-        "# fit_resample scaling: SMRT vs SMOTE",
-        "",
-        f"10% minority balanced to 1:1; SMOTE k=5; SMRT `Reconstructor(epochs="
-        f"{epochs}, patience=None)` (defaults otherwise). One fresh process per "
-        "row; memory is the process's peak RSS, and its growth during "
-        "`fit_resample`.",
-        "",
-        f"Machine: {machine()}.",
-        "",
+        *common.head(
+            "fit_resample scaling: SMRT vs SMOTE",
+            f"10% minority balanced to 1:1; SMOTE k=5; SMRT `Reconstructor(epochs="
+            f"{epochs}, patience=None)` (defaults otherwise). One fresh process per "
+            "row; memory is the process's peak RSS, and its growth during "
+            "`fit_resample`.",
+        ),
         *table(header, rows),
         "",
         "Fitted slope of log10(seconds) against log10(rows) (1 = linear):",
@@ -498,15 +496,13 @@ def packed_save(args) -> None:
             for name, k in (("per class (format 2)", "per_class"),
                             ("packed (format 3)", "packed"))]  # fmt: skip
     lines = [
-        f"# Saving {r['classes']:,} classes: per-class files against the packed save",
-        "",
-        f"One reconstructor of {r['classes']:,} classes of 20 rows x 10 features "
-        f"(fitted in {r['fit_s']:.1f} s). 'First generate' is 3 samples per class "
-        "right after loading; 'same output' compares it with the fitted "
-        "reconstructor's.",
-        "",
-        f"Machine: {machine()}.",
-        "",
+        *common.head(
+            f"Saving {r['classes']:,} classes: per-class files against the packed save",
+            f"One reconstructor of {r['classes']:,} classes of 20 rows x 10 features "
+            f"(fitted in {r['fit_s']:.1f} s). 'First generate' is 3 samples per class "
+            "right after loading; 'same output' compares it with the fitted "
+            "reconstructor's.",
+        ),
         *table(
             "save|files|MiB|save s|load s|first generate s|same output".split("|"), rows
         ),  # fmt: skip
@@ -623,15 +619,13 @@ def generation_lines(rows: list[dict]) -> list[str]:
 
     spec = "{n:,}|{mode}|{base_mb:.0f}|{peak_mb:.0f}|{held:.1f}|{seconds:.1f}"
     return [
-        "# Peak memory of generation (30 float64 features, one dense generator)",
-        "",
-        "Fresh process per row; RSS in MiB. 'Held at once' is the float64 data the "
-        "call keeps alive: the whole n x 30 output for `generate`, one batch of "
-        "10,000 rows for `iter_generate`. The process's peak before generating "
-        "(import and load) sets a floor, so rows at that floor did not raise it.",
-        "",
-        f"Machine: {machine()}.",
-        "",
+        *common.head(
+            "Peak memory of generation (30 float64 features, one dense generator)",
+            "Fresh process per row; RSS in MiB. 'Held at once' is the float64 data the "
+            "call keeps alive: the whole n x 30 output for `generate`, one batch of "
+            "10,000 rows for `iter_generate`. The process's peak before generating "
+            "(import and load) sets a floor, so rows at that floor did not raise it.",
+        ),
         *table(
             "n|mode|RSS after load|peak RSS|held at once|seconds".split("|"),
             [_fmt(spec, {**r, "held": held_mb(r)}) for r in rows],
@@ -696,16 +690,14 @@ def fit_lines(rows: list[dict], fits: dict) -> list[str]:
         [m, f"{f['slope']:.2f}", f"{f['constant_mb']:.0f}"] for m, f in fits.items()
     ]
     return [
-        "# Peak memory of fit against class size (30 float32 features)",
-        "",
-        "Fresh process per row, one epoch, TensorFlow; MiB. 'Grown' is peak RSS "
-        "during `fit` minus RSS before it; for `memmap` input it includes the "
-        "class's pages as they are read, for `array` input the array was already "
-        "resident before the baseline. Validation: the held-out split as shipped "
-        "(at most 10,000 rows).",
-        "",
-        f"Machine: {machine()}.",
-        "",
+        *common.head(
+            "Peak memory of fit against class size (30 float32 features)",
+            "Fresh process per row, one epoch, TensorFlow; MiB. 'Grown' is peak RSS "
+            "during `fit` minus RSS before it; for `memmap` input it includes the "
+            "class's pages as they are read, for `array` input the array was already "
+            "resident before the baseline. Validation: the held-out split as shipped "
+            "(at most 10,000 rows).",
+        ),
         *table((header + "seconds").split("|"), cells),
         "",
         "Least-squares line through the capped rows, grown = slope x class + "

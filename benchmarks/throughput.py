@@ -463,14 +463,13 @@ def mixed_speed(args) -> None:
               f"{med[name] / med['SMOTENC']:.1f}", f"{med[name] / med['ROS']:.0f}"]
              for name, v in seconds.items()]  # fmt: skip
     lines = [
-        f"# Speed: balancing a {rows:,}-row x {X.shape[1]}-column mixed table",
-        "",
-        f"12 numeric, 2 bool and 6 categorical columns ({', '.join(map(str, LEVELS))} "
-        f"levels), 9:1; `fit_resample` to balance. {seeds} seed(s) per sampler, "
-        "after one untimed-in-the-median first SMRT call (imports, compiling).",
-        "",
-        f"Machine: {machine()}.",
-        "",
+        *common.head(
+            f"Speed: balancing a {rows:,}-row x {X.shape[1]}-column mixed table",
+            "12 numeric, 2 bool and 6 categorical columns ("
+            f"{', '.join(map(str, LEVELS))} "
+            f"levels), 9:1; `fit_resample` to balance. {seeds} seed(s) per sampler, "
+            "after one untimed-in-the-median first SMRT call (imports, compiling).",
+        ),
         *table(
             ["sampler", "seconds (mean ± std)", "median s", "x SMOTENC", "x ROS"], rows_
         ),  # fmt: skip
@@ -626,15 +625,13 @@ def edges_lines(draws: int, results: dict) -> list[str]:
     header = "set|members|numeric columns|real|clipped|bounded|"
     header += "bounded values < 0 where the class is >= 0"
     return [
-        "# Pile-up at a class's edges: clipping against the bounds of #16",
-        "",
-        f"SMRT defaults, seed 0; {draws} draws of the minority per set, the "
-        "same draws clipped (the old rule) and bounded (widened range, reflected). "
-        "Cells: % of a numeric column's values exactly on the real minority's min "
-        "or max, median column / worst column.",
-        "",
-        f"Machine: {machine()}.",
-        "",
+        *common.head(
+            "Pile-up at a class's edges: clipping against the bounds of #16",
+            f"SMRT defaults, seed 0; {draws} draws of the minority per set, the "
+            "same draws clipped (the old rule) and bounded (widened range, reflected). "
+            "Cells: % of a numeric column's values exactly on the real minority's min "
+            "or max, median column / worst column.",
+        ),
         *table(header.split("|"), rows),
         "",
         f"Sets where every column's bounded share is within 1 point of the real "
