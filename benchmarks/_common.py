@@ -129,6 +129,11 @@ def _accelerator() -> str:
     return f", GPU {names[0]}" if names else ""
 
 
+def show(label: str, row: dict, keys: Sequence[str]) -> None:
+    """Print a progress line: ``label``, then ``key value`` for ``keys``."""
+    print(label, *(f"{k} {row[k]:.3f}" for k in keys if k in row), flush=True)
+
+
 class Timer:
     """``with Timer() as t: ...`` then ``t.seconds``."""
 

@@ -156,13 +156,8 @@ def run_seed(seed: int, run: dict, train: tuple, test: tuple) -> None:
         run["results"][name].append(row)
         if seed == 0:
             run["nines"][name] = encode(xb[len(x) :][yb[len(x) :] == 9][:12])
-        print(
-            f"seed {seed} {name:<16} ACSA {100 * row['acsa']:.2f} "
-            f"G-mean {100 * row['gmean']:.2f} F1 {100 * row['f1']:.2f} "
-            f"(n={len(xb)}, sample {t_sample.seconds:.1f}s, "
-            f"CNN {t_train.seconds:.1f}s)",
-            flush=True,
-        )
+        keys = ("acsa", "gmean", "f1", "sample_seconds", "train_seconds")
+        common.show(f"seed {seed} {name:<16} n={len(xb)}", row, keys)
 
 
 def encode(images: np.ndarray) -> dict:

@@ -147,15 +147,7 @@ def main(argv=None) -> None:
     for seed in range(seeds):
         for name, row in run_seed(seed, variants, epochs).items():
             results.setdefault(name, []).append(row)
-            print(
-                f"seed {seed} {name:<14} bal.acc {100 * row['bal_acc']:.1f} "
-                + " ".join(
-                    f"{k} {row[k]:.3f}"
-                    for k in ("FID", "precision", "recall")
-                    if k in row
-                ),  # fmt: skip
-                flush=True,
-            )
+            common.show(f"seed {seed} {name:<14}", row, [m[0] for m in METRICS])
     report(args, variants, results, seeds)
 
 

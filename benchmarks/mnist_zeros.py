@@ -154,12 +154,7 @@ def main(argv=None) -> None:
             if name in fit_seconds:
                 row["fit_seconds"] = fit_seconds[name]
             results.setdefault(name, []).append(row)
-            print(
-                f"seed {seed} {name:<16} recog {100 * row['recognisability']:.1f}% "
-                f"FID {row['fid']:.2f} P {row['precision']:.3f} R {row['recall']:.3f} "
-                f"DCR {row['dcr']:.3f}",
-                flush=True,
-            )
+            common.show(f"seed {seed} {name:<16}", row, [m[0] for m in METRICS])
     setup = (
         f"{n_one} training ones vs {n_zero} training zeros; {n_new} synthetic zeros "
         f"per sampler; {seeds} seed(s) (the seed draws the zeros, the sampler and "
