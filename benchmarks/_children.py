@@ -34,7 +34,7 @@ def _warm_up_backend() -> None:
 
 def engine(epochs: str, repeats: str) -> dict:
     """One tiny class (35 x 30) fitted by SMRT (first, then warm), by Keras's
-    ``fit`` and by SMOTE (``_engine.py``)."""
+    ``fit`` and by SMOTE (``throughput.py``)."""
     epochs, repeats = int(epochs), int(repeats)
     t0 = time.perf_counter()
     import numpy as np
@@ -114,7 +114,7 @@ def cold_start() -> dict:
 
 def generation_memory(path: str, mode: str, n: str) -> dict:
     """Peak RSS of ``generate(n)`` or of consuming ``iter_generate(n)`` from a
-    saved reconstructor (``memory.py``)."""
+    saved reconstructor (``scaling.py``)."""
     import resource
 
     import numpy as np
@@ -141,7 +141,7 @@ def generation_memory(path: str, mode: str, n: str) -> dict:
 
 
 def leak(fits: str) -> dict:
-    """RSS after each of ``fits`` small ``fit_resample`` calls (``memory.py``)."""
+    """RSS after each of ``fits`` small ``fit_resample`` calls (``scaling.py``)."""
     import keras
     from sklearn.datasets import load_breast_cancer
 
@@ -159,7 +159,7 @@ def leak(fits: str) -> dict:
 
 def fit_memory(path: str, mode: str, n_other: str) -> dict:
     """Peak RSS during one epoch's ``fit`` of the big class in ``path``, as a
-    read-only memmap or an array (``memory.py``)."""
+    read-only memmap or an array (``scaling.py``)."""
     import numpy as np
 
     from smrt_keras import Reconstructor

@@ -25,12 +25,16 @@ RESULTS = Path(__file__).resolve().parent / "results"
 SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist.npz"
 
 
-def parser(doc: str) -> argparse.ArgumentParser:
-    """An argument parser with the options every benchmark takes."""
+def parser(doc: str, parts: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """An argument parser with the options every benchmark takes; ``parts``
+    (the first is the default) adds ``--part``: which measurement to run, named
+    as the results files it writes."""
     p = argparse.ArgumentParser(
         description=doc.splitlines()[0],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    if parts:
+        p.add_argument("--part", choices=list(parts), default=list(parts)[0])
     p.add_argument(
         "--smoke",
         action="store_true",
@@ -123,6 +127,11 @@ def _accelerator() -> str:
     except Exception:  # noqa: BLE001 - a report line must not break a run
         names = []
     return f", GPU {names[0]}" if names else ""
+
+
+def show(label: str, row: dict, keys: Sequence[str]) -> None:
+    """Print a progress line: ``label``, then ``key value`` for ``keys``."""
+    print(label, *(f"{k} {row[k]:.3f}" for k in keys if k in row), flush=True)
 
 
 class Timer:
@@ -233,6 +242,16 @@ def write_json(out: Path, name: str, data) -> Path:
     return path
 
 
+def publish(args, name: str, lines: Sequence[str], data, fig=None) -> None:
+    """Write ``NAME.md`` (printed), ``NAME.json`` and (given ``fig``)
+    ``NAME.png`` under ``args.out``; ``NAME_TAG`` given ``--tag TAG``."""
+    name += f"_{args.tag}" if getattr(args, "tag", "") else ""
+    write_report(args.out, f"{name}.md", lines, args.smoke)
+    write_json(args.out, f"{name}.json", data)
+    if fig is not None:
+        save_figure(fig, args.out, f"{name}.png")
+
+
 def installed_backends() -> list[str]:
     """The Keras backends whose library is installed, TensorFlow first."""
     import importlib.util
@@ -292,6 +311,46 @@ def pyplot():
     import matplotlib.pyplot as plt
 
     return plt
+
+
+def subplots(*grid, **kw):
+    """``(fig, axes)`` of pyplot's ``subplots`` on the Agg backend."""
+    return pyplot().subplots(*grid, **kw)
+
+
+def head(title: str, *paragraphs: str) -> list[str]:
+    """A report's first lines: ``# title``, the paragraphs and the machine."""
+    return (
+        [f"# {title}", ""]
+        + [x for p in paragraphs for x in (p, "")]
+        + [
+            f"Machine: {machine()}.",
+            "",
+        ]
+    )
+
+
+def bars(ax, results: dict, key: str, scale: float = 1.0, **kw) -> list:
+    """Horizontal bars of ``key``'s mean ± std per sampler of ``results``
+    (``{name: [run, ...]}``, samplers whose runs have it), first on top."""
+    names = [n for n, runs in results.items() if key in runs[0]]
+    vals = [np.array([r[key] for r in results[n]]) * scale for n in names]
+    ax.barh(names, [v.mean() for v in vals], xerr=[v.std() for v in vals], **kw)
+    ax.invert_yaxis()
+    return vals
+
+
+def image_rows(ax, rows: dict, title: str) -> None:
+    """One labelled row of images per entry of ``rows``."""
+    from smrt_keras.plot import image_grid
+
+    names = list(rows)
+    ax.imshow(image_grid([rows[n] for n in names]), cmap="gray")
+    side = rows[names[0]].shape[1]
+    ax.set_yticks([(i + 0.5) * (side + 1) for i in range(len(names))])
+    ax.set_yticklabels(names)
+    ax.set_xticks([])
+    ax.set_title(title)
 
 
 def save_figure(fig, out: Path, name: str) -> Path:

@@ -40,51 +40,40 @@ def _cell(runs: list | None, key: str, scale: float, digits: int) -> str:
     return common.mean_std([r[key] for r in runs], scale, digits)
 
 
+#: The MNIST zeros rows: key, measure, scale, digits, higher is better.
+ZEROS = (
+    ("recognisability", "recognisable %", 100, 1, True),
+    ("fid", "FID (lower is better)", 1, 1, False),
+    ("precision", "k-NN precision", 1, 3, True),
+    ("recall", "k-NN recall", 1, 3, True),
+    ("dcr", "DCR ratio (0 = copies, 1 = as far as real data)", 1, 2, None),
+)
+DEEPSMOTE = (("acsa", "ACSA %", 100, 2, True), ("f1", "macro F1 %", 100, 2, True))
+
+
+def image_rows(label: str, runs: dict, measures) -> list[list[str]]:
+    """One row per measure: each sampler's cell and SMRT's verdict against
+    SMOTE (``label`` and the seed count on the first row)."""
+    label += f" ({common.seeds_label(len(runs['SMRT']))})"
+    rows = []
+    for i, (key, measure, scale, digits, better) in enumerate(measures):
+        verdict = "—"
+        if better is not None:
+            ours, theirs = ([r[key] for r in runs[s]] for s in ("SMRT", "SMOTE"))
+            verdict = common.verdict(ours, theirs, better)
+        cells = [_cell(runs.get(c), key, scale, digits) for c in IMAGE_COLUMNS]
+        rows.append([label if i == 0 else "", measure, *cells, verdict])
+    return rows
+
+
 def zeros_rows() -> list[list[str]]:
     res = _load("mnist_zeros.json")["results"]
     runs = {"ROS+aug": res["ROS+aug"], "SMOTE": res["SMOTE"], "SMRT": res["SMRT-kde"]}
-    n = len(runs["SMRT"])
-    rows = []
-    measures = (
-        ("recognisability", "recognisable %", 100, 1, True),
-        ("fid", "FID (lower is better)", 1, 1, False),
-        ("precision", "k-NN precision", 1, 3, True),
-        ("recall", "k-NN recall", 1, 3, True),
-        ("dcr", "DCR ratio (0 = copies, 1 = as far as real data)", 1, 2, None),
-    )
-    for i, (key, label, scale, digits, better) in enumerate(measures):
-        name = ""
-        if i == 0:
-            name = f"MNIST zeros: 1000 made from 67 ({common.seeds_label(n)})"
-        verdict = "—"
-        if better is not None:
-            verdict = common.verdict(
-                [r[key] for r in runs["SMRT"]],
-                [r[key] for r in runs["SMOTE"]],
-                better,
-            )
-        rows.append(
-            [name, label]
-            + [_cell(runs.get(c), key, scale, digits) for c in IMAGE_COLUMNS]
-            + [verdict]
-        )
-    return rows
+    return image_rows("MNIST zeros: 1000 made from 67", runs, ZEROS)
 
 
 def deepsmote_rows(tag: str, label: str) -> list[list[str]]:
-    res = _load(f"deepsmote_mnist{tag}.json")["results"]
-    rows = []
-    label += f" ({common.seeds_label(len(res['SMRT']))})"
-    for i, (key, measure) in enumerate((("acsa", "ACSA %"), ("f1", "macro F1 %"))):
-        verdict = common.verdict(
-            [r[key] for r in res["SMRT"]], [r[key] for r in res["SMOTE"]]
-        )
-        rows.append(
-            [label if i == 0 else "", measure]
-            + [_cell(res.get(c), key, 100, 2) for c in IMAGE_COLUMNS]
-            + [verdict]
-        )
-    return rows
+    return image_rows(label, _load(f"deepsmote_mnist{tag}.json")["results"], DEEPSMOTE)
 
 
 def _verdict_line(scores, cells, names, ours: str, theirs: str, what: str) -> str:

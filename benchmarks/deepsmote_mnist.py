@@ -156,13 +156,8 @@ def run_seed(seed: int, run: dict, train: tuple, test: tuple) -> None:
         run["results"][name].append(row)
         if seed == 0:
             run["nines"][name] = encode(xb[len(x) :][yb[len(x) :] == 9][:12])
-        print(
-            f"seed {seed} {name:<16} ACSA {100 * row['acsa']:.2f} "
-            f"G-mean {100 * row['gmean']:.2f} F1 {100 * row['f1']:.2f} "
-            f"(n={len(xb)}, sample {t_sample.seconds:.1f}s, "
-            f"CNN {t_train.seconds:.1f}s)",
-            flush=True,
-        )
+        keys = ("acsa", "gmean", "f1", "sample_seconds", "train_seconds")
+        common.show(f"seed {seed} {name:<16} n={len(xb)}", row, keys)
 
 
 def encode(images: np.ndarray) -> dict:
@@ -226,9 +221,7 @@ def report(args, run: dict) -> None:
     results, counts, epochs = run["results"], run["counts"], run["epochs"]
     seeds = len(next(iter(results.values())))
     run["nines"] = {k: encode(decode(v)) for k, v in run["nines"].items()}
-    nines = {k: decode(v) for k, v in run["nines"].items()}
     run.setdefault("machine", common.machine())
-    tag = f"_{args.tag}" if args.tag else ""
     header = "sampler|ACSA|macro G-mean|macro F1|recall of the 4 rarest digits|"
     lines = [
         f"# Imbalanced MNIST at {counts[0] // counts[-1]}:1, DeepSMOTE protocol",
@@ -259,9 +252,17 @@ def report(args, run: dict) -> None:
             f"SMRT fit ({_fitted(run['smrt_params'])}): {np.mean(smrt_fit):.1f} s "
             "per seed; 'sampling s' of the SMRT rows includes it for the first mode.",
         ]
-    common.write_report(args.out, f"deepsmote_mnist{tag}.md", lines, args.smoke)
-    common.write_json(args.out, f"deepsmote_mnist{tag}.json", run)
-    plot(args.out, tag, results, nines, counts[-1])
+    fig, axes = common.subplots(1, 2, figsize=(12, 4),
+                                gridspec_kw={"width_ratios": [1, 1.3]})  # fmt: skip
+    acsa = common.bars(axes[0], results, "acsa", 100, color="C0")
+    axes[0].set_xlim(min(a.min() for a in acsa) - 3, 100)
+    axes[0].set_xlabel("ACSA (%) on the MNIST test set")
+    nines = {k: decode(v) for k, v in run["nines"].items()}
+    shown = {n: nines[n] for n in results if n != "none" and len(nines.get(n, ()))}
+    if shown:
+        title = f"synthetic 9s (seed 0; {counts[-1]} real 9s)"
+        common.image_rows(axes[1], shown, title)
+    common.publish(args, "deepsmote_mnist", lines, run, fig)
 
 
 def _fitted(smrt_params: dict) -> str:
@@ -269,6 +270,10 @@ def _fitted(smrt_params: dict) -> str:
     if smrt_params.get("backbone") == "conditional":
         return "one conditional VAE on all ten digits"
     return "one VAE for each of digits 1..9"
+
+
+#: The summary's measures (``common.verdicts``): key, column, -, -, higher is better.
+VERDICTS = (("acsa", "ACSA", 1, 2, True), ("f1", "macro F1", 1, 2, True))
 
 
 def summary(results: dict) -> list[str]:
@@ -279,41 +284,10 @@ def summary(results: dict) -> list[str]:
         return []
     lines = [f"{ours} against each other sampler (tie = inside the spread):", ""]
     for name, runs in results.items():
-        if name == ours:
-            continue
-        acsa = common.verdict(
-            [r["acsa"] for r in results[ours]], [r["acsa"] for r in runs]
-        )
-        f1 = common.verdict([r["f1"] for r in results[ours]], [r["f1"] for r in runs])
-        lines.append(f"- vs {name}: ACSA {acsa}, macro F1 {f1}.")
+        if name != ours:
+            found = common.verdicts(results[ours], runs, VERDICTS)
+            lines.append(f"- vs {name}: {found}.")
     return lines + [""]
-
-
-def plot(out: Path, tag: str, results: dict, nines: dict, n_nines: int) -> None:
-    plt = common.pyplot()
-    names = list(results)
-    fig, axes = plt.subplots(
-        1, 2, figsize=(12, 4), gridspec_kw={"width_ratios": [1, 1.3]}
-    )
-    acsa = [np.array([r["acsa"] for r in results[n]]) * 100 for n in names]
-    axes[0].barh(
-        names, [a.mean() for a in acsa], xerr=[a.std() for a in acsa], color="C0"
-    )
-    axes[0].set_xlim(min(a.min() for a in acsa) - 3, 100)
-    axes[0].set_xlabel("ACSA (%) on the MNIST test set")
-    axes[0].invert_yaxis()
-    shown = [n for n in names if n != "none" and len(nines.get(n, ()))]
-    if shown:
-        from smrt_keras.plot import image_grid
-
-        axes[1].imshow(image_grid([nines[n] for n in shown]), cmap="gray")
-        axes[1].set_yticks(
-            [(i + 0.5) * (nines[shown[0]].shape[1] + 1) for i in range(len(shown))]
-        )
-        axes[1].set_yticklabels(shown)
-        axes[1].set_xticks([])
-        axes[1].set_title(f"synthetic 9s (seed 0; {n_nines} real 9s)")
-    common.save_figure(fig, out, f"deepsmote_mnist{tag}.png")
 
 
 if __name__ == "__main__":

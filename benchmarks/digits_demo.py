@@ -147,15 +147,7 @@ def main(argv=None) -> None:
     for seed in range(seeds):
         for name, row in run_seed(seed, variants, epochs).items():
             results.setdefault(name, []).append(row)
-            print(
-                f"seed {seed} {name:<14} bal.acc {100 * row['bal_acc']:.1f} "
-                + " ".join(
-                    f"{k} {row[k]:.3f}"
-                    for k in ("FID", "precision", "recall")
-                    if k in row
-                ),  # fmt: skip
-                flush=True,
-            )
+            common.show(f"seed {seed} {name:<14}", row, [m[0] for m in METRICS])
     report(args, variants, results, seeds)
 
 
@@ -167,45 +159,28 @@ def report(args, variants: dict, results: dict, seeds: int) -> None:
         if "fit_seconds" in runs[0]
     }
     lines = [
-        "# The command-line demo over seeds: 8x8 digits, 7/8/9 at 15 vs 150",
-        "",
-        f"{seeds} seed(s), mean ± std (the seed draws the cut, the held-out set, "
-        "the samplers). Held-out set: 25 images per digit. Fidelity of the "
-        "synthetic 7s, 8s and 9s in pixel space; downstream: logistic regression. "
-        "SMRT variants (on top of the defaults, random_state = seed): "
-        + "; ".join(f"{n} {json.dumps(v)}" for n, v in variants.items())
-        + ". Fit seconds: "
-        + ", ".join(f"{n} {s:.1f}" for n, s in fit.items())
-        + ".",
-        "",
-        f"Machine: {common.machine()}.",
-        "",
+        *common.head(
+            "The command-line demo over seeds: 8x8 digits, 7/8/9 at 15 vs 150",
+            f"{seeds} seed(s), mean ± std (the seed draws the cut, the held-out set, "
+            "the samplers). Held-out set: 25 images per digit. Fidelity of the "
+            "synthetic 7s, 8s and 9s in pixel space; downstream: logistic regression. "
+            "SMRT variants (on top of the defaults, random_state = seed): "
+            + "; ".join(f"{n} {json.dumps(v)}" for n, v in variants.items())
+            + ". Fit seconds: "
+            + ", ".join(f"{n} {s:.1f}" for n, s in fit.items())
+            + ".",
+        ),
         *common.table(["sampler"] + [m[1] for m in METRICS], rows),
         "",
         *summary(results, variants),
     ]
-    tag = f"_{args.tag}" if args.tag else ""
-    common.write_report(args.out, f"digits_demo{tag}.md", lines, args.smoke)
-    common.write_json(
-        args.out, f"digits_demo{tag}.json", {"variants": variants, "results": results}
-    )
-    plot(args.out, tag, results)
-
-
-def plot(out: Path, tag: str, results: dict) -> None:
-    """Balanced accuracy of every sampler and FID of the synthetic digits."""
-    plt = common.pyplot()
-    fig, axes = plt.subplots(1, 2, figsize=(11, 3.5))
-    for ax, key, label in (
-        (axes[0], "bal_acc", "balanced accuracy (held-out digits)"),
-        (axes[1], "FID", "FID of the synthetic 7/8/9 (pixel space)"),
-    ):
-        names = [n for n, runs in results.items() if key in runs[0]]
-        vals = [np.array([r[key] for r in results[n]]) for n in names]
-        ax.barh(names, [v.mean() for v in vals], xerr=[v.std() for v in vals])
-        ax.set_xlabel(label)
-        ax.invert_yaxis()
-    common.save_figure(fig, out, f"digits_demo{tag}.png")
+    fig, axes = common.subplots(1, 2, figsize=(11, 3.5))
+    common.bars(axes[0], results, "bal_acc")
+    axes[0].set_xlabel("balanced accuracy (held-out digits)")
+    common.bars(axes[1], results, "FID")
+    axes[1].set_xlabel("FID of the synthetic 7/8/9 (pixel space)")
+    data = {"variants": variants, "results": results}
+    common.publish(args, "digits_demo", lines, data, fig)
 
 
 def summary(results: dict, variants: dict) -> list[str]:

@@ -154,12 +154,7 @@ def main(argv=None) -> None:
             if name in fit_seconds:
                 row["fit_seconds"] = fit_seconds[name]
             results.setdefault(name, []).append(row)
-            print(
-                f"seed {seed} {name:<16} recog {100 * row['recognisability']:.1f}% "
-                f"FID {row['fid']:.2f} P {row['precision']:.3f} R {row['recall']:.3f} "
-                f"DCR {row['dcr']:.3f}",
-                flush=True,
-            )
+            common.show(f"seed {seed} {name:<16}", row, [m[0] for m in METRICS])
     setup = (
         f"{n_one} training ones vs {n_zero} training zeros; {n_new} synthetic zeros "
         f"per sampler; {seeds} seed(s) (the seed draws the zeros, the sampler and "
@@ -207,47 +202,31 @@ def report(args, results, examples, setup, smrt_params, variants) -> None:
         v: np.mean([r["fit_seconds"] for r in results[f"{v}-prior"]]) for v in variants
     }
     lines = [
-        "# The original demo: MNIST zeros vs ones at 1:100",
-        "",
-        setup + " SMOTE (k=5) and ROS+aug (random oversampling, copies augmented "
-        "with SMRT's own affine + elastic transform) run on float pixels. "
-        "DCR ratio: median pixel distance of a "
-        "synthetic zero to its nearest training zero over the same for the real "
-        "test zeros (0 = copies, 1 = as far from the training set as new real data; "
-        "not a variety measure). SMRT: "
-        f"`Reconstructor({common.smrt_settings(smrt_params)})` (random_state = "
-        "seed); variants on top of it: "
-        + "; ".join(
-            f"{v} {json.dumps(p)} (fit {fit[v]:.1f} s)" for v, p in variants.items()
-        )
-        + ".",
-        "",
-        f"Machine: {common.machine()}.",
-        "",
+        *common.head(
+            "The original demo: MNIST zeros vs ones at 1:100",
+            setup + " SMOTE (k=5) and ROS+aug (random oversampling, copies augmented "
+            "with SMRT's own affine + elastic transform) run on float pixels. "
+            "DCR ratio: median pixel distance of a "
+            "synthetic zero to its nearest training zero over the same for the real "
+            "test zeros (0 = copies, 1 = as far from the training set as new real "
+            "data; "
+            "not a variety measure). SMRT: "
+            f"`Reconstructor({common.smrt_settings(smrt_params)})` (random_state = "
+            "seed); variants on top of it: "
+            + "; ".join(
+                f"{v} {json.dumps(p)} (fit {fit[v]:.1f} s)" for v, p in variants.items()
+            )
+            + ".",
+        ),
         *common.table(["sampler"] + [m[1] for m in METRICS], rows),
         "",
         *summary(results),
     ]
-    tag = f"_{args.tag}" if args.tag else ""
-    common.write_report(args.out, f"mnist_zeros{tag}.md", lines, args.smoke)
-    common.write_json(
-        args.out,
-        f"mnist_zeros{tag}.json",
-        {"smrt_params": smrt_params, "variants": variants, "results": results},
-    )
-
-    from smrt_keras.plot import image_grid
-
-    plt = common.pyplot()
-    names = list(examples)
-    side = examples["real"].shape[1]
-    fig, ax = plt.subplots(figsize=(8, 0.75 * len(names)))
-    ax.imshow(image_grid([examples[n] for n in names]), cmap="gray")
-    ax.set_yticks([(i + 0.5) * (side + 1) for i in range(len(names))])
-    ax.set_yticklabels(names)
-    ax.set_xticks([])
-    ax.set_title(f"MNIST zeros: real ({len(examples['real'])} shown) and synthetic")
-    common.save_figure(fig, args.out, f"mnist_zeros{tag}.png")
+    fig, ax = common.subplots(figsize=(8, 0.75 * len(examples)))
+    title = f"MNIST zeros: real ({len(examples['real'])} shown) and synthetic"
+    common.image_rows(ax, examples, title)
+    data = {"smrt_params": smrt_params, "variants": variants, "results": results}
+    common.publish(args, "mnist_zeros", lines, data, fig)
 
 
 def summary(results: dict) -> list[str]:

@@ -85,13 +85,10 @@ def datasets(smoke: bool) -> dict:
             "breast_cancer": (X.astype("float64"), y, "numeric"),
             "bc_mixed": (*tabular_data.smoke_mixed_set(), "mixed"),
         }
-    out = {n: (X, y, "numeric") for n, (X, y) in tabular_data.numeric_sets().items()}
-    for name, (X, y) in tabular_data.synthetic_sets(False).items():
-        out[name] = (np.asarray(X, dtype="float64"), y, "numeric")
-    for name, (X, y) in tabular_data.mixed_sets().items():
-        out[name] = (X, y, "mixed")
-    return {n: (np.asarray(X, "float64") if k == "numeric" else X, y, k)
-            for n, (X, y, k) in out.items()}  # fmt: skip
+    out = {**tabular_data.numeric_sets(), **tabular_data.synthetic_sets(False)}
+    out = {n: (np.asarray(X, "float64"), y, "numeric") for n, (X, y) in out.items()}
+    out.update({n: (X, y, "mixed") for n, (X, y) in tabular_data.mixed_sets().items()})
+    return out
 
 
 def categorical_columns(X) -> list:
@@ -432,12 +429,8 @@ def report(args, data, acc, samplers, smrt_params) -> None:
     lines = header_lines(args, data, smrt_params, suites) + suite_lines(
         scores, suites, seconds, acc
     )
-    tag = f"_{args.tag}" if args.tag else ""
-    common.write_report(args.out, f"tabular{tag}.md", lines, args.smoke)
-    common.write_json(
-        args.out, f"tabular{tag}.json", json_results(data, acc, suites, smrt_params)
-    )
-    plot(args, suites, tag)
+    data = json_results(data, acc, suites, smrt_params)
+    common.publish(args, "tabular", lines, data, plot(suites))
 
 
 def header_lines(args, data, smrt_params, suites) -> list[str]:
@@ -535,9 +528,8 @@ def json_results(data, acc, suites, smrt_params) -> dict:
     }
 
 
-def plot(args, suites, tag: str) -> None:
-    plt = common.pyplot()
-    fig, axes = plt.subplots(1, len(suites), figsize=(5 * len(suites), 3.5))
+def plot(suites):
+    fig, axes = common.subplots(1, len(suites), figsize=(5 * len(suites), 3.5))
     for ax, (key, (names, chosen, cells, ranks)) in zip(
         np.atleast_1d(axes), suites.items(), strict=True
     ):
@@ -550,7 +542,7 @@ def plot(args, suites, tag: str) -> None:
         ax.set_ylabel("average rank (lower is better)")
         ax.set_title(f"{key}: {len(names)} sets, {len(cells)} cells", fontsize=9)
         ax.legend(ncol=2, fontsize=6)
-    common.save_figure(fig, args.out, f"tabular{tag}.png")
+    return fig
 
 
 if __name__ == "__main__":
