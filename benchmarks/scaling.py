@@ -26,6 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as common  # noqa: E402
 import numpy as np  # noqa: E402
 
+from smrt_keras.models.parallel import split  # noqa: E402
+
 run_child, table, machine = common.run_child, common.table, common.machine
 
 
@@ -377,19 +379,6 @@ def simulate(args) -> None:
     ax.set_xscale("log", base=2)
     ax.legend()
     common.publish(args, "simulate", simulate_lines(res), res, fig)
-
-
-def split(costs, k: int) -> list[list[int]]:
-    """Job indices in ``k`` chunks of similar total cost: longest first, each
-    to the chunk with the least so far (the LPT rule), each chunk in job order.
-    The library's own split (private ``models.parallel.split``), written out."""
-    chunks: list[list[int]] = [[] for _ in range(k)]
-    loads = np.zeros(k)
-    for i in sorted(range(len(costs)), key=lambda i: (-costs[i], i)):
-        target = int(np.argmin(loads))
-        chunks[target].append(i)
-        loads[target] += costs[i]
-    return [sorted(c) for c in chunks if c]
 
 
 def cost_model(costs: dict):

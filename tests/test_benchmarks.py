@@ -125,6 +125,7 @@ PUBLIC_MODULES = {
     "smrt_keras.evaluation",
     "smrt_keras.baselines",
     "smrt_keras.plot",
+    "smrt_keras.models.parallel",  # split: the documented scheduling rule
 }
 PUBLIC_NAMES = {
     "Reconstructor",
