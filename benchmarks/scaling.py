@@ -5,7 +5,6 @@ One part per run, each writing ``results/PART.md``, ``.json`` and ``.png``:
     python benchmarks/scaling.py [--epochs 10] [--max-rows 100000]
     python benchmarks/scaling.py --part scale_out [--repeats 3]
     python benchmarks/scaling.py --part simulate [--costs FILE]
-    python benchmarks/scaling.py --part packed_save [--classes 1000]
     python benchmarks/scaling.py --part memory [--max-exp 7] [--fits 100]
     python benchmarks/scaling.py --part memory_fit [--fit-rows ...]
 
@@ -446,77 +445,6 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 60:.1f} min" if seconds >= 60 else f"{seconds:.1f} s"
 
 
-# --- packed_save: per-class files against the packed save --------------------
-
-
-def packed_save(args) -> None:
-    """One reconstructor of ``--classes`` classes of 20 rows x 10 features
-    (``classes="all"``, 20 epochs, early stopping off) saved per class (a
-    ``.keras`` model and a codes file per class, format 2) and packed
-    (``save(packed=True)``, format 3): files, bytes, seconds to save and load,
-    and of a first ``generate`` after loading (a packed load builds no Keras
-    model until one is needed); both loads must generate what the fitted
-    reconstructor does."""
-    from smrt_keras import Reconstructor
-
-    classes = 4 if args.smoke else args.classes
-    X, y = _classes(classes, 20, 10, 7, 0.5)
-    fit = Reconstructor(epochs=20, patience=None, classes="all", random_state=0)
-    smrt, fit_s = _timed(lambda: fit.fit(X, y))
-    expected = smrt.generate(3 * classes, random_state=1)[0]
-    r = {"classes": classes, "fit_s": fit_s}
-    with tempfile.TemporaryDirectory() as tmp:
-        for key, packed in (("per_class", False), ("packed", True)):
-            path = Path(tmp) / key
-            _, save_s = _timed(lambda: smrt.save(path, packed=packed))  # noqa: B023
-            files = list(path.iterdir())
-            loaded, load_s = _timed(lambda: Reconstructor.load(path))  # noqa: B023
-            got, first_s = _timed(
-                lambda: loaded.generate(3 * classes, random_state=1)[0]  # noqa: B023
-            )
-            size = sum(f.stat().st_size for f in files)
-            r[key] = {"files": len(files), "bytes": size, "save_s": save_s,
-                      "load_s": load_s, "first_generate_s": first_s,
-                      "same_output": bool(np.array_equal(got, expected))}  # fmt: skip
-            print(r, flush=True)
-    spec = "{files:,}|{mib:.1f}|{save_s:.2f}|{load_s:.2f}|{first_generate_s:.2f}|"
-    spec += "{same_output}"
-    rows = [[name, *_fmt(spec, {**r[k], "mib": r[k]["bytes"] / 2**20})]
-            for name, k in (("per class (format 2)", "per_class"),
-                            ("packed (format 3)", "packed"))]  # fmt: skip
-    lines = [
-        *common.head(
-            f"Saving {r['classes']:,} classes: per-class files against the packed save",
-            f"One reconstructor of {r['classes']:,} classes of 20 rows x 10 features "
-            f"(fitted in {r['fit_s']:.1f} s). 'First generate' is 3 samples per class "
-            "right after loading; 'same output' compares it with the fitted "
-            "reconstructor's.",
-        ),
-        *table(
-            "save|files|MiB|save s|load s|first generate s|same output".split("|"), rows
-        ),  # fmt: skip
-    ]
-    common.publish(args, "packed_save", lines, r, packed_plot(r))
-
-
-def _timed(fn):
-    start = time.perf_counter()
-    out = fn()
-    return out, time.perf_counter() - start
-
-
-def packed_plot(r: dict):
-    fig, ax = common.subplots(figsize=(6, 3.5))
-    keys = ["save_s", "load_s", "first_generate_s"]
-    x = np.arange(len(keys))
-    for shift, key in ((-0.2, "per_class"), (0.2, "packed")):
-        ax.bar(x + shift, [r[key][k] for k in keys], 0.4, label=key)
-    ax.set_xticks(x, ["save s", "load s", "first generate s"])
-    ax.set(ylabel="seconds", title=f"{r['classes']:,} classes")
-    ax.legend()
-    return fig
-
-
 # --- memory: generation's peak, leaks, and fit against class size ------------
 
 #: Rows of the other class beside the big one (fit is refused on one class).
@@ -710,7 +638,7 @@ def fit_plot(rows: list[dict]):
     return fig
 
 
-PARTS = {f.__name__: f for f in (scaling, scale_out, simulate, packed_save, memory)}
+PARTS = {f.__name__: f for f in (scaling, scale_out, simulate, memory)}
 PARTS["memory_fit"] = memory_fit
 
 
@@ -721,7 +649,6 @@ def main(argv=None) -> None:
     add("--max-rows", type=int, default=100_000, help="scaling: largest row count")
     add("--repeats", type=int, default=3, help="scale_out: warm fits timed")
     add("--costs", type=Path, default=common.RESULTS / "scale_out.json")
-    add("--classes", type=int, default=1000, help="packed_save: classes saved")
     add("--max-exp", type=int, default=7, help="memory: largest n is 10**max_exp")
     add("--fits", type=int, default=100, help="memory: fits in the leak test")
     add("--fit-rows", type=int, nargs="+", default=[100_000, 1_000_000, 5_000_000])

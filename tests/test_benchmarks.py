@@ -20,12 +20,10 @@ RUNS = (
     ("scaling", "scaling"),
     ("scaling", "scale_out"),
     ("scaling", "simulate"),
-    ("scaling", "packed_save"),
     ("scaling", "memory"),
     ("scaling", "memory_fit"),
     ("throughput", "throughput"),
     ("throughput", "mixed_speed"),
-    ("throughput", "edges"),
 )
 
 
