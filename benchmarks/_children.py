@@ -215,15 +215,15 @@ def scaling_fit(sampler: str, rows: str, features: str, epochs: str) -> dict:
     return {"seconds": seconds, "peak_kib": peak, "before_kib": before}
 
 
-def scaling_classes(n_classes: str, workers: str) -> dict:
-    """Seconds against the number of 5-row minority classes, in one process
-    and split over ``workers`` loky processes (``scaling.py``)."""
+def scaling_classes(n_classes: str) -> dict:
+    """Seconds against the number of 5-row minority classes: a first and a
+    second ``fit_resample`` in this process, and SMOTE's (``scaling.py``)."""
     import numpy as np
     from imblearn.over_sampling import SMOTE
 
     from smrt_keras import Reconstructor
 
-    n_classes, workers = int(n_classes), int(workers)
+    n_classes = int(n_classes)
     rng = np.random.default_rng(0)
     y = np.r_[np.zeros(200, int), np.repeat(np.arange(1, n_classes + 1), 5)]
     X = rng.standard_normal((len(y), 20)) + y[:, None] % 7
@@ -238,32 +238,6 @@ def scaling_classes(n_classes: str, workers: str) -> dict:
         _, yr = make().fit_resample(X, y)
         out[name] = time.perf_counter() - t
         assert len(yr) == 200 * (n_classes + 1), len(yr)
-    if workers and n_classes >= workers:
-        out.update(_joblib_classes(X, y, n_classes, workers))
-    return out
-
-
-def _joblib_classes(X, y, n_classes: int, workers: int) -> dict:
-    """The alternative to vectorising classes in one process: split them
-    across joblib's loky worker processes, each fitting its share."""
-    import numpy as np
-    from joblib import Parallel, delayed
-
-    def share(labels, seed):
-        from smrt_keras import Reconstructor
-
-        keep = np.isin(y, [0, *labels])
-        _, yr = Reconstructor(random_state=seed).fit_resample(X[keep], y[keep])
-        return len(yr)
-
-    parts = np.array_split(np.arange(1, n_classes + 1), workers)
-    out = {}
-    for name, seed in (("joblib_first", 0), ("joblib_second", 1)):
-        t = time.perf_counter()
-        made = Parallel(n_jobs=workers)(delayed(share)(p.tolist(), seed) for p in parts)
-        out[name] = time.perf_counter() - t
-        assert sum(made) == 200 * (n_classes + workers), made
-    out["workers"] = workers
     return out
 
 

@@ -1,9 +1,10 @@
-"""Helpers shared by the benchmark scripts: arguments, data, timing, tables and
-plots. Not part of the package; run the scripts from the repository root."""
+"""The harness every benchmark script runs on: options, data, child processes,
+the tie rule, markdown tables and plots, and writing the results files."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import sys
@@ -11,24 +12,22 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 # The one path by which every benchmark (and the notebook and the CLI demo)
 # runs ROS, ROS+aug and SMOTE: float input, cast back only after sampling.
-from smrt_keras.baselines import resample_baseline  # noqa: E402, F401
+from smrt_keras.baselines import resample_baseline  # noqa: F401
 
 #: The samplers ``resample_baseline`` runs.
 BASELINES = ("ROS", "ROS+aug", "SMOTE")
-
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).resolve().parent / "results"
 SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist.npz"
 
 
 def parser(doc: str, parts: Sequence[str] = ()) -> argparse.ArgumentParser:
-    """An argument parser with the options every benchmark takes; ``parts``
-    (the first is the default) adds ``--part``: which measurement to run, named
-    as the results files it writes."""
+    """The options every benchmark takes; ``parts`` (the first is the default)
+    adds ``--part``, named as the results files the part writes."""
     p = argparse.ArgumentParser(
         description=doc.splitlines()[0],
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -44,9 +43,9 @@ def parser(doc: str, parts: Sequence[str] = ()) -> argparse.ArgumentParser:
         "--out",
         type=Path,
         default=RESULTS,
-        help="folder for the markdown table and plot (default benchmarks/results)",
+        help="folder for the results files (default benchmarks/results)",
     )
-    return p
+    return p  # fmt: skip
 
 
 def smrt_options(p: argparse.ArgumentParser, samplers: Sequence[str] = ()) -> None:
@@ -57,16 +56,11 @@ def smrt_options(p: argparse.ArgumentParser, samplers: Sequence[str] = ()) -> No
         p.add_argument("--samplers", default=",".join(samplers))
 
 
-def parse_smrt(
-    p: argparse.ArgumentParser, argv, samplers: Sequence[str] = ()
-) -> tuple[argparse.Namespace, dict, list[str]]:
+def parse_smrt(p, argv, samplers: Sequence[str] = ()):
     """Parse ``argv``; return the args, the SMRT params and the samplers."""
-    import json
-
     args = p.parse_args(argv)
     chosen = args.samplers.split(",") if samplers else []
-    unknown = set(chosen) - set(samplers)
-    if unknown:
+    if unknown := set(chosen) - set(samplers):
         p.error(f"--samplers: unknown {sorted(unknown)}; choose from {samplers}")
     return args, json.loads(args.smrt_params), chosen
 
@@ -82,19 +76,16 @@ def mnist():
 
 
 def machine() -> str:
-    """One line naming the CPU, core count and library versions."""
+    """One line naming the CPU, core count, accelerator and library versions."""
     import imblearn
     import keras
     import sklearn
 
     cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    info = Path("/proc/cpuinfo")
+    text = info.read_text() if info.is_file() else ""
+    models = [ln for ln in text.splitlines() if ln.startswith("model name")]
+    cpu = models[0].split(":", 1)[1].strip() if models else cpu
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 0
     return (
         f"{cpu}, {cores or os.cpu_count()} cores{_accelerator()}; "
@@ -108,9 +99,8 @@ def _accelerator() -> str:
     """``", GPU <name>"`` when the Keras backend computes on one, else ``""``."""
     import keras
 
-    backend = keras.backend.backend()
     try:
-        if backend == "jax":
+        if (backend := keras.backend.backend()) == "jax":
             import jax
 
             names = [d.device_kind for d in jax.devices() if d.platform == "gpu"]
@@ -129,9 +119,41 @@ def _accelerator() -> str:
     return f", GPU {names[0]}" if names else ""
 
 
-def show(label: str, row: dict, keys: Sequence[str]) -> None:
-    """Print a progress line: ``label``, then ``key value`` for ``keys``."""
-    print(label, *(f"{k} {row[k]:.3f}" for k in keys if k in row), flush=True)
+def installed_backends() -> list[str]:
+    """The Keras backends whose library is installed, TensorFlow first."""
+    import importlib.util
+
+    names = ("tensorflow", "jax", "torch")
+    return [b for b in names if importlib.util.find_spec(b) is not None]
+
+
+def run_child(name: str, *args, backend: str | None = None, in_process=False) -> dict:
+    """``_children.NAME(*args)`` in a fresh process (so peak memory, imports and
+    compiling of one measurement stay apart from the next), its dict returned;
+    ``backend`` sets its ``KERAS_BACKEND``. ``in_process`` (smoke runs, whose
+    numbers mean nothing) calls it here when ``backend`` is the one running."""
+    import subprocess
+
+    import _children
+
+    args = [str(a) for a in args]
+    if in_process and backend in (None, _here()):
+        return json.loads(json.dumps(_children.CHILDREN[name](*args)))
+    env = {**os.environ, **({"KERAS_BACKEND": backend} if backend else {})}
+    cmd = [sys.executable, _children.__file__, name, *args]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    for line in proc.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return json.loads(line[len("RESULT ") :])
+    raise RuntimeError(
+        f"child {name} {args} failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}"
+    )
+
+
+def _here() -> str:
+    import keras
+
+    return keras.backend.backend()
 
 
 class Timer:
@@ -146,22 +168,28 @@ class Timer:
         return False
 
 
+def show(label: str, row: dict, keys: Sequence[str]) -> None:
+    """Print a progress line: ``label``, then ``key value`` for ``keys``."""
+    print(label, *(f"{k} {row[k]:.3f}" for k in keys if k in row), flush=True)
+
+
+# --- the tie rule ------------------------------------------------------------
+
+
 def mean_std(values: Sequence[float], scale: float = 1.0, digits: int = 2) -> str:
     """``"m ± s"`` of ``values * scale`` (population std, as numpy's default)."""
     v = np.asarray(values, dtype=float) * scale
     return f"{v.mean():.{digits}f} ± {v.std():.{digits}f}"
 
 
-def verdict(
-    ours: Sequence[float], theirs: Sequence[float], higher_is_better=True
-) -> str:
+def verdict(ours, theirs, higher_is_better=True) -> str:
     """``"win"``, ``"loss"`` or ``"tie"`` of ``ours`` against ``theirs`` (one
     value per seed): a difference of means no larger than the larger of the
     two seed-to-seed standard deviations is a tie. One seed has no spread, so
     it gets no verdict."""
     a, b = np.asarray(ours, dtype=float), np.asarray(theirs, dtype=float)
     if min(len(a), len(b)) < 2:
-        return "n/a (1 seed)"  # no spread to judge a difference against
+        return "n/a (1 seed)"
     diff = a.mean() - b.mean()
     if abs(diff) <= max(a.std(), b.std()):
         return "tie"
@@ -171,36 +199,16 @@ def verdict(
 def cell_verdicts(scores: dict, cells, metric: str, ours: str, theirs: str):
     """``(wins, ties, losses)`` of sampler ``ours`` against ``theirs`` over the
     ``(dataset, classifier)`` cells of the tabular ``scores`` (one value per
-    fold; :func:`verdict`'s tie rule)."""
-    v = [
-        verdict(scores[d][c][ours][metric], scores[d][c][theirs][metric])
-        for d, c in cells
-    ]
+    fold)."""
+    v = [verdict(scores[d][c][ours][metric], scores[d][c][theirs][metric])
+         for d, c in cells]  # fmt: skip
     return v.count("win"), v.count("tie"), v.count("loss")
-
-
-def seeds_label(n: int) -> str:
-    """``"1 seed"``, ``"3 seeds"``."""
-    return f"{n} seed{'s' if n != 1 else ''}"
-
-
-def metric_rows(results: dict, metrics: Sequence[tuple]) -> list[list[str]]:
-    """One table row per sampler of ``results`` (``{name: [run, ...]}``):
-    ``"m ± s"`` of each metric ``(key, column, scale, digits, better)``, blank
-    where a sampler's runs lack it."""
-    return [
-        [name]
-        + [
-            mean_std([r[key] for r in runs], scale, digits) if key in runs[0] else ""
-            for key, _, scale, digits, _ in metrics
-        ]
-        for name, runs in results.items()
-    ]
 
 
 def verdicts(ours: Sequence[dict], theirs: Sequence[dict], metrics) -> str:
     """``"column win, column tie, ..."`` of runs ``ours`` against ``theirs``
-    over every metric with a direction that both have."""
+    over every metric ``(key, column, scale, digits, better)`` with a
+    direction that both have."""
     return ", ".join(
         f"{col} " + verdict([r[key] for r in ours], [r[key] for r in theirs], better)
         for key, col, _, _, better in metrics
@@ -208,126 +216,90 @@ def verdicts(ours: Sequence[dict], theirs: Sequence[dict], metrics) -> str:
     )
 
 
+def average_ranks(scores: np.ndarray) -> np.ndarray:
+    """Mean rank of each column over rows, rank 1 = highest score, ties share
+    the mean rank (as in Demšar 2006)."""
+    from scipy.stats import rankdata
+
+    return np.mean([rankdata(-row) for row in np.asarray(scores)], axis=0)
+
+
+# --- markdown ------------------------------------------------------------------
+
+
 def table(header: Sequence[str], rows: Sequence[Sequence]) -> list[str]:
     """Markdown table lines."""
     lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
-    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
-    return lines
+    return lines + ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
 
 
-def write_report(out: Path, name: str, lines: Sequence[str], smoke: bool) -> Path:
-    """Write ``name`` (markdown) under ``out`` and print it.
-
-    Smoke runs are marked as such in the file, so a smoke table is never
-    mistaken for a full run.
-    """
-    out.mkdir(parents=True, exist_ok=True)
-    lines = list(lines)
-    if smoke:
-        lines[1:1] = ["", "**Smoke run (tiny sizes): the numbers mean nothing.**"]
-    path = out / name
-    path.write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
-    print(f"\nwrote {path}")
-    return path
+def records(rows: Sequence[dict], spec: str) -> list[str]:
+    """A markdown table of the dicts ``rows``: ``spec`` is
+    ``"header=format|..."``, each format a ``str.format`` template over a row,
+    e.g. ``"rows={rows:,}|seconds={seconds:.2f}"``."""
+    cols = [field.split("=", 1) for field in spec.split("|")]
+    return table([h for h, _ in cols], [[f.format(**r) for _, f in cols] for r in rows])
 
 
-def write_json(out: Path, name: str, data) -> Path:
-    """Write the raw numbers behind a report as ``name`` (JSON) under ``out``."""
-    import json
+def metric_rows(results: dict, metrics: Sequence[tuple]) -> list[list[str]]:
+    """One row per sampler of ``results`` (``{name: [run, ...]}``): ``"m ± s"``
+    of each metric ``(key, column, scale, digits, better)``, blank where a
+    sampler's runs lack it."""
+    return [
+        [name] + [mean_std([r[k] for r in runs], scale, digits) if k in runs[0] else ""
+                  for k, _, scale, digits, _ in metrics]
+        for name, runs in results.items()
+    ]  # fmt: skip
 
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / name
-    path.write_text(json.dumps(data, indent=1))
-    return path
+
+def head(title: str, *paragraphs: str) -> list[str]:
+    """A report's first lines: ``# title``, the paragraphs and the machine."""
+    return [f"# {title}", "", *(x for p in paragraphs for x in (p, "")),
+            f"Machine: {machine()}.", ""]  # fmt: skip
+
+
+def smrt_settings(params: dict) -> str:
+    """Every ``Reconstructor`` argument as the run used it (defaults included)."""
+    from smrt_keras import Reconstructor
+
+    full = Reconstructor(**params).get_params()
+    full.pop("generators", None)
+    return ", ".join(f"{k}={v!r}" for k, v in sorted(full.items()))
 
 
 def publish(args, name: str, lines: Sequence[str], data, fig=None) -> None:
     """Write ``NAME.md`` (printed), ``NAME.json`` and (given ``fig``)
-    ``NAME.png`` under ``args.out``; ``NAME_TAG`` given ``--tag TAG``."""
+    ``NAME.png`` under ``args.out``; ``NAME_TAG`` given ``--tag TAG``. A smoke
+    run's table says so, so that it is never mistaken for a full run."""
     name += f"_{args.tag}" if getattr(args, "tag", "") else ""
-    write_report(args.out, f"{name}.md", lines, args.smoke)
+    lines = list(lines)
+    if args.smoke:
+        lines[1:1] = ["", "**Smoke run (tiny sizes): the numbers mean nothing.**"]
     write_json(args.out, f"{name}.json", data)
+    (args.out / f"{name}.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines) + f"\n\nwrote {args.out / (name + '.md')}")
     if fig is not None:
-        save_figure(fig, args.out, f"{name}.png")
+        fig.savefig(args.out / f"{name}.png", dpi=110, bbox_inches="tight")
+        print(f"wrote {args.out / (name + '.png')}")
 
 
-def installed_backends() -> list[str]:
-    """The Keras backends whose library is installed, TensorFlow first."""
-    import importlib.util
-
-    names = ("tensorflow", "jax", "torch")
-    return [b for b in names if importlib.util.find_spec(b) is not None]
+def write_json(out: Path, name: str, data) -> None:
+    """Write the raw numbers behind a report as ``name`` under ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / name).write_text(json.dumps(data, indent=1))
 
 
-def run_child(
-    name: str, *args, backend: str | None = None, in_process: bool = False
-) -> dict:
-    """Run ``_children.NAME(*args)`` in a fresh process and return its dict
-    (fresh processes keep peak memory and start-up costs of one measurement
-    apart from the next). ``backend`` sets the child's ``KERAS_BACKEND``.
-
-    ``in_process`` (for smoke runs, whose numbers mean nothing) calls the
-    function in this process instead, saving a process start and a Keras
-    import; only when ``backend`` is the one running here.
-    """
-    import json
-    import subprocess
-
-    import _children
-
-    args = [str(a) for a in args]
-    if in_process and backend in (None, _backend_here()):
-        return json.loads(json.dumps(_children.CHILDREN[name](*args)))
-    env = dict(os.environ)
-    if backend is not None:
-        env["KERAS_BACKEND"] = backend
-    proc = subprocess.run(
-        [sys.executable, _children.__file__, name, *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
-    for line in proc.stdout.splitlines():
-        if line.startswith("RESULT "):
-            return json.loads(line[len("RESULT ") :])
-    raise RuntimeError(
-        f"child {name} {args} failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}"
-    )
+# --- plots -------------------------------------------------------------------
 
 
-def _backend_here() -> str:
-    import keras
-
-    return keras.backend.backend()
-
-
-def pyplot():
-    """matplotlib's pyplot on the Agg backend (files only, no display)."""
+def subplots(*grid, **kw):
+    """``(fig, axes)`` of pyplot's ``subplots`` on the Agg backend (files only)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    return plt
-
-
-def subplots(*grid, **kw):
-    """``(fig, axes)`` of pyplot's ``subplots`` on the Agg backend."""
-    return pyplot().subplots(*grid, **kw)
-
-
-def head(title: str, *paragraphs: str) -> list[str]:
-    """A report's first lines: ``# title``, the paragraphs and the machine."""
-    return (
-        [f"# {title}", ""]
-        + [x for p in paragraphs for x in (p, "")]
-        + [
-            f"Machine: {machine()}.",
-            "",
-        ]
-    )
+    return plt.subplots(*grid, **kw)
 
 
 def bars(ax, results: dict, key: str, scale: float = 1.0, **kw) -> list:
@@ -347,33 +319,6 @@ def image_rows(ax, rows: dict, title: str) -> None:
     names = list(rows)
     ax.imshow(image_grid([rows[n] for n in names]), cmap="gray")
     side = rows[names[0]].shape[1]
-    ax.set_yticks([(i + 0.5) * (side + 1) for i in range(len(names))])
-    ax.set_yticklabels(names)
+    ax.set_yticks([(i + 0.5) * (side + 1) for i in range(len(names))], names)
     ax.set_xticks([])
     ax.set_title(title)
-
-
-def save_figure(fig, out: Path, name: str) -> Path:
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / name
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    print(f"wrote {path}")
-    return path
-
-
-def average_ranks(scores: np.ndarray) -> np.ndarray:
-    """Mean rank of each column over rows, rank 1 = highest score, ties share
-    the mean rank (as in Demšar 2006)."""
-    from scipy.stats import rankdata
-
-    return np.mean([rankdata(-row) for row in np.asarray(scores)], axis=0)
-
-
-def smrt_settings(params: dict) -> str:
-    """Every ``Reconstructor`` argument that differs from ``params``' base, as
-    the run actually used it (defaults included), for the report."""
-    from smrt_keras import Reconstructor
-
-    full = Reconstructor(**params).get_params()
-    full.pop("generators", None)
-    return ", ".join(f"{k}={v!r}" for k, v in sorted(full.items()))

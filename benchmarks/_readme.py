@@ -51,10 +51,14 @@ ZEROS = (
 DEEPSMOTE = (("acsa", "ACSA %", 100, 2, True), ("f1", "macro F1 %", 100, 2, True))
 
 
+def _seeds(n: int) -> str:
+    return f"{n} seed{'s' if n != 1 else ''}"
+
+
 def image_rows(label: str, runs: dict, measures) -> list[list[str]]:
     """One row per measure: each sampler's cell and SMRT's verdict against
     SMOTE (``label`` and the seed count on the first row)."""
-    label += f" ({common.seeds_label(len(runs['SMRT']))})"
+    label += f" ({_seeds(len(runs['SMRT']))})"
     rows = []
     for i, (key, measure, scale, digits, better) in enumerate(measures):
         verdict = "—"

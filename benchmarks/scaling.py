@@ -1,4 +1,4 @@
-"""Scaling: time and memory as rows, classes, workers and saves grow.
+"""Scaling: time and memory as rows, classes and workers grow.
 
 One part per run, each writing ``results/PART.md``, ``.json`` and ``.png``:
 
@@ -8,8 +8,8 @@ One part per run, each writing ``results/PART.md``, ``.json`` and ``.png``:
     python benchmarks/scaling.py --part memory [--max-exp 7] [--fits 100]
     python benchmarks/scaling.py --part memory_fit [--fit-rows ...]
 
-Each part's function below says what it measures. Measurements that need a
-fresh process are functions of ``_children.py``.
+``benchmarks/README.md`` says what each part measures; the reports say how.
+Measurements that need a fresh process are functions of ``_children.py``.
 """
 
 from __future__ import annotations
@@ -27,107 +27,52 @@ import numpy as np  # noqa: E402
 
 from smrt_keras.models.parallel import split  # noqa: E402
 
-run_child, table, machine = common.run_child, common.table, common.machine
+run_child, records = common.run_child, common.records
 
 
-def _fmt(spec: str, r: dict) -> list[str]:
-    """Table cells from ``"{a:.2f}|{b:,}"``-style fields of row ``r``."""
-    return [field.format(**r) for field in spec.split("|")]
+def loglog(ax, rows: list[dict], x: str, y, label: str, style: str = "-o") -> None:
+    """``ax.loglog`` of ``rows``' ``x`` against ``y`` (a key or a function)."""
+    ys = [r[y] if isinstance(y, str) else y(r) for r in rows]
+    ax.loglog([r[x] for r in rows], ys, style, label=label)
 
 
 # --- scaling: rows, features and classes ------------------------------------
 
 
 def scaling(args) -> None:
-    """``fit_resample`` seconds and peak memory of SMRT and SMOTE at 1k, 10k and
-    100k rows x 20 and 784 features; 10% minority (Gaussian classes with shifted
-    means) balanced to 1:1, each in a fresh process whose ``ru_maxrss`` is its
-    own (peak, and growth over the footprint just before ``fit_resample``).
-    SMRT trains a fixed number of epochs, early stopping off. Then 1, 10, 60
-    and 100 minority classes of 5 rows (20 features) against a 200-row
-    majority, ``Reconstructor()`` defaults: first and second ``fit_resample``
-    in a fresh process, SMOTE (k=4), and the classes split across two joblib
-    processes. The plot is log-log, with the fitted slope against rows."""
+    """``fit_resample`` seconds and peak RSS of SMRT and SMOTE against rows and
+    features, one fresh process each; then against the number of 5-row
+    minority classes (first and second fit in a fresh process)."""
     row_grid = [r for r in (1_000, 10_000, 100_000) if r <= args.max_rows]
-    feature_grid, epochs, class_grid = (20, 784), args.epochs, (1, 10, 60, 100)
+    features, epochs, class_grid = (20, 784), args.epochs, (1, 10, 60, 100)
     if args.smoke:
-        row_grid, feature_grid, epochs, class_grid = [200, 400], (20,), 1, (3,)
-    # joblib's workers each import Keras: too slow for the suite's smoke run.
-    by_classes = class_counts(class_grid, 0 if args.smoke else 2, args.smoke)
-    results = []
-    for features in feature_grid:  # one fresh process per (features, sampler, rows)
+        row_grid, features, epochs, class_grid = [200, 400], (20,), 1, (3,)
+    results, slopes = [], []
+    for f in features:
         for sampler in ("SMOTE", "SMRT"):
+            sel = []
             for rows in row_grid:
-                a = ("scaling_fit", sampler, rows, features, epochs)
-                r = run_child(*a, in_process=args.smoke)
-                results.append({**r, "sampler": sampler, "rows": rows,
-                                "features": features})  # fmt: skip
-                print(sampler, rows, features, r, flush=True)
-    slopes = {}
-    for features in feature_grid:
-        for sampler in ("SMOTE", "SMRT"):
-            sel = _selected(results, sampler, features)
-            x = np.log10([r["rows"] for r in sel])
-            t = np.log10([r["seconds"] for r in sel])
-            slopes[(sampler, features)] = float(np.polyfit(x, t, 1)[0])
+                r = run_child("scaling_fit", sampler, rows, f, epochs,
+                              in_process=args.smoke)  # fmt: skip
+                sel.append({**r, "sampler": sampler, "rows": rows, "features": f})
+                print(sel[-1], flush=True)
+            x, t = np.log10([[r["rows"], r["seconds"]] for r in sel]).T
+            slopes.append({"sampler": sampler, "features": f,
+                           "slope": float(np.polyfit(x, t, 1)[0])})  # fmt: skip
+            results += sel
+    by_classes = []
+    for n in class_grid:
+        cell = run_child("scaling_classes", n, in_process=args.smoke)
+        by_classes.append({"classes": n, **cell})
+        print(by_classes[-1], flush=True)
     lines = scaling_lines(results, slopes, epochs) + class_lines(by_classes)
-    data = {"rows": results, "classes": by_classes}
+    data = {"rows": results, "slopes": slopes, "classes": by_classes}
     common.publish(args, "scaling", lines, data, scaling_plot(results, slopes))
 
 
-def class_counts(grid, workers: int, in_process: bool = False) -> list[dict]:
-    """``fit_resample`` seconds against the number of 5-row minority classes,
-    vectorised in one process and split across ``workers`` joblib processes."""
-    rows = []
-    for n in grid:
-        r = run_child("scaling_classes", n, workers, in_process=in_process)
-        rows.append(r := {"classes": n, **r})
-        print(f"{n:>3} classes: first {r['first']:.2f} s, second {r['second']:.2f} "
-              f"s, SMOTE {r['smote']:.3f} s", flush=True)  # fmt: skip
-    return rows
-
-
-def class_lines(rows: list[dict]) -> list[str]:
-    def joblib(r, key):
-        return f"{r[key]:.2f}" if key in r else "n/a"
-
-    cells = [
-        [r["classes"], f"{r['first']:.2f}", f"{r['second']:.2f}",
-         f"{r['second'] / r['classes']:.3f}", joblib(r, "joblib_first"),
-         joblib(r, "joblib_second"), f"{r['smote']:.3f}"]
-        for r in rows
-    ]  # fmt: skip
-    workers = next((r["workers"] for r in rows if "workers" in r), 0)
-    header = "classes|first s|second s|second s per class|joblib first s|"
-    header += "joblib second s|SMOTE s"
-    return [
-        "",
-        "## Class count: 5-row minority classes against a 200-row majority",
-        "",
-        "`Reconstructor()` with default settings; first fit in a fresh process "
-        "(Keras import and compiling included), then a second in the same "
-        "process. `joblib` splits the classes across "
-        f"{workers} loky worker processes instead (each fits "
-        "`Reconstructor()` on the majority and its share of the classes): a "
-        "first call, then a second on the same workers.",
-        "",
-        *table(header.split("|"), cells),
-    ]
-
-
-def _selected(results, sampler, features) -> list[dict]:
-    return [r for r in results if r["sampler"] == sampler and r["features"] == features]
-
-
 def scaling_lines(results, slopes, epochs) -> list[str]:
-    rows = [
-        [r["sampler"], r["features"], f"{r['rows']:,}", f"{r['seconds']:.2f}",
-         f"{r['peak_kib'] / 1024:.0f}",
-         f"{(r['peak_kib'] - r['before_kib']) / 1024:.0f}"]
-        for r in results
-    ]  # fmt: skip
-    slope_rows = [[s, f, f"{v:.2f}"] for (s, f), v in slopes.items()]
-    header = "sampler|features|rows|seconds|peak MiB|growth MiB".split("|")
+    for r in results:
+        r["grown_kib"] = r["peak_kib"] - r["before_kib"]
     return [
         *common.head(
             "fit_resample scaling: SMRT vs SMOTE",
@@ -136,45 +81,71 @@ def scaling_lines(results, slopes, epochs) -> list[str]:
             "row; memory is the process's peak RSS, and its growth during "
             "`fit_resample`.",
         ),
-        *table(header, rows),
+        *_rows_table(results),
         "",
         "Fitted slope of log10(seconds) against log10(rows) (1 = linear):",
         "",
-        *table(["sampler", "features", "slope"], slope_rows),
-    ]
+        *records(slopes, "sampler={sampler}|features={features}|slope={slope:.2f}"),
+    ]  # fmt: skip
+
+
+def _rows_table(results) -> list[str]:
+    mib = [{**r, "peak": r["peak_kib"] / 1024, "grown": r["grown_kib"] / 1024}
+           for r in results]  # fmt: skip
+    return records(
+        mib,
+        "sampler={sampler}|features={features}|rows={rows:,}|"
+        "seconds={seconds:.2f}|peak MiB={peak:.0f}|growth MiB={grown:.0f}",
+    )
+
+
+def class_lines(rows: list[dict]) -> list[str]:
+    for r in rows:
+        r["per_class"] = r["second"] / r["classes"]
+    return [
+        "",
+        "## Class count: 5-row minority classes against a 200-row majority",
+        "",
+        "`Reconstructor()` with default settings; first fit in a fresh process "
+        "(Keras import and compiling included), then a second in the same "
+        "process. Classes across workers: `--part scale_out`.",
+        "",
+        *records(rows, "classes={classes}|first s={first:.2f}|second s={second:.2f}|"
+                 "second s per class={per_class:.3f}|SMOTE s={smote:.3f}"),
+    ]  # fmt: skip
 
 
 def scaling_plot(results, slopes):
     fig, axes = common.subplots(1, 2, figsize=(11, 4))
-    for (sampler, features), slope in slopes.items():
-        sel = _selected(results, sampler, features)
-        style = "-o" if sampler == "SMRT" else "--s"
-        label = f"{sampler}, {features} features"
-        rows = [r["rows"] for r in sel]
-        axes[0].loglog(rows, [r["seconds"] for r in sel], style,
-                       label=f"{label} (slope {slope:.2f})")  # fmt: skip
-        axes[1].loglog(rows, [r["peak_kib"] / 1024 for r in sel], style, label=label)
+    for s in slopes:
+        sel = [
+            r
+            for r in results
+            if (r["sampler"], r["features"]) == (s["sampler"], s["features"])
+        ]
+        style = "-o" if s["sampler"] == "SMRT" else "--s"
+        label = f"{s['sampler']}, {s['features']} features"
+        loglog(
+            axes[0], sel, "rows", "seconds", f"{label} (slope {s['slope']:.2f})", style
+        )
+        loglog(axes[1], sel, "rows", lambda r: r["peak_kib"] / 1024, label, style)
     axes[0].set_ylabel("fit_resample seconds")
     axes[1].set_ylabel("peak RSS (MiB)")
     for ax in axes:
         ax.set_xlabel("rows")
         ax.legend(fontsize=8)
-    return fig
+    return fig  # fmt: skip
 
 
 # --- scale_out: classes across workers, per-class costs ----------------------
 
 
 def scale_out(args) -> None:
-    """Ten classes of 2,000 rows x 30 features (``classes="all"``, 20 epochs,
-    early stopping off) fitted in this process (``n_jobs=1``), on loky with
-    ``n_jobs=2`` and on a ``dask.distributed.LocalCluster`` of 2
-    single-threaded worker processes with ``n_jobs=2``: a first fit starts the
-    workers, then the median of ``--repeats`` fits with the same seed. Dask
-    and loky must be bit-identical (chunks depend only on ``n_jobs``).
-    Per-class cost: one class of n rows x 30 features, default settings, warm,
-    n = 100 ... 100,000; and the warm cost per class of 60 stacked 5-row
-    classes (the costs that docs/scaling.md and ``--part simulate`` use)."""
+    """Ten classes fitted in this process, on loky and on a Dask LocalCluster
+    (first fit, then the median of ``--repeats`` warm ones; Dask and loky must
+    be bit-identical); the warm cost of one class of 100 ... 100,000 rows; and
+    the warm cost per class of 60 stacked 5-row classes (the costs
+    docs/scaling.md and ``--part simulate`` use)."""
     sizes, rows, epochs, repeats = (
         [100, 1_000, 10_000, 100_000],
         2_000,
@@ -183,32 +154,24 @@ def scale_out(args) -> None:
     )
     if args.smoke:
         sizes, rows, epochs, repeats = [20], 40, 2, 1
-    res = {"machine": machine(), "smoke": args.smoke}
+    res = {"machine": common.machine(), "smoke": args.smoke}
     res["workers"] = workers(rows, epochs, repeats, parallel=not args.smoke)
     res["per_class"] = per_class_costs(sizes)
     res["tiny"] = tiny_classes(4 if args.smoke else 60)
     common.publish(args, "scale_out", scale_out_lines(res), res, scale_out_plot(res))
 
 
-def _classes(classes: int, rows: int, features: int, mod: int, spread: float):
-    """``classes`` Gaussian classes of ``rows`` rows, means ``(y % mod) * spread``."""
-    rng = np.random.default_rng(0)
-    y = np.repeat(np.arange(classes), rows)
-    X = rng.standard_normal((len(y), features)) + (y[:, None] % mod) * spread
-    return X.astype("float32"), y
-
-
-def timed_fits(make, X, y, repeats: int) -> tuple[float, float, np.ndarray]:
+def timed_fits(make, X, y, repeats: int) -> dict:
     """First fit's seconds, the median of ``repeats`` more, and their draws."""
     t = time.perf_counter()
     make().fit(X, y)
-    first = time.perf_counter() - t
-    times = []
+    first, times = time.perf_counter() - t, []
     for _ in range(repeats):
         t = time.perf_counter()
         smrt = make().fit(X, y)
         times.append(time.perf_counter() - t)
-    return first, float(np.median(times)), smrt.generate(5, random_state=1)[0]
+    draws = smrt.generate(5, random_state=1)[0]
+    return {"first_s": first, "warm_s": float(np.median(times)), "draws": draws}
 
 
 def workers(rows: int, epochs: int, repeats: int, parallel: bool = True) -> dict:
@@ -216,30 +179,29 @@ def workers(rows: int, epochs: int, repeats: int, parallel: bool = True) -> dict
 
     from smrt_keras import Reconstructor
 
-    X, y = _classes(10, rows, 30, 5, 0.7)
+    rng = np.random.default_rng(0)
+    y = np.repeat(np.arange(10), rows)
+    X = (rng.standard_normal((len(y), 30)) + (y[:, None] % 5) * 0.7).astype("float32")
 
     def make(n_jobs):
-        return lambda: Reconstructor(
-            epochs=epochs, patience=None, classes="all", random_state=0, n_jobs=n_jobs
-        )
+        return lambda: Reconstructor(epochs=epochs, patience=None, classes="all",
+                                     random_state=0, n_jobs=n_jobs)  # fmt: skip
 
     out = {"rows_per_class": rows, "classes": 10, "epochs": epochs}
     out["local"] = timed_fits(make(1), X, y, repeats)
-    if not parallel:  # smoke: worker start-up alone would take 20 s
-        out["local"] = dict(zip(("first_s", "warm_s"), out["local"][:2], strict=True))
-        return out
-    from distributed import Client, LocalCluster
+    if parallel:  # not in smoke runs: worker start-up alone would take 20 s
+        from distributed import Client, LocalCluster
 
-    out["loky"] = timed_fits(make(2), X, y, repeats)
-    cluster = dict(n_workers=2, threads_per_worker=1, processes=True,
-                   dashboard_address=None)  # fmt: skip
-    with LocalCluster(**cluster) as c, Client(c), parallel_config(backend="dask"):
-        out["dask"] = timed_fits(make(2), X, y, repeats)
-    out["dask_equals_loky"] = bool(np.array_equal(out["dask"][2], out["loky"][2]))
-    diff = np.abs(out["dask"][2] - out["local"][2]).max()
-    out["dask_vs_local_max_diff"] = float(diff)
+        out["loky"] = timed_fits(make(2), X, y, repeats)
+        cluster = dict(n_workers=2, threads_per_worker=1, processes=True,
+                       dashboard_address=None)  # fmt: skip
+        with LocalCluster(**cluster) as c, Client(c), parallel_config(backend="dask"):
+            out["dask"] = timed_fits(make(2), X, y, repeats)
+        dask, loky, local = (out[k]["draws"] for k in ("dask", "loky", "local"))
+        out["dask_equals_loky"] = bool(np.array_equal(dask, loky))
+        out["dask_vs_local_max_diff"] = float(np.abs(dask - local).max())
     for key in ("local", "loky", "dask"):
-        out[key] = dict(zip(("first_s", "warm_s"), out[key][:2], strict=True))
+        out.get(key, {}).pop("draws", None)
     return out
 
 
@@ -253,12 +215,11 @@ def per_class_costs(sizes, features: int = 30) -> list[dict]:
         X = rng.standard_normal((2 * n, features)) + y[:, None] * 0.5
         # Warm: the same recipe for one epoch compiles the same programs.
         Reconstructor(random_state=0, classes=[1], epochs=1).fit(X, y)
-        t = time.perf_counter()
-        smrt = Reconstructor(random_state=0, classes=[1]).fit(X, y)
-        seconds = time.perf_counter() - t
+        with common.Timer() as t:
+            smrt = Reconstructor(random_state=0, classes=[1]).fit(X, y)
         epochs = len(smrt.history_[1]["loss"])
-        rows.append({"rows": n, "seconds": seconds, "epochs_run": epochs})
-        print(f"class of {n:,} rows: {seconds:.2f} s ({epochs} epochs)")
+        rows.append({"rows": n, "seconds": t.seconds, "epochs_run": epochs})
+        print(f"class of {n:,} rows: {t.seconds:.2f} s ({epochs} epochs)")
     return rows
 
 
@@ -269,35 +230,22 @@ def tiny_classes(n_classes: int = 60) -> dict:
     y = np.r_[np.zeros(200, int), np.repeat(np.arange(1, n_classes + 1), 5)]
     X = rng.standard_normal((len(y), 30)) + (y[:, None] % 7)
     Reconstructor(random_state=0).fit(X, y)  # warm
-    t = time.perf_counter()
-    Reconstructor(random_state=1).fit(X, y)
-    seconds = time.perf_counter() - t
-    return {"classes": n_classes, "rows": 5, "seconds": seconds,
-            "per_class_s": seconds / n_classes}  # fmt: skip
+    with common.Timer() as t:
+        Reconstructor(random_state=1).fit(X, y)
+    return {"classes": n_classes, "rows": 5, "seconds": t.seconds,
+            "per_class_s": t.seconds / n_classes}  # fmt: skip
 
 
 def scale_out_lines(res: dict) -> list[str]:
     w, t = res["workers"], res["tiny"]
-    local = w["local"]["warm_s"]
-    rows = [
-        [name, f"{w[key]['first_s']:.2f}", f"{w[key]['warm_s']:.2f}",
-         f"{local / w[key]['warm_s']:.2f}x"]
-        for name, key in (("this process (n_jobs=1)", "local"),
-                          ("loky, n_jobs=2", "loky"),
-                          ("Dask LocalCluster, 2 workers, n_jobs=2", "dask"))
-        if key in w
-    ]  # fmt: skip
-    dask = (
-        []
-        if "dask" not in w
-        else [
-            "",
-            f"Dask and loky results bit-identical: {w['dask_equals_loky']}. Largest "
-            f"difference from the one-process fit: {w['dask_vs_local_max_diff']:.1e} "
-            "(classes stacked differently: float32 rounding).",
-        ]
-    )
-    costs = [_fmt("{rows:,}|{seconds:.2f}|{epochs_run}", r) for r in res["per_class"]]
+    names = {"local": "this process (n_jobs=1)", "loky": "loky, n_jobs=2",
+             "dask": "Dask LocalCluster, 2 workers, n_jobs=2"}  # fmt: skip
+    rows = [{**w[k], "where": names[k], "x": w["local"]["warm_s"] / w[k]["warm_s"]}
+            for k in names if k in w]  # fmt: skip
+    dask = ["", f"Dask and loky results bit-identical: {w['dask_equals_loky']}. "
+            f"Largest difference from the one-process fit: "
+            f"{w['dask_vs_local_max_diff']:.1e} (classes stacked differently: float32 "
+            "rounding)."] if "dask" in w else []  # fmt: skip
     return [
         "# Scaling out: classes across workers, and per-class costs",
         "",
@@ -309,32 +257,38 @@ def scale_out_lines(res: dict) -> list[str]:
         "Warm: the median of repeated fits after a first one that started the "
         "workers (imports, compiling).",
         "",
-        *table(["where", "first fit s", "warm fit s", "speed-up"], rows),
+        *records(rows, "where={where}|first fit s={first_s:.2f}|"
+                 "warm fit s={warm_s:.2f}|speed-up={x:.2f}x"),
         *dask,
         "",
         "## Per-class cost (default settings, warm, one process)",
         "",
-        *table(["class rows", "seconds", "epochs run"], costs),
+        *records(res["per_class"], "class rows={rows:,}|seconds={seconds:.2f}|"
+                 "epochs run={epochs_run}"),
         "",
         f"{t['classes']} classes of {t['rows']} rows stacked in one fit: "
         f"{t['seconds']:.2f} s, {t['per_class_s']:.3f} s per class.",
-    ]
+    ]  # fmt: skip
 
 
 def scale_out_plot(res: dict):
     fig, (left, right) = common.subplots(1, 2, figsize=(9, 3.5))
     w = res["workers"]
     keys = [k for k in ("local", "loky", "dask") if k in w]
-    colors = ["grey", "C0", "C1"][: len(keys)]
-    left.bar(keys, [w[k]["warm_s"] for k in keys], color=colors)
-    left.set_ylabel("warm fit, seconds")
-    left.set_title(f"{w['classes']} classes x {w['rows_per_class']:,} rows")
-    rows = [r["rows"] for r in res["per_class"]]
-    right.loglog(rows, [r["seconds"] for r in res["per_class"]], "o-")
-    right.set_xlabel("rows in the class")
-    right.set_ylabel("seconds (default settings)")
-    right.set_title("one class, warm")
-    return fig
+    left.bar(
+        keys, [w[k]["warm_s"] for k in keys], color=["grey", "C0", "C1"][: len(keys)]
+    )
+    left.set(
+        ylabel="warm fit, seconds",
+        title=f"{w['classes']} classes x {w['rows_per_class']:,} rows",
+    )
+    loglog(right, res["per_class"], "rows", "seconds", "one class")
+    right.set(
+        xlabel="rows in the class",
+        ylabel="seconds (default settings)",
+        title="one class, warm",
+    )
+    return fig  # fmt: skip
 
 
 # --- simulate: the measured costs scheduled over N workers -------------------
@@ -343,32 +297,28 @@ WORKERS = [1, 2, 4, 8, 16, 32, 64]
 
 
 def simulate(args) -> None:
-    """Schedules ``scale_out.json``'s per-class costs over N = 1 ... 64 workers:
-    makespan and parallel efficiency (summed cost over N x makespan). Cost of a
-    class of n rows: log-log interpolation between the measured sizes, linear
-    in n beyond the largest (conservative), never below the measured cost per
-    class of stacked 5-row classes; each worker pays the measured start-up once
-    (first minus warm fit on the Dask cluster). Workloads (fixed seed):
-    ``1k-classes``, 1,000 log-normal sizes (median 50 rows, sigma 1.5) clipped
-    to 5 ... 100,000 rows; ``10k-classes-100M``, 10,000 Zipf sizes (exponent
-    1.1) scaled to 100 million rows, at least 5 each."""
+    """``scale_out.json``'s per-class costs scheduled over N = 1 ... 64 workers
+    by the library's own split: makespan and parallel efficiency (summed cost
+    over N x makespan). A class's cost: log-log interpolation between the
+    measured sizes, linear beyond the largest, never below the stacked 5-row
+    cost; each worker pays the measured start-up (Dask's first minus warm fit)
+    once. Workloads (fixed seed): 1,000 log-normal sizes (median 50 rows,
+    sigma 1.5, clipped to 5 ... 100,000); 10,000 Zipf sizes (exponent 1.1)
+    scaled to 100 million rows, at least 5 each."""
     costs = json.loads(args.costs.read_text())
-    scale = 0.01 if args.smoke else 1.0
     seconds = cost_model(costs)
     dask = costs["workers"].get("dask")
     startup = dask["first_s"] - dask["warm_s"] if dask else 0.0
     res = {"startup_s": startup, "workloads": {}}
-    for name, sizes in workloads(scale=scale).items():
+    for name, sizes in workloads(scale=0.01 if args.smoke else 1.0).items():
         c = seconds(sizes)
         res["workloads"][name] = {
-            "classes": len(sizes),
-            "rows": int(sizes.sum()),
-            "largest_class_rows": int(sizes.max()),
-            "total_s": float(c.sum()),
+            "classes": len(sizes), "rows": int(sizes.sum()),
+            "largest_class_rows": int(sizes.max()), "total_s": float(c.sum()),
             "runs": [schedule(c, n, startup) for n in WORKERS],
-        }
-    inside = args.costs.resolve().is_relative_to(common.ROOT)
-    path = args.costs.resolve().relative_to(common.ROOT) if inside else args.costs
+        }  # fmt: skip
+    path = args.costs.resolve()
+    path = path.relative_to(common.ROOT) if path.is_relative_to(common.ROOT) else path
     res.update(costs_file=str(path), costs_machine=costs["machine"], smoke=args.smoke)
     fig, ax = common.subplots(figsize=(5, 3.5))
     for name, w in res["workloads"].items():
@@ -382,8 +332,7 @@ def simulate(args) -> None:
 
 def cost_model(costs: dict):
     """Seconds to fit a class of ``n`` rows, from the measured points."""
-    rows = np.array([r["rows"] for r in costs["per_class"]], float)
-    secs = np.array([r["seconds"] for r in costs["per_class"]], float)
+    rows, secs = np.array([[r["rows"], r["seconds"]] for r in costs["per_class"]]).T
     floor = costs["tiny"]["per_class_s"]
 
     def seconds(n):
@@ -397,23 +346,24 @@ def cost_model(costs: dict):
 
 def workloads(seed: int = 0, scale: float = 1.0) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(seed)
-    k1 = int(1000 * scale)
-    small = np.clip(np.round(rng.lognormal(np.log(50), 1.5, k1)), 5, 100_000)
-    k2 = int(10_000 * scale)
-    zipf = 1.0 / np.arange(1, k2 + 1) ** 1.1
+    small = rng.lognormal(np.log(50), 1.5, int(1000 * scale))
+    zipf = 1.0 / np.arange(1, int(10_000 * scale) + 1) ** 1.1
     big = np.maximum(np.round(zipf / zipf.sum() * 100e6 * scale), 5)
-    return {"1k-classes": small, "10k-classes-100M": big}
+    return {"1k-classes": np.clip(np.round(small), 5, 100_000),
+            "10k-classes-100M": big}  # fmt: skip
 
 
 def schedule(costs: np.ndarray, n_workers: int, startup: float) -> dict:
     loads = [float(costs[c].sum()) + startup for c in split(list(costs), n_workers)]
-    makespan = max(loads)
-    return {
-        "workers": n_workers,
-        "makespan_s": makespan,
-        "efficiency": float(costs.sum()) / (n_workers * makespan),
-        "largest_class_s": float(costs.max()),
-    }
+    return {"workers": n_workers, "makespan_s": max(loads),
+            "efficiency": float(costs.sum()) / (n_workers * max(loads)),
+            "largest_class_s": float(costs.max())}  # fmt: skip
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 3600:
+        return f"{seconds / 3600:.2f} h"
+    return f"{seconds / 60:.1f} min" if seconds >= 60 else f"{seconds:.1f} s"
 
 
 def simulate_lines(res: dict) -> list[str]:
@@ -425,24 +375,22 @@ def simulate_lines(res: dict) -> list[str]:
         "",
     ]
     for name, w in res["workloads"].items():
-        rows = [[r["workers"], _duration(r["makespan_s"]), f"{r['efficiency']:.2f}",
-                 _duration(r["largest_class_s"])] for r in w["runs"]]  # fmt: skip
+        runs = [
+            {"workers": r["workers"], "eff": r["efficiency"],
+             "span": _duration(r["makespan_s"]), "big": _duration(r["largest_class_s"])}
+            for r in w["runs"]
+        ]  # fmt: skip
         lines += [
             f"## {name}: {w['classes']:,} classes, {w['rows']:,} rows "
             f"(largest class {w['largest_class_rows']:,})",
             "",
             f"Sum of per-class costs: {w['total_s'] / 3600:.2f} h.",
             "",
-            *table(["workers", "makespan", "efficiency", "largest class"], rows),
+            *records(runs, "workers={workers}|makespan={span}|efficiency={eff:.2f}|"
+                     "largest class={big}"),
             "",
-        ]
+        ]  # fmt: skip
     return lines
-
-
-def _duration(seconds: float) -> str:
-    if seconds >= 3600:
-        return f"{seconds / 3600:.2f} h"
-    return f"{seconds / 60:.1f} min" if seconds >= 60 else f"{seconds:.1f} s"
 
 
 # --- memory: generation's peak, leaks, and fit against class size ------------
@@ -452,14 +400,10 @@ FIT_OTHER_ROWS = 1000
 
 
 def memory(args) -> None:
-    """Generation: one small dense generator (breast_cancer, 30 features, 10:1)
-    is saved, then a fresh process per n = 10^4 ... 10^max_exp loads it and
-    calls ``generate(n)`` (the whole float64 array) or consumes
-    ``iter_generate(n)``; peak RSS is ``ru_maxrss``, the baseline the RSS after
-    loading. Leaks: per installed backend, a fresh process runs ``--fits``
-    small ``fit_resample`` calls (breast_cancer at 10:1, 3 epochs, a new seed
-    each); the growth per fit is the slope over fits 11 onwards. Also runs
-    ``memory_fit`` first (as ``--part memory_fit`` alone)."""
+    """Peak RSS of ``generate(n)`` against consuming ``iter_generate(n)`` from
+    one saved dense generator (breast_cancer, 10:1), a fresh process per n;
+    RSS over ``--fits`` small fits in one process, per installed backend.
+    Runs ``memory_fit`` first."""
     from sklearn.datasets import load_breast_cancer
 
     from smrt_keras import Reconstructor
@@ -467,56 +411,47 @@ def memory(args) -> None:
 
     memory_fit(args)
     first, last = (3, 3) if args.smoke else (4, args.max_exp)
-    fits = 12 if args.smoke else args.fits
     # The smoke run checks the code path on one backend (each is a process).
-    leak = leaks(fits, common.installed_backends()[:1] if args.smoke else None,
-                 args.smoke)  # fmt: skip
-    X, y = load_breast_cancer(return_X_y=True)
-    X, y = make_imbalanced(X, y, {1: 357, 0: 36}, random_state=0)
+    backends = common.installed_backends()[:1] if args.smoke else None
+    leak = leaks(12 if args.smoke else args.fits, backends, args.smoke)
+    X, y = make_imbalanced(*load_breast_cancer(return_X_y=True), {1: 357, 0: 36}, 0)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "gen"
-        Reconstructor(epochs=5, random_state=0).fit(X, y).save(path)
+        Reconstructor(epochs=5, random_state=0).fit(X, y).save(path := Path(tmp) / "g")
         for exp in range(first, last + 1):
             for mode in ("iter_generate", "generate"):
-                a = ("generation_memory", path, mode, 10**exp)
-                rows.append(row := run_child(*a, in_process=args.smoke))
-                print(row, flush=True)
+                rows.append(run_child("generation_memory", path, mode, 10**exp,
+                                      in_process=args.smoke))  # fmt: skip
+                print(rows[-1], flush=True)
     fig, ax = common.subplots(figsize=(6, 4))
     for mode in ("generate", "iter_generate"):
-        sel = [r for r in rows if r["mode"] == mode]
-        ax.loglog([r["n"] for r in sel], [r["peak_mb"] for r in sel], "-o", label=mode)
+        loglog(ax, [r for r in rows if r["mode"] == mode], "n", "peak_mb", mode)
     ax.set(xlabel="samples generated (30 features)", ylabel="peak RSS (MiB)")
     ax.legend()
-    lines = generation_lines(rows) + leak_lines(leak, fits)
+    lines = generation_lines(rows) + leak_lines(leak)
     common.publish(args, "memory", lines, {"generation": rows, "leak": leak}, fig)
 
 
 def leaks(fits: int, backends=None, in_process: bool = False) -> dict:
-    """RSS after each of ``fits`` fits, per backend (default: every installed
-    one; fresh processes)."""
+    """RSS after each of ``fits`` fits, per backend (fresh processes), and the
+    growth per fit: the slope over fits 11 onwards."""
     out = {}
     for backend in backends or common.installed_backends():
         r = run_child("leak", fits, backend=backend, in_process=in_process)
-        tail = np.arange(len(r["rss_mb"]))[10:]
-        slope = float("nan")
-        if len(tail) > 1:
-            slope = np.polyfit(tail, np.asarray(r["rss_mb"])[10:], 1)[0]
-        r["mb_per_fit_after_10"] = float(slope)
-        out[backend] = r
+        tail = np.asarray(r["rss_mb"])[10:]
+        slope = (
+            np.polyfit(np.arange(len(tail)), tail, 1)[0] if len(tail) > 1 else np.nan
+        )
+        out[backend] = {**r, "fits": fits, "mb_per_fit_after_10": float(slope)}
         print(f"leak {backend}: {slope:.2f} MiB/fit after 10", flush=True)
     return out
 
 
-def leak_lines(result: dict, fits: int) -> list[str]:
-    rows = [
-        [b, f"{r['start_mb']:.0f}",
-         f"{r['rss_mb'][9]:.0f}" if len(r["rss_mb"]) > 9 else "n/a",
-         f"{r['rss_mb'][-1]:.0f}", f"{r['mb_per_fit_after_10']:.2f}"]
-        for b, r in result.items()
-    ]  # fmt: skip
-    header = ["backend", "before the first fit", "after 10 fits", f"after {fits}",
-              "MiB per fit after 10 (slope)"]  # fmt: skip
+def leak_lines(result: dict) -> list[str]:
+    fits = next(iter(result.values()))["fits"]
+    rows = [{**r, "backend": b, "last": r["rss_mb"][-1],
+             "ten": f"{r['rss_mb'][9]:.0f}" if len(r["rss_mb"]) > 9 else "n/a"}
+            for b, r in result.items()]  # fmt: skip
     return [
         "",
         f"## Resident memory over {fits} fits in one process",
@@ -524,17 +459,17 @@ def leak_lines(result: dict, fits: int) -> list[str]:
         "`Reconstructor(epochs=3, random_state=seed).fit_resample` on breast_cancer "
         "at 10:1, a new seed each fit; RSS in MiB.",
         "",
-        *table(header, rows),
-    ]
+        *records(rows, f"backend={{backend}}|before the first fit={{start_mb:.0f}}|"
+                 f"after 10 fits={{ten}}|after {fits}={{last:.0f}}|"
+                 "MiB per fit after 10 (slope)={mb_per_fit_after_10:.2f}"),
+    ]  # fmt: skip
 
 
 def generation_lines(rows: list[dict]) -> list[str]:
-    def held_mb(r):  # the float64 data the call keeps alive at once
-        return (
+    for r in rows:  # the float64 data the call keeps alive at once
+        r["held"] = (
             (r["n"] if r["mode"] == "generate" else min(r["n"], 10_000)) * 240 / 2**20
         )
-
-    spec = "{n:,}|{mode}|{base_mb:.0f}|{peak_mb:.0f}|{held:.1f}|{seconds:.1f}"
     return [
         *common.head(
             "Peak memory of generation (30 float64 features, one dense generator)",
@@ -543,22 +478,16 @@ def generation_lines(rows: list[dict]) -> list[str]:
             "10,000 rows for `iter_generate`. The process's peak before generating "
             "(import and load) sets a floor, so rows at that floor did not raise it.",
         ),
-        *table(
-            "n|mode|RSS after load|peak RSS|held at once|seconds".split("|"),
-            [_fmt(spec, {**r, "held": held_mb(r)}) for r in rows],
-        ),  # fmt: skip
-    ]
+        *records(rows, "n={n:,}|mode={mode}|RSS after load={base_mb:.0f}|peak RSS="
+                 "{peak_mb:.0f}|held at once={held:.1f}|seconds={seconds:.1f}"),
+    ]  # fmt: skip
 
 
 def memory_fit(args) -> None:
-    """Peak RSS during ``fit`` against the size of the class (``--fit-rows``,
-    default 100k, 1M and 5M rows of 30 float32 features; #18). A fresh process
-    per row warms up (imports, one tiny fit), resets its peak
-    (``/proc/self/clear_refs``), then fits one epoch of a generator for the big
-    class, given as a read-only ``np.load(..., mmap_mode="r")`` memmap (whose
-    pages count once read) or as an in-memory float32 array made before the
-    baseline. Target: peak minus baseline at most 1.5x the class's float32
-    size plus a constant."""
+    """Peak RSS during one epoch's ``fit`` of one big class (``--fit-rows``
+    rows of 30 float32 features) given as a read-only memmap or as an array,
+    a fresh process per row (target: grown at most 1.5x the class's size plus
+    a constant)."""
     sizes, modes = args.fit_rows, ("memmap", "array")
     if args.smoke:  # in this process: the suite's time is short
         sizes, modes = [2_000], ("memmap",)
@@ -567,20 +496,19 @@ def memory_fit(args) -> None:
         for n in sizes:
             write_class(path := Path(tmp) / f"x{n}.npy", n)
             for mode in modes:
-                row = run_child("fit_memory", path, mode, FIT_OTHER_ROWS,
-                                in_process=args.smoke)  # fmt: skip
-                row["ratio"] = (row["peak_mb"] - row["base_mb"]) / row["class_f32_mb"]
-                rows.append(row)
-                print(row, flush=True)
+                r = run_child("fit_memory", path, mode, FIT_OTHER_ROWS,
+                              in_process=args.smoke)  # fmt: skip
+                r["grown"] = r["peak_mb"] - r["base_mb"]
+                rows.append({**r, "ratio": r["grown"] / r["class_f32_mb"]})
+                print(rows[-1], flush=True)
             path.unlink()
     fits = {}
     for mode in ("memmap", "array"):
         sel = [r for r in rows if r["mode"] == mode and r["validation"] == "capped"]
         if len(sel) > 1:
-            size = np.array([r["class_f32_mb"] for r in sel])
-            grown = np.array([r["peak_mb"] - r["base_mb"] for r in sel])
+            size, grown = np.array([[r["class_f32_mb"], r["grown"]] for r in sel]).T
             slope, constant = np.polyfit(size, grown, 1)
-            fits[mode] = {"slope": float(slope), "constant_mb": float(constant)}
+            fits[mode] = {"input": mode, "slope": slope, "constant_mb": constant}
     data = {"fit": rows, "lines": fits}
     common.publish(args, "memory_fit", fit_lines(rows, fits), data, fit_plot(rows))
 
@@ -595,17 +523,9 @@ def write_class(path: Path, n: int, features: int = 30) -> None:
         stop = min(start + 500_000, rows)
         X[start:stop] = rng.normal(size=(stop - start, features))
     X.flush()
-    del X
 
 
 def fit_lines(rows: list[dict], fits: dict) -> list[str]:
-    spec = "{n:,}|{mode}|{validation}|{class_f32_mb:.0f}|{base_mb:.0f}|{peak_mb:.0f}|"
-    spec += "{grown:.0f}|{ratio:.2f}|{seconds:.1f}"
-    header = "rows|input|validation|class float32|baseline|peak|grown|grown / class|"
-    cells = [_fmt(spec, {**r, "grown": r["peak_mb"] - r["base_mb"]}) for r in rows]
-    lines_ = [
-        [m, f"{f['slope']:.2f}", f"{f['constant_mb']:.0f}"] for m, f in fits.items()
-    ]
     return [
         *common.head(
             "Peak memory of fit against class size (30 float32 features)",
@@ -615,31 +535,35 @@ def fit_lines(rows: list[dict], fits: dict) -> list[str]:
             "resident before the baseline. Validation: the held-out split as shipped "
             "(at most 10,000 rows).",
         ),
-        *table((header + "seconds").split("|"), cells),
+        *records(rows, "rows={n:,}|input={mode}|validation={validation}|class float32="
+                 "{class_f32_mb:.0f}|baseline={base_mb:.0f}|peak={peak_mb:.0f}|grown="
+                 "{grown:.0f}|grown / class={ratio:.2f}|seconds={seconds:.1f}"),
         "",
         "Least-squares line through the capped rows, grown = slope x class + "
         "constant (target: slope at most 1.5):",
         "",
-        *table(["input", "slope", "constant (MiB)"], lines_),
-    ]
+        *records(list(fits.values()), "input={input}|slope={slope:.2f}|"
+                 "constant (MiB)={constant_mb:.0f}"),
+    ]  # fmt: skip
 
 
 def fit_plot(rows: list[dict]):
     fig, ax = common.subplots(figsize=(6, 4))
     for mode in ("memmap", "array"):
         sel = [r for r in rows if r["mode"] == mode and r["validation"] == "capped"]
-        ax.loglog([r["n"] for r in sel], [r["peak_mb"] - r["base_mb"] for r in sel],
-                  "-o", label=f"{mode} input")  # fmt: skip
-    ax.loglog([r["n"] for r in sel], [1.5 * r["class_f32_mb"] for r in sel], "k--",
-              label="1.5 x class float32")  # fmt: skip
-    ax.set(xlabel="rows in the class (30 features)",
-           ylabel="peak RSS during fit minus before (MiB)")  # fmt: skip
+        loglog(ax, sel, "n", "grown", f"{mode} input")
+    loglog(
+        ax, sel, "n", lambda r: 1.5 * r["class_f32_mb"], "1.5 x class float32", "k--"
+    )
+    ax.set(
+        xlabel="rows in the class (30 features)",
+        ylabel="peak RSS during fit minus before (MiB)",
+    )
     ax.legend()
-    return fig
+    return fig  # fmt: skip
 
 
-PARTS = {f.__name__: f for f in (scaling, scale_out, simulate, memory)}
-PARTS["memory_fit"] = memory_fit
+PARTS = {f.__name__: f for f in (scaling, scale_out, simulate, memory, memory_fit)}
 
 
 def main(argv=None) -> None:

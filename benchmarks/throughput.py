@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as common  # noqa: E402
 import numpy as np  # noqa: E402
 
-table, machine = common.table, common.machine
+records, machine = common.records, common.machine
 
 
 # --- throughput: FLOP/s against the matmul peak, generation, cold start ------
@@ -32,20 +32,8 @@ TRAIN_BATCH = 128
 
 
 def throughput(args) -> None:
-    """1. Peak: the best of 5 float32 4096 x 4096 matmuls, through the Keras
-    backend and through numpy. 0. Engine: one tiny class fitted by SMRT, by
-    Keras's ``fit``, by SMOTE and by a hand-written compiled JAX loop, per
-    installed backend (:func:`engine`). 2. Training: a dense VAE (784 features)
-    and a conv VAE (28 x 28), the facade's default architectures, trained on
-    MNIST 3s by ``Reconstructor.fit`` (batch 128, no validation split, no
-    augmentation, no early stopping); seconds per epoch of a second fit (the
-    first includes compiling) and achieved FLOP/s = 3 x forward FLOPs per
-    sample x samples / seconds (backward costs about twice the forward; FLOPs
-    counted analytically, :func:`forward_flops`). 3. Generation:
-    ``iter_generate`` for n = 10^3 ... 10^6, samples/s and decoder FLOP/s.
-    4. Cold start: a fresh process (``_children.cold_start``) that imports
-    smrt_keras, loads the MNIST zoo and generates 100 digits. Every rate is
-    also a fraction of the measured matmul peak."""
+    """Engine, matmul peak, training and generation FLOP/s, cold start (the
+    method: benchmarks/README.md)."""
     from smrt_keras import Reconstructor
 
     size, max_exp, epochs, n_train, repeats = 4096, args.max_exp, args.epochs, 6000, 3
@@ -154,52 +142,34 @@ def throughput_lines(peak, train, gen, cold, eng, sizes) -> list[str]:
     size, epochs, n_train = sizes
     ref = max(peak.values())
     med = {k: float(np.median([c[k] for c in cold])) for k in cold[0]}
-
-    def pct(rate):
-        return f"{100 * rate / ref:.1f}%"
-
-    train_rows = [
-        [enc, f"{r['forward_flops'] / 1e6:.2f}", f"{r['seconds_per_epoch']:.2f}",
-         f"{r['first_fit_seconds']:.2f}", f"{r['samples_per_s']:,.0f}",
-         f"{r['flops_per_s'] / 1e9:.2f}", pct(r["flops_per_s"])]
-        for enc, r in train.items()
-    ]  # fmt: skip
-    gen_rows = [
-        [enc, f"10^{len(str(g['n'])) - 1}", f"{g['seconds']:.2f}",
-         f"{g['samples_per_s']:,.0f}", f"{g['flops_per_s'] / 1e9:.2f}",
-         pct(g["flops_per_s"])]
-        for enc, runs in gen.items()
-        for g in runs
-    ]  # fmt: skip
-    train_header = "VAE|forward MFLOP/sample|s/epoch|first fit s (compile)|"
-    train_header += "samples/s|GFLOP/s|of peak"
+    train_rows = [{"enc": e, "mf": r["forward_flops"] / 1e6,
+                   "gf": r["flops_per_s"] / 1e9, "pct": 100 * r["flops_per_s"] / ref,
+                   **r}
+                  for e, r in train.items()]  # fmt: skip
+    gen_rows = [{"enc": e, "exp": len(str(g["n"])) - 1, "gf": g["flops_per_s"] / 1e9,
+                 "pct": 100 * g["flops_per_s"] / ref, **g}
+                for e, runs in gen.items() for g in runs]  # fmt: skip
     return [
-        "# Throughput against the machine's matmul peak",
-        "",
-        f"Machine: {machine()}.",
-        "",
-        *engine_lines(eng),
-        "",
+        "# Throughput against the machine's matmul peak", "",
+        f"Machine: {machine()}.", "", *engine_lines(eng), "",
         f"Peak: best of 5 float32 {size} x {size} matmuls: backend "
         f"{peak['backend'] / 1e9:.1f} GFLOP/s, numpy {peak['numpy'] / 1e9:.1f} "
-        f"GFLOP/s; percentages below are of the higher, {ref / 1e9:.1f} GFLOP/s.",
-        "",
+        f"GFLOP/s; percentages below are of the higher, {ref / 1e9:.1f} GFLOP/s.", "",
         f"## Training ({n_train} MNIST 3s, batch {TRAIN_BATCH}, {epochs} epochs: the "
-        "second fit of two, through `Reconstructor.fit`)",
-        "",
-        *table(train_header.split("|"), train_rows),
-        "",
-        "## Generation (`iter_generate`, decoder FLOPs only)",
-        "",
-        *table(["VAE", "n", "seconds", "samples/s", "GFLOP/s", "of peak"], gen_rows),
-        "",
-        "## Cold start: `import smrt_keras` + `zoo.load('mnist')` + 100 digits",
-        "",
+        "second fit of two, through `Reconstructor.fit`)", "",
+        *records(train_rows, "VAE={enc}|forward MFLOP/sample={mf:.2f}|"
+                 "s/epoch={seconds_per_epoch:.2f}|first fit s (compile)="
+                 "{first_fit_seconds:.2f}|samples/s={samples_per_s:,.0f}|"
+                 "GFLOP/s={gf:.2f}|of peak={pct:.1f}%"), "",
+        "## Generation (`iter_generate`, decoder FLOPs only)", "",
+        *records(gen_rows, "VAE={enc}|n=10^{exp}|seconds={seconds:.2f}|"
+                 "samples/s={samples_per_s:,.0f}|GFLOP/s={gf:.2f}|of peak={pct:.1f}%"),
+        "", "## Cold start: `import smrt_keras` + `zoo.load('mnist')` + 100 digits", "",
         f"Median of {len(cold)} fresh processes: {med['wall']:.2f} s wall "
         f"(interpreter start included); inside the process, import + load "
         f"{med['import_and_load']:.2f} s, generating 100 digits "
         f"{med['generate_100']:.2f} s.",
-    ]
+    ]  # fmt: skip
 
 
 def throughput_plot(train, gen, ref):
@@ -251,35 +221,34 @@ def forward_flops(model) -> int:
     return sum(layer_flops(sub) for sub in model._flatten_layers(include_self=False))
 
 
-# Engine: one tiny class (breast_cancer's first 35 malignant rows against all
-# 357 benign, 30 standardised features), SMRT's default architecture for it,
-# a fixed budget of epochs (early stopping off). Each backend runs in a fresh
-# process (``_children.engine``): the first ``Reconstructor.fit`` (compile
-# included) and the median of warm fits; the same VAE trained through Keras's
-# ``fit`` (the 0.1 trainer's path); SMOTE's ``fit_resample``. The reference
-# is the same architecture written directly in JAX (``jax.jit`` over
-# ``lax.scan`` of Adam steps, batch 8), compiled once and timed warm; also 10
-# such classes at once under ``vmap``. It runs only where JAX is installed.
+# Engine: one tiny class (35 x 30, breast_cancer) at a fixed epoch budget, one
+# fresh process per backend (``_children.engine``). The reference is the same
+# architecture written directly in JAX (``jit`` over a ``lax.scan`` of Adam
+# steps), compiled once and timed warm, also 10 classes under ``vmap``.
 
 
-def _init(key, d: int, hidden, latent: int):
-    """The reference VAE's parameters: Glorot-scaled dense layers, encoder
-    ``d -> hidden -> 2 * latent``, decoder ``latent -> reversed(hidden) -> d``,
-    and a per-feature output log-variance."""
+def _dense(key, a: int, b: int, std=None):
     import jax
     import jax.numpy as jnp
 
-    def dense(k, a, b, scale=None):
-        std = (2 / (a + b)) ** 0.5 if scale is None else scale
-        return jax.random.normal(k, (a, b)) * std, jnp.zeros(b)
+    std = (2 / (a + b)) ** 0.5 if std is None else std
+    return jax.random.normal(key, (a, b)) * std, jnp.zeros(b)
 
-    sizes = [(d, hidden[0])] + list(zip(hidden, hidden[1:], strict=False))
-    keys = jax.random.split(key, 2 * len(sizes) + 4)
-    params = [dense(keys[i], a, b) for i, (a, b) in enumerate(sizes)]
-    params.append(dense(keys[-1], hidden[-1], 2 * latent, 0.1))
-    dec = [(latent, hidden[-1])] + [(b, a) for a, b in reversed(sizes[1:])]
+
+def _init(key, d: int, hidden, latent: int):
+    """Glorot dense layers ``d -> hidden -> 2 latent`` and ``latent ->
+    reversed(hidden) -> d``, and a per-feature output log-variance."""
+    import jax
+    import jax.numpy as jnp
+
+    enc = [(d, hidden[0]), *zip(hidden, hidden[1:], strict=False)]
+    dec = [(latent, hidden[-1]), *[(b, a) for a, b in reversed(enc[1:])]]
     dec.append((hidden[0], d))
-    params += [dense(keys[len(sizes) + i], a, b) for i, (a, b) in enumerate(dec)]
+    keys = jax.random.split(key, len(enc) + len(dec) + 1)
+    params = [_dense(k, a, b) for k, (a, b) in zip(keys, enc, strict=False)]
+    params.append(_dense(keys[-1], hidden[-1], 2 * latent, 0.1))
+    rest = zip(keys[len(enc) :], dec, strict=False)
+    params += [_dense(k, a, b) for k, (a, b) in rest]
     return params, jnp.zeros(d)
 
 
@@ -288,27 +257,22 @@ def _loss(p, xb, key, n_enc: int, latent: int):
     import jax
     import jax.numpy as jnp
 
-    params, log_var = p
-    h = xb
-    for w, b in params[:n_enc]:
-        h = jax.nn.relu(h @ w + b)
-    w, b = params[n_enc]
-    stats = h @ w + b
-    mean, lv = stats[:, :latent], jnp.clip(stats[:, latent:], -10, 10)
-    h = mean + jnp.exp(0.5 * lv) * jax.random.normal(key, mean.shape)
-    for w, b in params[n_enc + 1 : -1]:
-        h = jax.nn.relu(h @ w + b)
-    w, b = params[-1]
-    out = h @ w + b
+    (params, log_var), h = p, xb
+    for i, (w, b) in enumerate(params):
+        h = h @ w + b
+        if i == n_enc:  # the latent head: sample, then decode
+            mean, lv = h[:, :latent], jnp.clip(h[:, latent:], -10, 10)
+            h = mean + jnp.exp(0.5 * lv) * jax.random.normal(key, mean.shape)
+        elif i < len(params) - 1:
+            h = jax.nn.relu(h)
     lvx = jnp.clip(log_var, -7, 7)
-    nll = 0.5 * (jnp.log(2 * jnp.pi) + lvx + (xb - out) ** 2 * jnp.exp(-lvx))
+    nll = 0.5 * (jnp.log(2 * jnp.pi) + lvx + (xb - h) ** 2 * jnp.exp(-lvx))
     kl = -0.5 * jnp.sum(1 + lv - mean**2 - jnp.exp(lv), -1)
     return jnp.mean(jnp.sum(nll, -1) + kl)
 
 
 def _trainer(n: int, d: int, hidden, latent: int, steps: int, batch: int):
-    """``train(key, xs)``: ``steps`` Adam steps (lr 1e-3) over random batches
-    under one ``lax.scan``."""
+    """``train(key, xs)``: ``steps`` Adam steps (lr 1e-3) on random batches."""
     import jax
     import jax.numpy as jnp
 
@@ -316,55 +280,42 @@ def _trainer(n: int, d: int, hidden, latent: int, steps: int, batch: int):
 
     def train(key, xs):
         def step(carry, inputs):
-            p, m, v, t = carry
-            idx, k = inputs
+            (p, m, v, t), (idx, k) = carry, inputs
             g = jax.grad(_loss)(p, xs[idx], k, len(hidden), latent)
-            t = t + 1
             m = tree(lambda m, g: 0.9 * m + 0.1 * g, m, g)
             v = tree(lambda v, g: 0.999 * v + 0.001 * g * g, v, g)
+            t = t + 1
             lr = 1e-3 * jnp.sqrt(1 - 0.999**t) / (1 - 0.9**t)
             p = tree(lambda p, m, v: p - lr * m / (jnp.sqrt(v) + 1e-7), p, m, v)
             return (p, m, v, t), None
 
         p = _init(key, d, hidden, latent)
-        m, v = tree(jnp.zeros_like, p), tree(jnp.zeros_like, p)
         k1, k2 = jax.random.split(key)
         idx = jax.random.randint(k1, (steps, batch), 0, n)
-        keys = jax.random.split(k2, steps)
-        (p, *_), _ = jax.lax.scan(step, (p, m, v, 0.0), (idx, keys))
+        carry = (p, tree(jnp.zeros_like, p), tree(jnp.zeros_like, p), 0.0)
+        (p, *_), _ = jax.lax.scan(step, carry, (idx, jax.random.split(k2, steps)))
         return p
 
     return train
 
 
-def reference_loop(x, hidden, latent, steps, batch, classes=10):
+def reference_loop(x, hidden, latent, steps, batch, classes=10) -> dict:
     """Seconds of the hand-written JAX loop: one class, and ``classes`` vmapped."""
-    import time
-
     import jax
     import jax.numpy as jnp
-    import numpy as np
 
     train = _trainer(*x.shape, hidden, latent, steps, batch)
-    xs = jnp.asarray(x, jnp.float32)
-    one = jax.jit(train)
-    many = jax.jit(jax.vmap(train, in_axes=(0, None)))
-    out = {}
-    for name, fn, arg in (
-        ("one", one, jax.random.PRNGKey(0)),
-        ("vmap", many, jax.random.split(jax.random.PRNGKey(0), classes)),
-    ):
-        t = time.perf_counter()
-        jax.block_until_ready(fn(arg, xs))
-        out[f"{name}_compile_and_run"] = time.perf_counter() - t
+    xs, key, out = jnp.asarray(x, jnp.float32), jax.random.PRNGKey(0), {}
+    for name, fn, arg in (("one", jax.jit(train), key),
+                          ("vmap", jax.jit(jax.vmap(train, in_axes=(0, None))),
+                           jax.random.split(key, classes))):  # fmt: skip
         runs = []
-        for _ in range(5):
+        for _ in range(6):  # the first compiles
             t = time.perf_counter()
             jax.block_until_ready(fn(arg, xs))
             runs.append(time.perf_counter() - t)
-        out[name] = float(np.median(runs))
-    out["classes"] = classes
-    return out
+        out[f"{name}_compile_and_run"], out[name] = runs[0], float(np.median(runs[1:]))
+    return {**out, "classes": classes}
 
 
 def engine(epochs: int, repeats: int, backends=None, in_process=False) -> dict:
@@ -376,8 +327,7 @@ def engine(epochs: int, repeats: int, backends=None, in_process=False) -> dict:
             "engine", epochs, repeats, backend=backend, in_process=in_process
         )
         print(f"engine {backend}: {r['first_fit']:.2f} s first fit", flush=True)
-    run = next(iter(results.values()))
-    ref = None
+    run, ref = next(iter(results.values())), None
     if importlib.util.find_spec("jax"):
         x, config = np.asarray(run["x"], "float32"), run["config"]
         ref = reference_loop(x, config["hidden_units"], config["latent_dim"],
@@ -391,38 +341,35 @@ def engine(epochs: int, repeats: int, backends=None, in_process=False) -> dict:
 def engine_lines(eng: dict) -> list[str]:
     """Markdown for the engine section."""
     ref, run = eng["reference"], next(iter(eng["backends"].values()))
-    rows = [
-        [backend, f"{r.get('backend_import_seconds', float('nan')):.2f}",
-         f"{r['first_fit']:.2f}", f"{r['warm_median']:.3f}", f"{r['keras_fit']:.2f}",
-         f"{r['smote'] * 1000:.1f} ms", f"{r['warm_median'] / r['smote']:.0f}x",
-         f"{r['warm_median'] / ref['one']:.1f}x" if ref else "n/a",
-         f"{r['keras_fit'] / r['warm_median']:.0f}x"]
-        for backend, r in eng["backends"].items()
-    ]  # fmt: skip
-    header = "backend|backend import s|first fit s|warm fit s|Keras fit s|SMOTE|"
-    header += "warm / SMOTE|warm / reference|Keras fit / warm"
+    nan = float("nan")
+    rows = [{"b": b, "imp": r.get("backend_import_seconds", nan),
+             "ms": 1000 * r["smote"], "vs": r["warm_median"] / r["smote"],
+             "kw": r["keras_fit"] / r["warm_median"],
+             "vr": f"{r['warm_median'] / ref['one']:.1f}x" if ref else "n/a", **r}
+            for b, r in eng["backends"].items()]  # fmt: skip
+    spec = (
+        "backend={b}|backend import s={imp:.2f}|first fit s={first_fit:.2f}|"
+        "warm fit s={warm_median:.3f}|Keras fit s={keras_fit:.2f}|"
+        "SMOTE={ms:.1f} ms|warm / SMOTE={vs:.0f}x|warm / reference={vr}|"
+        "Keras fit / warm={kw:.0f}x"
+    )
     reference = [
-        "",
-        f"Reference (hand-written JAX, `jit` + `lax.scan`, same steps and "
+        "", f"Reference (hand-written JAX, `jit` + `lax.scan`, same steps and "
         f"batch): {ref['one']:.3f} s warm ({ref['one_compile_and_run']:.2f} s "
-        f"with compile); {ref['classes']} classes under `vmap`: "
-        f"{ref['vmap']:.3f} s.",
+        f"with compile); {ref['classes']} classes under `vmap`: {ref['vmap']:.3f} s.",
     ] if ref else []  # fmt: skip
     return [
         "## Engine: one tiny class (35 x 30, breast_cancer), "
-        f"{eng['epochs']} epochs fixed",
-        "",
+        f"{eng['epochs']} epochs fixed", "",
         f"SMRT's default architecture for the class ({run['config']}), "
         f"batch {run['batch']}, {run['steps']} optimizer steps. `backend "
         "import` is loading Keras and its backend, which smrt_keras defers to the "
         "first fit; `first fit` is the first `Reconstructor.fit` in a fresh "
         "process after that import (compile included); "
         f"`warm` the median of {len(run['warm_fits'])} later fits; `Keras fit` "
-        "trains the same VAE through `keras.Model.fit` (the 0.1 trainer's path).",
-        "",
-        *table(header.split("|"), rows),
-        *reference,
-    ]
+        "trains the same VAE through `keras.Model.fit` (the 0.1 trainer's path).", "",
+        *records(rows, spec), *reference,
+    ]  # fmt: skip
 
 
 # --- mixed_speed: balancing a mixed-type table -------------------------------
@@ -456,8 +403,8 @@ def mixed_speed(args) -> None:
             seconds.setdefault(key, []).append(took)
             print(f"seed {seed} {key}: {took:.2f} s", flush=True)
     med = {name: float(np.median(v)) for name, v in seconds.items()}
-    rows_ = [[name, common.mean_std(v, 1, 2), f"{med[name]:.2f}",
-              f"{med[name] / med['SMOTENC']:.1f}", f"{med[name] / med['ROS']:.0f}"]
+    rows_ = [{"s": name, "ms": common.mean_std(v, 1, 2), "m": med[name],
+              "n": med[name] / med["SMOTENC"], "r": med[name] / med["ROS"]}
              for name, v in seconds.items()]  # fmt: skip
     lines = [
         *common.head(
@@ -467,11 +414,13 @@ def mixed_speed(args) -> None:
             f"levels), 9:1; `fit_resample` to balance. {seeds} seed(s) per sampler, "
             "after one untimed-in-the-median first SMRT call (imports, compiling).",
         ),
-        *table(
-            ["sampler", "seconds (mean ± std)", "median s", "x SMOTENC", "x ROS"], rows_
-        ),  # fmt: skip
+        *records(
+            rows_,
+            "sampler={s}|seconds (mean ± std)={ms}|median s={m:.2f}|"
+            "x SMOTENC={n:.1f}|x ROS={r:.0f}",
+        ),
         "",
-        f"SMRT's median: {med['SMRT']:.2f} s against the 10 s target of #16 "
+        f"SMRT's median: {med['SMRT']:.2f} s against the 10 s target "
         f"({'met' if med['SMRT'] <= 10 else 'not met'}).",
     ]
     fig, ax = common.subplots(figsize=(6, 3))
@@ -490,15 +439,10 @@ def mixed_table(rows: int, seed: int = 0):
     rng = np.random.default_rng(seed)
     y = (np.arange(rows) >= int(rows * 0.9)).astype(int)
     shift = y[:, None] * 0.8
-    data = {}
-    for j in range(6):
-        data[f"x{j}"] = rng.normal(shift[:, 0] * (j % 3), 1.0 + j / 6)
-    for j in range(3):
-        data[f"n{j}"] = rng.integers(0, 100, rows) + 10 * y
-    for j in range(3):
-        data[f"count{j}"] = rng.poisson(1.0 + 2 * y * (j + 1) / 3)
-    for j in range(2):
-        data[f"flag{j}"] = rng.random(rows) < 0.3 + 0.3 * y
+    data = {f"x{j}": rng.normal(shift[:, 0] * (j % 3), 1.0 + j / 6) for j in range(6)}
+    data |= {f"n{j}": rng.integers(0, 100, rows) + 10 * y for j in range(3)}
+    data |= {f"count{j}": rng.poisson(1.0 + 2 * y * (j + 1) / 3) for j in range(3)}
+    data |= {f"flag{j}": rng.random(rows) < 0.3 + 0.3 * y for j in range(2)}
     for j, k in enumerate(LEVELS):
         p = rng.dirichlet(np.ones(k))
         values = rng.choice(k, rows, p=p)
