@@ -99,19 +99,6 @@ def _keras_and_smote(gen, X, y, epochs: int) -> dict:
     }
 
 
-def cold_start() -> dict:
-    """Import smrt_keras, load the MNIST zoo, generate 10 of each digit."""
-    t0 = time.perf_counter()
-    from smrt_keras import zoo
-
-    smrt = zoo.load("mnist")
-    t1 = time.perf_counter()
-    X, _ = smrt.generate(10, random_state=0)
-    t2 = time.perf_counter()
-    assert X.shape == (100, 28, 28), X.shape
-    return {"import_and_load": t1 - t0, "generate_100": t2 - t1}
-
-
 def generation_memory(path: str, mode: str, n: str) -> dict:
     """Peak RSS of ``generate(n)`` or of consuming ``iter_generate(n)`` from a
     saved reconstructor (``scaling.py``)."""
@@ -138,23 +125,6 @@ def generation_memory(path: str, mode: str, n: str) -> dict:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return dict(mode=mode, n=n, rows=rows, finite=finite, base_mb=base,
                 peak_mb=peak, seconds=seconds)  # fmt: skip
-
-
-def leak(fits: str) -> dict:
-    """RSS after each of ``fits`` small ``fit_resample`` calls (``scaling.py``)."""
-    import keras
-    from sklearn.datasets import load_breast_cancer
-
-    from smrt_keras import Reconstructor
-    from smrt_keras.datasets import make_imbalanced
-
-    X, y = load_breast_cancer(return_X_y=True)
-    X, y = make_imbalanced(X, y, {1: 357, 0: 36}, random_state=0)
-    start, rss = _rss_mb(), []
-    for seed in range(int(fits)):
-        Reconstructor(epochs=3, random_state=seed).fit_resample(X, y)
-        rss.append(_rss_mb())
-    return {"backend": keras.backend.backend(), "start_mb": start, "rss_mb": rss}
 
 
 def fit_memory(path: str, mode: str, n_other: str) -> dict:
@@ -243,8 +213,7 @@ def scaling_classes(n_classes: str) -> dict:
 
 CHILDREN = {
     f.__name__: f
-    for f in (engine, cold_start, generation_memory, leak, fit_memory)
-    + (scaling_fit, scaling_classes)
+    for f in (engine, generation_memory, fit_memory, scaling_fit, scaling_classes)
 }
 
 

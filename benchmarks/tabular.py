@@ -17,6 +17,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as common  # noqa: E402
 import _tabular_data as tabular_data  # noqa: E402
 import numpy as np  # noqa: E402
+from imblearn import over_sampling as imb  # noqa: E402
+from imblearn.metrics import geometric_mean_score  # noqa: E402
+from sklearn import ensemble, linear_model, neighbors  # noqa: E402
+from sklearn.compose import make_column_transformer  # noqa: E402
+from sklearn.metrics import (  # noqa: E402
+    average_precision_score,
+    f1_score,
+    make_scorer,
+    roc_auc_score,
+)
+from sklearn.model_selection import RepeatedStratifiedKFold as RSKFold  # noqa: E402
+from sklearn.model_selection import TunedThresholdClassifierCV  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.preprocessing import OneHotEncoder, StandardScaler  # noqa: E402
+
+from smrt_keras import Reconstructor  # noqa: E402
+from smrt_keras.evaluation import column_fidelity  # noqa: E402
 
 NUMERIC_SAMPLERS = ("none", "threshold", "ROS", "SMOTE", "ADASYN", "BorderlineSMOTE",
                     "SMRT")  # fmt: skip
@@ -54,10 +71,6 @@ def categorical_columns(X) -> list:
 
 def make_sampler(name: str, seed: int, smrt_params: dict, X=None):
     """Sampler ``name`` for training fold ``X`` (``None`` for the anchors)."""
-    from imblearn import over_sampling as imb
-
-    from smrt_keras import Reconstructor
-
     if name in NO_RESAMPLING:
         return None
     if name == "SMRT":
@@ -73,14 +86,6 @@ def make_sampler(name: str, seed: int, smrt_params: dict, X=None):
 def make_classifier(name: str, seed: int, tuned: bool = False, cats=()):
     """Classifier ``name`` after one-hot encoding ``cats`` and standardising;
     with ``tuned``, wrapped in a G-mean-tuned threshold."""
-    from imblearn.metrics import geometric_mean_score
-    from sklearn import ensemble, linear_model, neighbors
-    from sklearn.compose import make_column_transformer
-    from sklearn.metrics import make_scorer
-    from sklearn.model_selection import TunedThresholdClassifierCV
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import OneHotEncoder, StandardScaler
-
     clf = {
         "kNN": lambda: neighbors.KNeighborsClassifier(5),
         "LR": lambda: linear_model.LogisticRegression(max_iter=5000),
@@ -101,9 +106,6 @@ def make_classifier(name: str, seed: int, tuned: bool = False, cats=()):
 
 
 def score(y_true, proba, pred) -> dict:
-    from imblearn.metrics import geometric_mean_score
-    from sklearn.metrics import average_precision_score, f1_score, roc_auc_score
-
     return {"roc_auc": roc_auc_score(y_true, proba),
             "gmean": geometric_mean_score(y_true, pred),
             "f1": f1_score(y_true, pred, zero_division=0.0),
@@ -149,8 +151,6 @@ def fit_classifier(cname: str, fold: int, sname: str, cats, X, y, acc, where: st
 def run_fold(dname, X, y, tr, te, fold, samplers, smrt_params, acc) -> None:
     """Resample fold ``fold`` with each sampler, fit and score every
     classifier, and add scores, fidelity and seconds to ``acc``."""
-    from smrt_keras.evaluation import column_fidelity
-
     train = X_tr, y_tr = _rows(X, tr), y[tr]
     X_te, y_te = _rows(X, te), y[te]
     cats = categorical_columns(X)
@@ -195,11 +195,9 @@ def main(argv=None) -> None:
 def run_sets(args, data: dict, samplers, smrt_params) -> dict:
     """Every fold of every set, the results so far written after each set
     (``tabular{tag}_partial.json``)."""
-    from sklearn.model_selection import RepeatedStratifiedKFold
-
     acc = {"scores": {}, "fidelity": {}, "seconds": dict.fromkeys(samplers, 0.0),
            "fallbacks": dict.fromkeys(samplers, 0)}  # fmt: skip
-    cv = RepeatedStratifiedKFold(n_splits=args.folds, n_repeats=args.repeats,
+    cv = RSKFold(n_splits=args.folds, n_repeats=args.repeats,
                                  random_state=0)  # fmt: skip
     for dname, (X, y, kind) in data.items():
         allowed = NUMERIC_SAMPLERS if kind == "numeric" else MIXED_SAMPLERS

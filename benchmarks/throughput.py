@@ -1,17 +1,10 @@
-"""Speed: how close SMRT runs to the machine, and on a mixed table.
-
-One part per run, each writing ``results/PART.md``, ``.json`` and ``.png``:
-
-    python benchmarks/throughput.py [--max-exp 6] [--epochs 4]
-    python benchmarks/throughput.py --part mixed_speed [--seeds 3] [--rows 10000]
-
-Each part's function below says what it measures.
-"""
+"""Speed: the training engine against Keras's ``fit``, SMOTE and a compiled
+JAX loop (part ``throughput``), and balancing a mixed table (``--part
+mixed_speed``); each part writes ``results/PART.md``, ``.json`` and ``.png``."""
 
 from __future__ import annotations
 
 import importlib.util
-import math
 import sys
 import time
 from pathlib import Path
@@ -26,199 +19,26 @@ records, machine = common.records, common.machine
 
 # --- throughput: FLOP/s against the matmul peak, generation, cold start ------
 
-#: Training batch for the FLOP/s rows: #14's conv target is stated at batch
-#: >= 128 (the facade's own default batch is smaller; see recipe.py).
-TRAIN_BATCH = 128
-
 
 def throughput(args) -> None:
-    """Engine, matmul peak, training and generation FLOP/s, cold start (the
-    method: benchmarks/README.md)."""
-    from smrt_keras import Reconstructor
-
-    size, max_exp, epochs, n_train, repeats = 4096, args.max_exp, args.epochs, 6000, 3
-    engine_epochs, engine_repeats = 200, 5
-    if args.smoke:
-        size, max_exp, epochs, n_train, repeats = 256, 3, 1, 64, 1
-        engine_epochs, engine_repeats = 2, 1
+    """The engine: one tiny class fitted by SMRT (first and warm), by Keras's
+    ``fit``, by SMOTE and by a hand-written compiled JAX loop, per installed
+    backend (the method: benchmarks/README.md)."""
+    epochs, repeats = (2, 1) if args.smoke else (200, 5)
     # The smoke run checks the code path on one backend (each is a process).
     backends = common.installed_backends()[:1] if args.smoke else None
-    eng = engine(engine_epochs, engine_repeats, backends, args.smoke)
-    peak = matmul_peak(size)
-    print(f"matmul {size}: {peak}", flush=True)
-    (x_train, y_train), _ = common.mnist()
-    x_digit = x_train[y_train == 3][:n_train]
-    train, gen = {}, {}
-    for encoder in ("dense", "conv"):
-        x = x_digit.reshape(len(x_digit), -1) if encoder == "dense" else x_digit
-        # A one-epoch fit gives the facade's default architecture for this
-        # data and a generator to time (weights don't change decoding cost).
-        y = np.r_[np.zeros(len(x), int), np.ones(len(x), int)]
-        smrt = Reconstructor(encoder=encoder, epochs=1, classes=[1], random_state=0)
-        smrt.fit(np.concatenate([x, x]), y)
-        train[encoder] = train_rate(x_digit, encoder, epochs, TRAIN_BATCH)
-        gen[encoder] = [generate_rate(smrt, 1, 10**e) for e in range(3, max_exp + 1)]
-        print(f"{encoder}: {train[encoder]}, {gen[encoder]}", flush=True)
-    cold = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        parts = common.run_child("cold_start", in_process=args.smoke)
-        cold.append({"wall": time.perf_counter() - t, **parts})
-    print(f"cold start: {[round(c['wall'], 2) for c in cold]} s", flush=True)
-    lines = throughput_lines(peak, train, gen, cold, eng, (size, epochs, len(x_digit)))
-    data = {"peak": peak, "train": train, "generate": gen, "cold": cold, "engine": eng}
-    fig = throughput_plot(train, gen, max(peak.values()))
-    common.publish(args, "throughput", lines, data, fig)
-
-
-def matmul_peak(size: int, repeats: int = 5) -> dict:
-    """Best FLOP/s of a ``size``-square float32 matmul, backend and numpy."""
-    import keras
-
-    rng = np.random.default_rng(0)
-    a = rng.standard_normal((size, size), dtype=np.float32)
-    b = rng.standard_normal((size, size), dtype=np.float32)
-    ka, kb = keras.ops.convert_to_tensor(a), keras.ops.convert_to_tensor(b)
-    keras.ops.convert_to_numpy(keras.ops.matmul(ka, kb))  # warm-up
-    out = {}
-    for name, product in (
-        ("backend", lambda: keras.ops.convert_to_numpy(keras.ops.matmul(ka, kb))),
-        ("numpy", lambda: a @ b),
-    ):
-        best = np.inf
-        for _ in range(repeats):
-            t = time.perf_counter()
-            product()
-            best = min(best, time.perf_counter() - t)
-        out[name] = 2 * size**3 / best
-    return out
-
-
-def train_rate(x, encoder: str, epochs: int, batch: int) -> dict:
-    """Seconds per epoch and achieved FLOP/s of the facade's default VAE for
-    images ``x`` (uint8, one class), trained by ``Reconstructor.fit`` on all
-    of them: two fits, the first includes compiling, the second gives the rate.
-    """
-    from smrt_keras import Reconstructor
-
-    xs = x.reshape(len(x), -1) if encoder == "dense" else x
-    # The class to time is label 1; label 0 (the same images) only makes the
-    # data two classes, and ``classes=[1]`` leaves it untrained.
-    y = np.r_[np.zeros(len(x), int), np.ones(len(x), int)]
-    fixed = dict(encoder=encoder, epochs=epochs, batch_size=batch, patience=None,
-                 validation_fraction=0.0, augment=False, classes=[1])  # fmt: skip
-    seconds = []
-    for seed in (0, 1):
-        start = time.perf_counter()
-        smrt = Reconstructor(**fixed, random_state=seed).fit(np.r_[xs, xs], y)
-        seconds.append(time.perf_counter() - start)
-    per_epoch = seconds[1] / epochs
-    flops = forward_flops(smrt.generators_[1].vae)
-    return {
-        "forward_flops": flops,
-        "seconds_per_epoch": per_epoch,
-        "first_fit_seconds": seconds[0],
-        "samples_per_s": len(xs) / per_epoch,
-        "flops_per_s": 3 * flops * len(xs) / per_epoch,
-    }
-
-
-def generate_rate(smrt, label, n: int) -> dict:
-    gen = smrt.generators_[label]
-    next(iter(smrt.iter_generate(100, label=label, random_state=0)))  # warm-up
-    t = time.perf_counter()
-    made = sum(len(X) for X, _ in smrt.iter_generate(n, label=label, random_state=0))
-    seconds = time.perf_counter() - t
-    assert made == n
-    return {
-        "n": n,
-        "seconds": seconds,
-        "samples_per_s": n / seconds,
-        "flops_per_s": forward_flops(gen.vae.decoder) * n / seconds,
-    }
-
-
-def throughput_lines(peak, train, gen, cold, eng, sizes) -> list[str]:
-    size, epochs, n_train = sizes
-    ref = max(peak.values())
-    med = {k: float(np.median([c[k] for c in cold])) for k in cold[0]}
-    train_rows = [{"enc": e, "mf": r["forward_flops"] / 1e6,
-                   "gf": r["flops_per_s"] / 1e9, "pct": 100 * r["flops_per_s"] / ref,
-                   **r}
-                  for e, r in train.items()]  # fmt: skip
-    gen_rows = [{"enc": e, "exp": len(str(g["n"])) - 1, "gf": g["flops_per_s"] / 1e9,
-                 "pct": 100 * g["flops_per_s"] / ref, **g}
-                for e, runs in gen.items() for g in runs]  # fmt: skip
-    return [
-        "# Throughput against the machine's matmul peak", "",
-        f"Machine: {machine()}.", "", *engine_lines(eng), "",
-        f"Peak: best of 5 float32 {size} x {size} matmuls: backend "
-        f"{peak['backend'] / 1e9:.1f} GFLOP/s, numpy {peak['numpy'] / 1e9:.1f} "
-        f"GFLOP/s; percentages below are of the higher, {ref / 1e9:.1f} GFLOP/s.", "",
-        f"## Training ({n_train} MNIST 3s, batch {TRAIN_BATCH}, {epochs} epochs: the "
-        "second fit of two, through `Reconstructor.fit`)", "",
-        *records(train_rows, "VAE={enc}|forward MFLOP/sample={mf:.2f}|"
-                 "s/epoch={seconds_per_epoch:.2f}|first fit s (compile)="
-                 "{first_fit_seconds:.2f}|samples/s={samples_per_s:,.0f}|"
-                 "GFLOP/s={gf:.2f}|of peak={pct:.1f}%"), "",
-        "## Generation (`iter_generate`, decoder FLOPs only)", "",
-        *records(gen_rows, "VAE={enc}|n=10^{exp}|seconds={seconds:.2f}|"
-                 "samples/s={samples_per_s:,.0f}|GFLOP/s={gf:.2f}|of peak={pct:.1f}%"),
-        "", "## Cold start: `import smrt_keras` + `zoo.load('mnist')` + 100 digits", "",
-        f"Median of {len(cold)} fresh processes: {med['wall']:.2f} s wall "
-        f"(interpreter start included); inside the process, import + load "
-        f"{med['import_and_load']:.2f} s, generating 100 digits "
-        f"{med['generate_100']:.2f} s.",
-    ]  # fmt: skip
-
-
-def throughput_plot(train, gen, ref):
-    fig, ax = common.subplots(figsize=(6, 4))
-    for enc, runs in gen.items():
-        ax.loglog([g["n"] for g in runs], [g["flops_per_s"] / 1e9 for g in runs],
-                  "-o", label=f"generate, {enc}")  # fmt: skip
-        color = "C0" if enc == "dense" else "C1"
-        rate = train[enc]["flops_per_s"] / 1e9
-        ax.axhline(rate, ls=":", color=color, label=f"train, {enc}")
-    ax.axhline(ref / 1e9, color="k", label="matmul peak")
-    ax.set(xlabel="samples generated", ylabel="achieved GFLOP/s")
-    ax.legend(fontsize=8)
-    return fig
-
-
-# FLOPs: analytic counts of a built Keras model (achieved FLOP/s = counted
-# FLOPs / measured seconds). Only dense, 2-D convolution and 2-D transposed
-# convolution layers are counted, at 2 FLOPs per multiply-add; activations,
-# biases, sampling and the loss are left out, so rates are conservative.
-
-
-def _input_shape(layer) -> tuple:
-    shapes = getattr(layer, "_build_shapes_dict", None) or {}
-    shape = next(iter(shapes.values()), None)
-    if shape is None:
-        raise ValueError(f"layer {layer.name!r} is not built; build the model first.")
-    return tuple(shape)
-
-
-def layer_flops(layer) -> int:
-    """FLOPs of one sample through ``layer`` (0 for layers not counted)."""
-    from keras import layers
-
-    if isinstance(layer, layers.Dense):
-        return 2 * math.prod(layer.kernel.shape)
-    if isinstance(layer, layers.Conv2DTranspose):
-        # Every input pixel scatters a kh x kw x c_out patch.
-        _, h, w, _ = _input_shape(layer)
-        return 2 * math.prod(layer.kernel.shape) * h * w
-    if isinstance(layer, layers.Conv2D):
-        out = layer.compute_output_shape(_input_shape(layer))
-        return 2 * math.prod(layer.kernel.shape) * out[1] * out[2]
-    return 0
-
-
-def forward_flops(model) -> int:
-    """FLOPs of one sample's forward pass through every counted sublayer."""
-    return sum(layer_flops(sub) for sub in model._flatten_layers(include_self=False))
+    eng = engine(epochs, repeats, backends, args.smoke)
+    lines = ["# Throughput: the training engine", "", f"Machine: {machine()}.", "",
+             *engine_lines(eng)]  # fmt: skip
+    fig, ax = common.subplots(figsize=(6, 3))
+    bars = {f"SMRT warm, {b}": r["warm_median"] for b, r in eng["backends"].items()}
+    bars |= {f"Keras fit, {b}": r["keras_fit"] for b, r in eng["backends"].items()}
+    run = next(iter(eng["backends"].values()))
+    bars |= {"SMOTE": run["smote"]}
+    bars |= {"JAX reference": eng["reference"]["one"]} if eng["reference"] else {}
+    ax.barh(list(bars), list(bars.values()))
+    ax.set(xscale="log", xlabel="seconds (log scale)", title="one 35 x 30 class")
+    common.publish(args, "throughput", lines, eng, fig)
 
 
 # Engine: one tiny class (35 x 30, breast_cancer) at a fixed epoch budget, one
@@ -227,10 +47,15 @@ def forward_flops(model) -> int:
 # steps), compiled once and timed warm, also 10 classes under ``vmap``.
 
 
-def _dense(key, a: int, b: int, std=None):
+def _jax():
     import jax
     import jax.numpy as jnp
 
+    return jax, jnp
+
+
+def _dense(key, a: int, b: int, std=None):
+    jax, jnp = _jax()
     std = (2 / (a + b)) ** 0.5 if std is None else std
     return jax.random.normal(key, (a, b)) * std, jnp.zeros(b)
 
@@ -238,9 +63,7 @@ def _dense(key, a: int, b: int, std=None):
 def _init(key, d: int, hidden, latent: int):
     """Glorot dense layers ``d -> hidden -> 2 latent`` and ``latent ->
     reversed(hidden) -> d``, and a per-feature output log-variance."""
-    import jax
-    import jax.numpy as jnp
-
+    jax, jnp = _jax()
     enc = [(d, hidden[0]), *zip(hidden, hidden[1:], strict=False)]
     dec = [(latent, hidden[-1]), *[(b, a) for a, b in reversed(enc[1:])]]
     dec.append((hidden[0], d))
@@ -254,9 +77,7 @@ def _init(key, d: int, hidden, latent: int):
 
 def _loss(p, xb, key, n_enc: int, latent: int):
     """Negative ELBO of a Gaussian VAE on batch ``xb`` (clipped log-variances)."""
-    import jax
-    import jax.numpy as jnp
-
+    jax, jnp = _jax()
     (params, log_var), h = p, xb
     for i, (w, b) in enumerate(params):
         h = h @ w + b
@@ -273,9 +94,7 @@ def _loss(p, xb, key, n_enc: int, latent: int):
 
 def _trainer(n: int, d: int, hidden, latent: int, steps: int, batch: int):
     """``train(key, xs)``: ``steps`` Adam steps (lr 1e-3) on random batches."""
-    import jax
-    import jax.numpy as jnp
-
+    jax, jnp = _jax()
     tree = jax.tree_util.tree_map
 
     def train(key, xs):
@@ -301,9 +120,7 @@ def _trainer(n: int, d: int, hidden, latent: int, steps: int, batch: int):
 
 def reference_loop(x, hidden, latent, steps, batch, classes=10) -> dict:
     """Seconds of the hand-written JAX loop: one class, and ``classes`` vmapped."""
-    import jax
-    import jax.numpy as jnp
-
+    jax, jnp = _jax()
     train = _trainer(*x.shape, hidden, latent, steps, batch)
     xs, key, out = jnp.asarray(x, jnp.float32), jax.random.PRNGKey(0), {}
     for name, fn, arg in (("one", jax.jit(train), key),
@@ -470,8 +287,6 @@ PARTS = {f.__name__: f for f in (throughput, mixed_speed)}
 def main(argv=None) -> None:
     p = common.parser(__doc__, PARTS)
     add = p.add_argument
-    add("--max-exp", type=int, default=6, help="throughput: largest n is 10**max_exp")
-    add("--epochs", type=int, default=4, help="throughput: training epochs timed")
     add("--seeds", type=int, default=3, help="mixed_speed: seeds per sampler")
     add("--rows", type=int, default=10_000, help="mixed_speed: rows of the table")
     args = p.parse_args(argv)
