@@ -163,6 +163,11 @@ def resolve_encoder(encoder: str, spec: InputSpec) -> str:
     fits_conv = spec.is_image and len(spec.sample_shape) <= 3
     if encoder == "auto":
         return "conv" if fits_conv else "dense"
+    if encoder == "conv" and not fits_conv and len(spec.sample_shape) > 1:
+        raise ValueError(
+            f"encoder='conv' needs the image path, but X is read as a table "
+            f"({spec.input_reason}); pass input_kind='image' to fit it as images."
+        )
     if encoder == "conv" and not fits_conv:
         raise ValueError(
             "encoder='conv' needs image batches (N, H, W) or (N, H, W, C); got "
