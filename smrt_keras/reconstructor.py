@@ -290,8 +290,7 @@ class Reconstructor(SamplerMixin, BaseEstimator):
         self.history_ = {label: g.history for label, g in state.generators.items()}
         self.backbone_ = state.backbone
         self.input_spec_ = spec
-        self.input_shape_ = spec.sample_shape
-        self.n_features_in_ = spec.n_features
+        self.input_shape_, self.n_features_in_ = spec.sample_shape, spec.n_features
         self.input_kind_ = "image" if spec.is_image else "table"
         self.input_kind_reason_ = spec.input_reason or "saved before it was recorded"
         if spec.kind == "dataframe":
@@ -344,10 +343,11 @@ class Reconstructor(SamplerMixin, BaseEstimator):
 
         See Also
         --------
-        iter_generate : the same samples in batches, for very large ``n``.
+        iter_generate : the same samples in batches, for very large ``n``: an
+            output too big for memory raises ``OutputTooLargeError`` at once.
         """
         self._check_fitted("generate")
-        targets = select_labels(self.generators_, n, label)
+        targets = select_labels(self.generators_, n, label, self.classes_)
         rng = stream(random_state, self._rng)
         X_new, y_new = self._sample({t: n for t in targets}, rng)
         return OutputRestorer(self.input_spec_).samples(X_new), y_new
@@ -366,7 +366,7 @@ class Reconstructor(SamplerMixin, BaseEstimator):
         ...     writer.write(Xb)
         """
         self._check_fitted("iter_generate")
-        targets = select_labels(self.generators_, n, label)
+        targets = select_labels(self.generators_, n, label, self.classes_)
         check_params({"batch_size": batch_size}, {"batch_size": [Int(1)]})
         rng = stream(random_state, self._rng)
         restorer = OutputRestorer(self.input_spec_)
