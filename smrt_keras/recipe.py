@@ -27,7 +27,7 @@ MIN_STEPS_PER_EPOCH = 8
 #: A class holds out a validation set for early stopping only when it is at
 #: least this big; smaller ones (fewer than ~100 rows at the default 10 %)
 #: train on every row and stop on their training loss. Four held-out rows
-#: stopped a 35-row class after ~26 of 200 epochs, undertrained (#14).
+#: stopped a 35-row class after ~26 of 200 epochs, undertrained.
 MIN_VALIDATION_SIZE = 10
 #: ... and holds out at most this many rows; the rest of a big class trains.
 #: The validation loss is evaluated on every held-out row every 128 steps:
@@ -249,7 +249,7 @@ def _generation(
     generation, output_noise = settings.generation, settings.output_noise
     if is_auto(generation):
         # The best of each kind in the ablation: kde steered away from the
-        # nearest other class for images (#15), prior for tables. A generator
+        # nearest other class for images, prior for tables. A generator
         # without other-class codes (adopted, or saved before #15) draws the
         # undirected kde; directed modes named by the user explain instead.
         generation = "kde-away" if image else "prior"
