@@ -232,3 +232,31 @@ def test_a_corrupt_save_or_a_backbone_is_refused_before_the_backend(gens, tmp_pa
         assert out.returncode == 2 and message in error and loaded == "False", (
             out.stderr
         )
+
+
+def _read_png(path):
+    """The grey levels of a PNG that write_png wrote (filter 0 on every row)."""
+    import struct
+    import zlib
+
+    png = path.read_bytes()
+    width, height = struct.unpack(">II", png[16:24])
+    data = zlib.decompress(png[png.index(b"IDAT") + 4 : png.index(b"IEND") - 8])
+    return np.frombuffer(data, np.uint8).reshape(height, width + 1)[:, 1:]
+
+
+def test_the_demo_png_labels_its_rows_and_digits(tmp_path, capsys):
+    from smrt_keras.cli.demo import _demo_figures
+    from smrt_keras.plot import image_grid, labelled_grid, text_image
+
+    X = np.random.default_rng(0).random((20, 8, 8))
+    y = np.r_[[7] * 10, [8] * 10]
+    data = {"train": (X, y), "minority": (7, 8)}
+    _demo_figures(tmp_path, data, {"SMRT": (X, y), "SMOTE": (X, y)})
+    image = _read_png(tmp_path / "digits_real_smrt_smote.png")[::6, ::6]
+    labels = ["7 real", "7 SMRT", "7 SMOTE", "8 real", "8 SMRT", "8 SMOTE"]
+    rows = [X[y == d] for d in (7, 8) for _ in range(3)]
+    np.testing.assert_array_equal(image, labelled_grid(rows, labels))
+    text = text_image("7 SMOTE")  # the third row, the widest label
+    np.testing.assert_array_equal(image[20:25, 1 : 1 + text.shape[1]], text)
+    assert image.shape[1] == image_grid(rows).shape[1] + text.shape[1] + 2
