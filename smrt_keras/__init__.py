@@ -30,6 +30,7 @@ _EXPORTS = {
     "TrainingDivergedError": "smrt_keras.models",
     "ClassGenerator": "smrt_keras.generator",
     "InvalidSaveError": "smrt_keras.persistence",
+    "OutputTooLargeError": "smrt_keras.generator",
     "datasets": "smrt_keras.datasets",
     "evaluation": "smrt_keras.evaluation",
     "zoo": "smrt_keras.zoo",

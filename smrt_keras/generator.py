@@ -10,6 +10,7 @@ draws batches across classes for ``generate``. How a generator is fitted is
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,20 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: Samples decoded per step when generating; bounds the memory of one step.
 GENERATE_BATCH = 10_000
+
+#: ``generate`` refuses an output estimated above this share of the memory
+#: available (:func:`available_memory`); ``iter_generate`` has no such bound.
+MEMORY_SHARE = 0.8
+
+
+class OutputTooLargeError(MemoryError):
+    """``generate`` was asked for more samples than fit in memory.
+
+    Raised before anything is drawn or allocated; its message gives the
+    estimated size and the memory available. Draw in batches with
+    :meth:`~smrt_keras.Reconstructor.iter_generate` instead.
+    """
+
 
 #: Latent codes of at most this many real members are kept (a random subset
 #: for larger classes): enough to cover the class, small enough to save.
@@ -318,9 +333,11 @@ def sample_arrays(
     rows ``(n, n_features)`` and labels of ``dtype``.
 
     Filled in place batch by batch, so peak memory is the output plus one
-    batch, whatever ``n`` is.
+    batch, whatever ``n`` is; an output that would not fit in memory is
+    refused first (:func:`check_output_size`).
     """
     total = int(sum(max(int(n), 0) for n in counts.values()))
+    check_output_size(total, n_features, dtype)
     X_out = np.empty((total, n_features))
     y_out = np.empty(total, dtype=dtype)
     pos = 0
@@ -329,6 +346,56 @@ def sample_arrays(
         y_out[pos : pos + len(X)] = y
         pos += len(X)
     return X_out, y_out
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to a new allocation: psutil's estimate when
+    installed, else Linux's ``MemAvailable``, else the free pages
+    ``os.sysconf`` reports; ``None`` where none of them can be read."""
+    try:
+        import psutil
+
+        return int(psutil.virtual_memory().available)
+    except ImportError:
+        pass
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def _gib(n_bytes: float) -> str:
+    return f"{n_bytes / 2**30:,.1f} GiB"
+
+
+def check_output_size(rows: int, n_features: int, label_dtype=None) -> None:
+    """Refuse, before anything is drawn, an output of ``rows`` samples that
+    would not fit in memory.
+
+    The estimate is what ``generate`` holds at its peak: the float64 rows,
+    their copy in the caller's types, and the labels. Above
+    :data:`MEMORY_SHARE` of :func:`available_memory` it raises
+    :class:`OutputTooLargeError`.
+    """
+    label_bytes = np.dtype(label_dtype).itemsize if label_dtype is not None else 8
+    estimate = rows * (2 * 8 * n_features + label_bytes)
+    available = available_memory()
+    if available is None or estimate <= MEMORY_SHARE * available:
+        return
+    raise OutputTooLargeError(
+        f"{rows:,} samples of {n_features:,} features would take about "
+        f"{_gib(estimate)} in memory, more than {MEMORY_SHARE:.0%} of the "
+        f"{_gib(available)} available. Draw them in batches with "
+        "iter_generate(n, label, batch_size=10_000), which holds one batch at a "
+        "time (the command line's generate streams to its file this way)."
+    )
 
 
 def stream(random_state, default: np.random.Generator) -> np.random.Generator:
@@ -345,8 +412,9 @@ def stream(random_state, default: np.random.Generator) -> np.random.Generator:
         ) from None
 
 
-def select_labels(generators: Mapping, n, label) -> list:
-    """The labels a ``generate(n, label)`` call draws from, after checking both."""
+def select_labels(generators: Mapping, n, label, classes=None) -> list:
+    """The labels a ``generate(n, label)`` call draws from, after checking both
+    (``classes``: every label seen in fit, for the hint of a missing one)."""
     if not is_int(n) or n <= 0:
         raise ValueError(f"n must be a positive int; got n={n!r}.")
     if label is None:
@@ -357,12 +425,37 @@ def select_labels(generators: Mapping, n, label) -> list:
             )
         return list(generators)
     if label not in generators:
-        raise ValueError(
-            f"label={label!r} has no generator; available labels: "
-            f"{list(generators)}. Fit with classes='all' (or list it "
-            "in classes) to generate it."
-        )
+        raise ValueError(_missing_label(label, list(generators), classes))
     return [label]
+
+
+def _plain(label):
+    """A label as the user typed it: numpy scalars as Python ones."""
+    return label.item() if isinstance(label, np.generic) else label
+
+
+def _missing_label(label, labels: list, classes) -> str:
+    """Why ``label`` has no generator, and what to do about it."""
+    from smrt_keras.validation import label_kind
+
+    shown = [_plain(k) for k in labels]
+    text = f"label={label!r} has no generator"
+    same_text = [k for k in shown if str(k) == str(label)]
+    if same_text and label_kind(same_text[0]) != label_kind(label):
+        kind = label_kind(same_text[0])
+        return f"{text}: labels are {kind}; did you mean {same_text[0]!r}?"
+    seen = [_plain(c) for c in (labels if classes is None else list(classes))]
+    if all(c in shown for c in seen):  # every class has one: refitting won't help
+        return f"{text}; available labels: {shown}."
+    if not any(c == label and label_kind(c) == label_kind(label) for c in seen):
+        return (
+            f"{text}; available labels: {shown} (it is not a class seen in fit, "
+            f"whose classes are {seen})."
+        )
+    return (
+        f"{text}; available labels: {shown}. Fit with classes='all' (or list it "
+        "in classes) to generate it."
+    )
 
 
 def subset(n: int, size: int, rng: np.random.Generator) -> np.ndarray:

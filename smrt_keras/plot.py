@@ -49,6 +49,59 @@ def image_grid(rows: Sequence[np.ndarray], pad: int = 1) -> np.ndarray:
     return np.round(canvas * 255).astype(np.uint8)
 
 
+#: A 3x5 pixel font (rows top to bottom, bits left to right) for the labels
+#: of :func:`labelled_grid`: upper-case letters, digits and a few marks.
+_FONT = {
+    " ": "000000000000000", "-": "000000111000000", ":": "000010000010000",
+    "0": "111101101101111", "1": "010110010010111", "2": "111001111100111",
+    "3": "111001111001111", "4": "101101111001001", "5": "111100111001111",
+    "6": "111100111101111", "7": "111001001001001", "8": "111101111101111",
+    "9": "111101111001111", "A": "010101111101101", "B": "110101110101110",
+    "C": "111100100100111", "D": "110101101101110", "E": "111100110100111",
+    "F": "111100110100100", "G": "111100101101111", "H": "101101111101101",
+    "I": "111010010010111", "K": "101101110101101", "L": "100100100100111",
+    "M": "101111111101101", "N": "110101101101101", "O": "111101101101111",
+    "P": "111101111100100", "R": "110101110101101", "S": "111100111001111",
+    "T": "111010010010010", "U": "101101101101111", "V": "101101101101010",
+    "W": "101101111111101", "X": "101101010101101", "Y": "101101010010010",
+}  # fmt: skip
+
+
+def text_image(text: str) -> np.ndarray:
+    """``text`` in the 3x5 pixel font: a uint8 array of height 5, white
+    (255) on black, one blank column between characters; letters are shown
+    upper-case and characters without a glyph as blanks."""
+    glyphs = [_FONT.get(c, _FONT[" "]) for c in text.upper()]
+    out = np.zeros((5, max(4 * len(glyphs) - 1, 0)), dtype=np.uint8)
+    for k, bits in enumerate(glyphs):
+        glyph = np.array([int(b) for b in bits], dtype=np.uint8).reshape(5, 3)
+        out[:, 4 * k : 4 * k + 3] = glyph * 255
+    return out
+
+
+def labelled_grid(
+    rows: Sequence[np.ndarray], labels: Sequence[str], pad: int = 1
+) -> np.ndarray:
+    """:func:`image_grid` with ``labels[i]`` written left of row ``i`` (in
+    the 3x5 font of :func:`text_image`, centred on rows at least 5 pixels
+    high; cut to the row on smaller ones)."""
+    if len(labels) != len(rows):
+        raise ValueError(
+            f"labels must name each of the {len(rows)} rows; got {len(labels)}."
+        )
+    grid = image_grid(rows, pad)
+    h = (grid.shape[0] - pad) // len(rows) - pad
+    texts = [text_image(label) for label in labels]
+    margin = max(t.shape[1] for t in texts) + 2
+    out = np.zeros((grid.shape[0], margin + grid.shape[1]), dtype=np.uint8)
+    out[:, margin:] = grid
+    for i, text in enumerate(texts):
+        top = pad + i * (h + pad) + max((h - 5) // 2, 0)
+        block = text[: min(5, h)]
+        out[top : top + len(block), 1 : 1 + text.shape[1]] = block
+    return out
+
+
 def write_png(path: str | Path, image: np.ndarray, scale: int = 1) -> Path:
     """Write a 2-D uint8 array as an 8-bit grayscale PNG, upscaled ``scale`` x."""
     image = np.asarray(image)

@@ -57,7 +57,7 @@ class FeatureScaler:
     member is), but never across zero (a column that is never negative stays
     so); values beyond them are reflected back in (boundary reflection, as in
     kernel density estimation). Clipping instead piled 13-25 % of a small
-    class's generated values exactly onto its min and max (#16). For images,
+    class's generated values exactly onto its min and max. For images,
     and for scalers saved before bounds existed, values are clipped to the
     observed range.
     """

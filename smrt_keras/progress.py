@@ -58,6 +58,13 @@ class FitProgress:
         if self._bar is not None:
             self._bar.stop()
 
+    def note(self, text: str) -> None:
+        """One ``[smrt]`` line about the whole fit (``verbose`` >= 1)."""
+        if self._bar is not None:
+            self._bar.console.print(f"[smrt] {text}", markup=False)
+        elif self.verbose:
+            print(f"[smrt] {text}", file=self.stream, flush=True)
+
     def start_class(self, k: int, label) -> None:
         """Class ``k`` of ``total`` (1-based) begins."""
         self._class_epochs[k] = 0

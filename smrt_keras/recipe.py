@@ -27,7 +27,7 @@ MIN_STEPS_PER_EPOCH = 8
 #: A class holds out a validation set for early stopping only when it is at
 #: least this big; smaller ones (fewer than ~100 rows at the default 10 %)
 #: train on every row and stop on their training loss. Four held-out rows
-#: stopped a 35-row class after ~26 of 200 epochs, undertrained (#14).
+#: stopped a 35-row class after ~26 of 200 epochs, undertrained.
 MIN_VALIDATION_SIZE = 10
 #: ... and holds out at most this many rows; the rest of a big class trains.
 #: The validation loss is evaluated on every held-out row every 128 steps:
@@ -163,6 +163,11 @@ def resolve_encoder(encoder: str, spec: InputSpec) -> str:
     fits_conv = spec.is_image and len(spec.sample_shape) <= 3
     if encoder == "auto":
         return "conv" if fits_conv else "dense"
+    if encoder == "conv" and not fits_conv and len(spec.sample_shape) > 1:
+        raise ValueError(
+            f"encoder='conv' needs the image path, but X is read as a table "
+            f"({spec.input_reason}); pass input_kind='image' to fit it as images."
+        )
     if encoder == "conv" and not fits_conv:
         raise ValueError(
             "encoder='conv' needs image batches (N, H, W) or (N, H, W, C); got "
@@ -244,7 +249,7 @@ def _generation(
     generation, output_noise = settings.generation, settings.output_noise
     if is_auto(generation):
         # The best of each kind in the ablation: kde steered away from the
-        # nearest other class for images (#15), prior for tables. A generator
+        # nearest other class for images, prior for tables. A generator
         # without other-class codes (adopted, or saved before #15) draws the
         # undirected kde; directed modes named by the user explain instead.
         generation = "kde-away" if image else "prior"

@@ -52,6 +52,11 @@ class Reconstructor(SamplerMixin, BaseEstimator):
         targets a float keeps the original SMRT ``balance_ratio`` meaning.
     encoder : {"auto", "dense", "conv"}, default="auto"
         VAE architecture. ``"auto"`` is dense for 2-D data, conv for images.
+    input_kind : {"auto", "image", "table"}, default="auto"
+        How a 3-D or 4-D ``X`` is read: ``"auto"`` takes integer arrays and
+        floats in [0, 1] or [0, 255] as images, other floats (multichannel
+        series, say) as ``H*W[*C]`` Gaussian features returned in ``X``'s shape
+        (:func:`~smrt_keras.validation.input_kind_of`); ``verbose`` says which.
     hidden_units : sequence of int or None, default=None
         Encoder dense widths (mirrored by the decoder); ``None`` derives them.
     filters, strides : sequence of int or None, default=None
@@ -163,6 +168,8 @@ class Reconstructor(SamplerMixin, BaseEstimator):
         ``{label: {"loss": [...], ...}}`` training curves per fitted class.
     backbone_ : Backbone or None
         The backbone the classes fine-tuned from (``None`` without one).
+    input_kind_, input_kind_reason_ : str
+        The path ``X`` took, ``"image"`` or ``"table"``, and why, in words.
 
     Examples
     --------
@@ -183,6 +190,7 @@ class Reconstructor(SamplerMixin, BaseEstimator):
         *,
         sampling_strategy: float | str | Mapping | Callable = "auto",
         encoder: str = "auto",
+        input_kind: str = "auto",
         hidden_units: Sequence[int] | None = None,
         filters: Sequence[int] | None = None,
         strides: Sequence[int] | None = None,
@@ -211,30 +219,20 @@ class Reconstructor(SamplerMixin, BaseEstimator):
         categorical_features=None,
         n_jobs: int | None = None,
     ):
-        self.sampling_strategy = sampling_strategy
-        self.encoder = encoder
-        self.hidden_units = hidden_units
+        self.sampling_strategy, self.encoder = sampling_strategy, encoder
+        self.input_kind, self.hidden_units = input_kind, hidden_units
         self.filters, self.strides = filters, strides
-        self.latent_dim = latent_dim
-        self.epochs, self.batch_size = epochs, batch_size
-        self.learning_rate = learning_rate
-        self.likelihood, self.beta = likelihood, beta
-        self.kl_warmup_epochs = kl_warmup_epochs
-        self.generation = generation
-        self.temperature = temperature
+        self.latent_dim, self.epochs, self.batch_size = latent_dim, epochs, batch_size
+        self.learning_rate, self.likelihood, self.beta = learning_rate, likelihood, beta
+        self.kl_warmup_epochs, self.generation = kl_warmup_epochs, generation
+        self.temperature, self.backbone = temperature, backbone
         self.output_noise, self.output_augment = output_noise, output_augment
-        self.augment = augment
-        self.validation_fraction = validation_fraction
-        self.patience = patience
-        self.random_state = random_state
-        self.verbose = verbose
-        self.generators = generators
-        self.classes = classes
-        self.vae_params = vae_params
-        self.backbone = backbone
+        self.augment, self.validation_fraction = augment, validation_fraction
+        self.patience, self.random_state = patience, random_state
+        self.verbose, self.generators = verbose, generators
+        self.classes, self.vae_params = classes, vae_params
         self.backbone_epochs, self.fine_tune_epochs = backbone_epochs, fine_tune_epochs
-        self.categorical_features = categorical_features
-        self.n_jobs = n_jobs
+        self.categorical_features, self.n_jobs = categorical_features, n_jobs
 
     #: What each checked parameter accepts (``sampling_strategy`` and
     #: ``classes`` depend on ``y`` and are checked in ``fit``).
@@ -258,7 +256,7 @@ class Reconstructor(SamplerMixin, BaseEstimator):
             The fitted reconstructor.
         """
         check_params(self.get_params(deep=False), self._constraints)
-        X_arr, spec = check_X(X, categorical_features=self.categorical_features)
+        X_arr, spec = check_X(X, "X", self.categorical_features, self.input_kind)
         y_arr = check_y(y, len(X_arr))
         spec.target = target_name(y)
         return self._fit_arrays(X_arr, spec, y_arr)
@@ -292,8 +290,9 @@ class Reconstructor(SamplerMixin, BaseEstimator):
         self.history_ = {label: g.history for label, g in state.generators.items()}
         self.backbone_ = state.backbone
         self.input_spec_ = spec
-        self.input_shape_ = spec.sample_shape
-        self.n_features_in_ = spec.n_features
+        self.input_shape_, self.n_features_in_ = spec.sample_shape, spec.n_features
+        self.input_kind_ = "image" if spec.is_image else "table"
+        self.input_kind_reason_ = spec.input_reason or "saved before it was recorded"
         if spec.kind == "dataframe":
             self.feature_names_in_ = np.asarray(spec.columns, dtype=object)
         elif hasattr(self, "feature_names_in_"):
@@ -344,10 +343,11 @@ class Reconstructor(SamplerMixin, BaseEstimator):
 
         See Also
         --------
-        iter_generate : the same samples in batches, for very large ``n``.
+        iter_generate : the same samples in batches, for very large ``n``: an
+            output too big for memory raises ``OutputTooLargeError`` at once.
         """
         self._check_fitted("generate")
-        targets = select_labels(self.generators_, n, label)
+        targets = select_labels(self.generators_, n, label, self.classes_)
         rng = stream(random_state, self._rng)
         X_new, y_new = self._sample({t: n for t in targets}, rng)
         return OutputRestorer(self.input_spec_).samples(X_new), y_new
@@ -366,7 +366,7 @@ class Reconstructor(SamplerMixin, BaseEstimator):
         ...     writer.write(Xb)
         """
         self._check_fitted("iter_generate")
-        targets = select_labels(self.generators_, n, label)
+        targets = select_labels(self.generators_, n, label, self.classes_)
         check_params({"batch_size": batch_size}, {"batch_size": [Int(1)]})
         rng = stream(random_state, self._rng)
         restorer = OutputRestorer(self.input_spec_)

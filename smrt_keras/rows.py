@@ -1,4 +1,4 @@
-"""Rows of a large array, read where they lie (#18).
+"""Rows of a large array, read where they lie.
 
 A class of a few million rows should train without a copy of itself: not a
 float64 copy of ``X``, not a copy of the class's rows, not a scaled copy.

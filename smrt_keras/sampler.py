@@ -62,7 +62,7 @@ class SamplerMixin:
             list and a one-vs-all target comes back binarized.
         """
         check_params(self.get_params(deep=False), self._constraints)
-        X_arr, spec = check_X(X, categorical_features=self.categorical_features)
+        X_arr, spec = check_X(X, "X", self.categorical_features, self.input_kind)
         y_arr = check_y(y, len(X_arr))
         spec.target = target_name(y)
         self._fit_arrays(X_arr, spec, y_arr)

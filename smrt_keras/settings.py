@@ -55,6 +55,15 @@ ENCODERS = ("auto", "dense", "conv")
 #: tables, never named by the user).
 LIKELIHOODS = ("auto", "bernoulli", "continuous_bernoulli", "gaussian")
 
+#: ``Reconstructor(input_kind=...)``: how a 3-D or 4-D ``X`` is read. ``"auto"``
+#: takes integer (or bool) arrays and floats within a pixel range
+#: (:data:`PIXEL_RANGES`) as images, other floats as a table of
+#: ``H * W [* C]`` features (see :func:`smrt_keras.validation.input_kind_of`).
+INPUT_KINDS = ("auto", "image", "table")
+
+#: The value ranges ``input_kind="auto"`` reads as pixels: [0, 1] and [0, 255].
+PIXEL_RANGES = ((0.0, 1.0), (0.0, 255.0))
+
 #: The parameters that decide how samples are drawn; they may change after fit.
 GENERATION = ("generation", "temperature", "output_noise", "output_augment")
 
@@ -72,6 +81,7 @@ _NONE = Options(None)
 #: above this module).
 CONSTRAINTS = {
     "encoder": [Options(*ENCODERS)],
+    "input_kind": [Options(*INPUT_KINDS)],
     "likelihood": [Options(*LIKELIHOODS)],
     "generation": [Options("auto", *GENERATION_MODES)],
     "augment": [_AUTO, Bool()],

@@ -42,9 +42,17 @@ class InputSpec:
     #: The name of ``y`` (a Series' name, a one-column DataFrame's column),
     #: kept so that generated labels can be written under it; else None.
     target: str | int | None = None
+    #: ``"image"`` or ``"table"``: the path the fit took (empty in saves that
+    #: predate it: then images are the arrays of 3 or more dimensions).
+    input_kind: str = ""
+    #: Why that path was taken, in words (``Reconstructor.input_kind_reason_``).
+    input_reason: str = ""
 
     @property
     def is_image(self) -> bool:
+        """Whether the samples take the image path (conv VAE, pixel scaling)."""
+        if self.input_kind:
+            return self.input_kind == "image"
         return len(self.sample_shape) >= 2
 
     @property
@@ -71,10 +79,19 @@ class InputSpec:
                 else {}
             ),
             **({} if self.target is None else {"target": self.target}),
+            **(
+                {"input_kind": self.input_kind, "input_reason": self.input_reason}
+                if self.input_kind
+                else {}
+            ),
         }
 
     @classmethod
     def from_dict(cls, d: dict) -> InputSpec:
+        if d.get("input_kind", "") not in ("", "image", "table"):
+            raise ValueError(
+                f"input_kind must be 'image' or 'table'; got {d['input_kind']!r}."
+            )
         return cls(
             kind=d["kind"],
             sample_shape=tuple(int(s) for s in d["sample_shape"]),
@@ -84,6 +101,8 @@ class InputSpec:
             column_kinds=list(d.get("column_kinds", [])),
             levels=list(d.get("levels", [])),
             target=d.get("target"),
+            input_kind=str(d.get("input_kind", "")),
+            input_reason=str(d.get("input_reason", "")),
         )
 
 

@@ -9,6 +9,7 @@ from sklearn.utils.multiclass import type_of_target
 
 from smrt_keras import tables
 from smrt_keras.rows import chunks
+from smrt_keras.settings import PIXEL_RANGES
 from smrt_keras.spec import InputSpec, is_dataframe, is_series
 
 
@@ -31,14 +32,16 @@ def _check_numeric(dtype, what: str):
 
 
 def check_X(
-    X, name: str = "X", categorical_features=None
+    X, name: str = "X", categorical_features=None, input_kind: str = "auto"
 ) -> tuple[np.ndarray, InputSpec]:
     """Validate ``X`` and return it as float64 plus its :class:`InputSpec`.
 
     Accepts 2-D arrays and DataFrames (tabular) and 3-D/4-D arrays (image
-    batches ``(N, H, W)`` or ``(N, H, W, C)``). Categorical and bool columns
-    of a table come back as codes (:mod:`smrt_keras.tables`): DataFrame
-    columns by their dtype, array columns as ``categorical_features`` says.
+    batches ``(N, H, W)`` or ``(N, H, W, C)``, or arrays of that shape read
+    as tables: ``input_kind``, see :func:`input_kind_of`). Categorical and
+    bool columns of a table come back as codes (:mod:`smrt_keras.tables`):
+    DataFrame columns by their dtype, array columns as
+    ``categorical_features`` says.
     """
     if X is None:
         raise ValueError(f"{name} is required; got {name}=None.")
@@ -72,7 +75,52 @@ def check_X(
             "required."
         )
     _check_finite(arr, spec, name)
+    spec.input_kind, spec.input_reason = input_kind_of(
+        arr, np.dtype(spec.dtype), input_kind, name
+    )
     return arr, spec
+
+
+def _value_range(arr: np.ndarray) -> tuple[float, float]:
+    lows, highs = zip(*((c.min(), c.max()) for c in chunks(arr)), strict=True)
+    return float(min(lows)), float(max(highs))
+
+
+def input_kind_of(
+    arr: np.ndarray, dtype: np.dtype, input_kind: str = "auto", name: str = "X"
+) -> tuple[str, str]:
+    """``("image" | "table", why)``: the path a checked ``arr`` takes.
+
+    A 2-D ``arr`` is a table. Of a 3-D or 4-D one, ``input_kind="auto"``
+    takes integer or bool ``dtype`` (the caller's, before any cast) and
+    floats within a pixel range (:data:`~smrt_keras.settings.PIXEL_RANGES`:
+    [0, 1] or [0, 255]) as images (conv VAE, pixels scaled to [0, 1],
+    Bernoulli likelihood); other floats (standardised values, signals) as a
+    table of ``H * W [* C]`` features with a Gaussian likelihood, given back
+    in the caller's shape. ``"image"`` or ``"table"`` choose the path.
+    """
+    if arr.ndim == 2:
+        if input_kind == "image":
+            raise ValueError(
+                f"input_kind='image' needs an image batch (N, H, W) or (N, H, W, "
+                f"C); got {name} with shape {arr.shape}."
+            )
+        return "table", f"{name} is 2-D: a table"
+    what = f"{name} is a {arr.ndim}-D {dtype} array"
+    if input_kind != "auto":
+        return input_kind, f"{what}, taken as {input_kind}s: input_kind={input_kind!r}"
+    if dtype.kind in "biu":
+        return "image", f"{what} of whole numbers: images"
+    lo, hi = _value_range(arr)
+    seen = f"values in [{lo:.4g}, {hi:.4g}]"
+    for low, high in PIXEL_RANGES:
+        if low <= lo and hi <= high:
+            return "image", f"{what} with {seen}, a pixel range: images"
+    return "table", (
+        f"{what} with {seen}, outside the pixel ranges [0, 1] and [0, 255]: "
+        "fitted as a table (dense VAE, Gaussian likelihood) and given back in "
+        "its shape; pass input_kind='image' for the image path"
+    )
 
 
 def _check_array(arr: np.ndarray, name: str, categorical_features):

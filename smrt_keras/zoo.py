@@ -16,7 +16,13 @@ loading needs no network.
 
 from __future__ import annotations
 
+import re
+
 from smrt_keras.presets import PRESETS, check_name, path
+
+#: Internal issue references (a space, then "(#" and digits and ")"), kept
+#: out of what users read.
+_ISSUE_REF = re.compile(r" ?\(#\d+\)")
 
 __all__ = ["PRESETS", "info", "list", "load", "load_backbone", "path", "preset"]
 
@@ -36,7 +42,8 @@ def preset(name: str) -> dict:
 
 def info(name: str) -> str:
     """The model card of set ``name`` (markdown)."""
-    return (path(name) / "MODEL_CARD.md").read_text(encoding="utf-8")
+    card = (path(name) / "MODEL_CARD.md").read_text(encoding="utf-8")
+    return _ISSUE_REF.sub("", card)
 
 
 def load(name: str):

@@ -22,11 +22,16 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    prog = getattr(args, "prog", parser.prog)
     try:
         return args.func(args)
     # scikit-learn's NotFittedError is a ValueError: caught without importing
     # scikit-learn, whose import alone outlasts an early error's answer.
-    except (ValueError, TypeError, OSError, ImportError) as exc:
+    # MemoryError: generate's OutputTooLargeError among them.
+    except (ValueError, TypeError, OSError, ImportError, MemoryError) as exc:
         # Plain one-line errors at the command line; tracebacks are for bugs.
-        print(f"{getattr(args, 'prog', parser.prog)}: error: {exc}", file=sys.stderr)
+        print(f"{prog}: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # outputs are written atomically: none is partial
+        print(f"{prog}: interrupted; no output was written.", file=sys.stderr)
+        return 130

@@ -50,10 +50,9 @@ def run(args: argparse.Namespace) -> int:
     X_res, y_res = smrt.fit_resample(X, y)
     out = write_table(args.output, X_res, y_res, args.target, like=frame)
     made = {str(k): int(v) for k, v in smrt.sampling_strategy_.items()}
-    print(
-        f"Wrote {len(y_res)} rows ({len(y_res) - len(y)} synthetic: {made}) to {out}."
-    )
+    say = (lambda text: None) if args.quiet else print  # -q: nothing on success
+    say(f"Wrote {len(y_res)} rows ({len(y_res) - len(y)} synthetic: {made}) to {out}.")
     if args.save_generators:
         out = smrt.save(args.save_generators, overwrite=args.force)
-        print(f"Saved generators to {out}.")
+        say(f"Saved generators to {out}.")
     return 0

@@ -221,15 +221,17 @@ def _demo_verdict(fidelity: dict, downstream: dict, n_test: int) -> None:
 
 
 def _demo_figures(out_dir: Path, data: dict, synthetic: dict) -> None:
-    from smrt_keras.plot import image_grid, write_png
+    from smrt_keras.plot import labelled_grid, write_png
 
     X_train, y_train = data["train"]
     names = list(synthetic)
-    rows = []
+    rows, labels = [], []
     for d in data["minority"]:
         rows.append(X_train[y_train == d][:10])
         rows += [synthetic[n][0][synthetic[n][1] == d][:10] for n in names]
-    png = write_png(out_dir / "digits_real_smrt_smote.png", image_grid(rows), 6)
+        labels += [f"{d} {name}" for name in ("real", *names)]
+    grid = labelled_grid(rows, labels)  # each row says its digit and its source
+    png = write_png(out_dir / "digits_real_smrt_smote.png", grid, 6)
     print(
         f"\nWrote {png.resolve()} (rows per digit: real, "
         f"{', '.join(names)}; digits {', '.join(map(str, data['minority']))})."

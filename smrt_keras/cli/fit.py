@@ -44,5 +44,7 @@ def run(args: argparse.Namespace) -> int:
     check_writable(args.output, folder=True)
     smrt = reconstructor_from(model_settings(args, y, X)).fit(X, y)
     out = smrt.save(args.output, overwrite=args.overwrite)
-    print(f"Saved generators for labels {[str(k) for k in smrt.generators_]} to {out}.")
+    if not args.quiet:  # -q: nothing on success
+        labels = [str(k) for k in smrt.generators_]
+        print(f"Saved generators for labels {labels} to {out}.")
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -14,10 +15,10 @@ from smrt_keras.cli.io import (
     check_writable,
     match_labels,
     text_columns,
-    write_table,
 )
 from smrt_keras.cli.model import start_backend
 from smrt_keras.cli.options import add_seed, positive_int, subparser
+from smrt_keras.cli.stream import STREAM_BATCH, atomic_path, label_array, write_batches
 
 
 def add(sub) -> None:
@@ -32,7 +33,11 @@ def add(sub) -> None:
     )
     parser.add_argument("source", help="a saved directory, or zoo:NAME")
     parser.add_argument(
-        "-n", type=positive_int, required=True, help="samples per label"
+        "-n",
+        type=positive_int,
+        required=True,
+        help="samples per label: without --label, every label gets N (10 x N "
+        "for the zoo's digits)",
     )
     parser.add_argument("--label", help="only this label (default: every label)")
     parser.add_argument(
@@ -46,6 +51,9 @@ def add(sub) -> None:
         "--force", action="store_true", help="replace an existing output file"
     )
     add_seed(parser)
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="print nothing on success"
+    )
 
 
 def _write_png(out: Path, X, y) -> None:
@@ -58,22 +66,28 @@ def _write_png(out: Path, X, y) -> None:
             f"samples of shape {images.shape[1:]}. Use .npy or .csv."
         )
     rows = [images[y == label] for label in dict.fromkeys(y.tolist())]
-    write_png(out, image_grid(rows, pad=2), scale=3)
+    with atomic_path(out) as tmp:
+        write_png(tmp, image_grid(rows, pad=2), scale=3)
 
 
 OUTPUTS = (".csv", ".parquet", ".npz", ".npy", ".png")
 
 
-def _write_npy(out: Path, X) -> None:
-    if hasattr(X, "dtypes"):
-        text = text_columns(X)
-        if text:
-            raise ValueError(
-                f"-o {str(out)!r}: a .npy file holds one numeric array, but the "
-                f"table has text or category columns {text}; write .csv or .parquet."
-            )
-        X = X.to_numpy(dtype="float64")
-    np.save(out, np.asarray(X))
+def _check_columns(out: Path, suffix: str, smrt, label) -> None:
+    """Refuse, before drawing, a ``.npy`` or ``.npz`` of a table with text or
+    category columns (judged on one probe sample, drawn on its own stream)."""
+    if suffix not in (".npy", ".npz") or smrt.input_spec_.kind != "dataframe":
+        return
+    probe, _ = smrt.generate(1, label=label, random_state=0)
+    if suffix == ".npz":
+        check_output(out, probe, force=True)
+        return
+    text = text_columns(probe)
+    if text:
+        raise ValueError(
+            f"-o {str(out)!r}: a .npy file holds one numeric array, but the "
+            f"table has text or category columns {text}; write .csv or .parquet."
+        )
 
 
 def _check_output(out: Path, force: bool) -> str:
@@ -107,6 +121,27 @@ def _check_source(source: str) -> None:
             )
     elif not Path(source).is_dir():
         raise FileNotFoundError(f"No saved directory at {source!r}.")
+    else:
+        _check_saved(Path(source))
+
+
+def _check_saved(directory: Path) -> None:
+    """Refuse, before the backend starts, a saved directory whose manifest
+    or files are missing, corrupt or tampered with, or that holds a backbone
+    (the saved format's own checks, Keras-free)."""
+    from smrt_keras import persistence
+
+    formats = {
+        persistence.FORMAT_NAME: persistence.FORMAT_VERSION,
+        persistence.BACKBONE_FORMAT: persistence.BACKBONE_FORMAT_VERSION,
+    }
+    _, manifest = persistence.read_manifest(directory, formats)
+    if manifest["format"] == persistence.BACKBONE_FORMAT:
+        raise ValueError(
+            f"{str(directory)!r} holds a backbone, which makes no samples itself; "
+            "pass it to 'smrt-keras balance --backbone', or generate from a "
+            "directory saved by 'smrt-keras fit'."
+        )
 
 
 def _generator_sets() -> list[str]:
@@ -116,30 +151,55 @@ def _generator_sets() -> list[str]:
     )
 
 
-def run(args: argparse.Namespace) -> int:
-    """Check the output and source, then start Keras, load and generate."""
-    source, out = args.source, Path(args.output)
-    suffix = _check_output(out, args.force)
-    _check_source(source)
+def _load(source: str):
+    """Start Keras and load the saved or zoo set."""
     start_backend()
     from smrt_keras import Reconstructor, zoo
 
-    smrt = (
-        zoo.load(source[4:])
-        if source.startswith("zoo:")
-        else Reconstructor.load(source)
-    )
-    label = None if args.label is None else match_labels(args.label, smrt.generators_)
-    X, y = smrt.generate(args.n, label=label, random_state=args.seed)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".npy":  # features only, for arrays and numeric tables
-        _write_npy(out, X)
-    elif suffix == ".png":
+    if source.startswith("zoo:"):
+        return zoo.load(source[4:])
+    return Reconstructor.load(source)
+
+
+def _stream(args, smrt, out: Path, suffix: str, labels: list) -> int:
+    """Draw and write batch by batch; return the number of rows written."""
+    rows = args.n * len(labels)
+    label = labels[0] if args.label is not None else None
+    if suffix == ".png":  # one grid of images, drawn whole
+        X, y = smrt.generate(args.n, label=label, random_state=args.seed)
         _write_png(out, X, y)
-    else:
-        check_output(out, X, force=True)  # NPZ of text columns
-        # The label column keeps the name it had at fit (kept in the save).
-        target = smrt.input_spec_.target
-        write_table(out, X, y, "label" if target is None else str(target))
-    print(f"Wrote {len(y)} samples ({args.n} per label) to {out}.")
+        return len(y)
+    batches = smrt.iter_generate(
+        args.n, label=label, batch_size=STREAM_BATCH, random_state=args.seed
+    )
+    target = smrt.input_spec_.target  # the label column's name at fit
+    write_batches(
+        out,
+        batches,
+        rows,
+        "label" if target is None else str(target),
+        label_dtype=label_array(labels).dtype,
+    )
+    return rows
+
+
+def run(args: argparse.Namespace) -> int:
+    """Check the output and source, then start Keras, load, and stream the
+    samples to the output."""
+    source, out = args.source, Path(args.output)
+    suffix = _check_output(out, args.force)
+    _check_source(source)
+    smrt = _load(source)
+    label = None if args.label is None else match_labels(args.label, smrt.generators_)
+    labels = list(smrt.generators_) if label is None else [label]
+    _check_columns(out, suffix, smrt, labels[0])
+    if not args.quiet and label is None:
+        print(
+            f"-n {args.n} is per label: {args.n * len(labels)} samples for "
+            f"{len(labels)} labels.",
+            file=sys.stderr,
+        )
+    rows = _stream(args, smrt, out, suffix, labels)
+    if not args.quiet:
+        print(f"Wrote {rows} samples ({args.n} per label) to {out}.")
     return 0

@@ -13,6 +13,14 @@ from pathlib import Path
 
 import numpy as np
 
+from smrt_keras.cli.stream import (
+    atomic_path,
+    float_decimals,
+    frame_of,
+    label_array,
+    write_frame,
+)
+
 FORMATS = (".csv", ".parquet", ".npz")
 
 
@@ -56,22 +64,31 @@ def read_table(path: str | Path, target: str):
                         "array."
                     )
             return data["X"], data[target], None
-    pd = _pandas()
-    if suffix == ".parquet":
-        try:
-            frame = pd.read_parquet(path)
-        except ImportError:
-            raise ImportError(
-                "Parquet files need pyarrow: pip install pyarrow"
-            ) from None
-    else:
-        frame = pd.read_csv(path)
+    frame = _read_frame(path, suffix)
     if target not in frame.columns:
         raise ValueError(
             f"--target column {target!r} is not in {str(path)!r}; columns: "
             f"{list(frame.columns)}."
         )
     return frame.drop(columns=[target]), frame[target], frame
+
+
+def _read_frame(path: Path, suffix: str):
+    """A CSV or Parquet file as a DataFrame; what pandas or pyarrow cannot
+    parse becomes one line naming the file."""
+    pd = _pandas()
+    kind = "Parquet" if suffix == ".parquet" else "CSV"
+    try:
+        if suffix == ".parquet":
+            return pd.read_parquet(path)
+        return pd.read_csv(path)
+    except ImportError:
+        raise ImportError("Parquet files need pyarrow: pip install pyarrow") from None
+    except (OSError, MemoryError):
+        raise
+    except Exception as exc:  # UnicodeDecodeError, EmptyDataError, ParserError...
+        detail = str(exc).strip() or type(exc).__name__
+        raise ValueError(f"could not read {str(path)!r} as {kind}: {detail}") from None
 
 
 def check_output(path: str | Path, X, force: bool = False) -> None:
@@ -140,41 +157,25 @@ def text_columns(X) -> list:
 
 
 def write_table(path: str | Path, X, y, target: str, like=None) -> Path:
-    """Write features and labels in the format of ``path``'s extension.
+    """Write features and labels in the format of ``path``'s extension,
+    atomically (:func:`~smrt_keras.cli.stream.atomic_path`).
 
-    With ``like`` (the input table) the columns come back in their original order,
-    the label column included.
+    With ``like`` (the input table) the columns come back in their original
+    order, the label column included, and a CSV's float columns keep the
+    decimal places the input's needed (:func:`~smrt_keras.cli.stream.float_decimals`).
     """
     path = Path(path)
     suffix = _format(path, "output file")
-    path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".npz":
-        labels = np.asarray(y)
-        if labels.dtype.kind == "O":
-            # Object arrays would be pickled, and NPZ files are read back with
-            # allow_pickle=False; text labels travel as a unicode array.
-            labels = labels.astype(str)
-        np.savez(path, X=np.asarray(X), **{target: labels})
+        with atomic_path(path) as tmp, open(tmp, "wb") as file:
+            np.savez(file, X=np.asarray(X), **{target: label_array(y)})
         return path
-    pd = _pandas()
-    frame = (
-        X.copy()
-        if isinstance(X, pd.DataFrame)
-        else pd.DataFrame(np.asarray(X).reshape(len(X), -1))
-    )
-    frame[target] = np.asarray(y)
+    _pandas()
+    decimals = float_decimals(like) if like is not None and suffix == ".csv" else {}
+    frame = frame_of(X, y, target, decimals)
     if like is not None:
         frame = frame[list(like.columns)]
-    if suffix == ".parquet":
-        try:
-            frame.to_parquet(path, index=False)
-        except ImportError:
-            raise ImportError(
-                "Parquet files need pyarrow: pip install pyarrow"
-            ) from None
-    else:
-        frame.to_csv(path, index=False)
-    return path
+    return write_frame(path, frame)
 
 
 def parse_strategy(text: str):

@@ -73,7 +73,9 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
         "ones (e.g. numeric codes: --categorical zip,plan_id)",
     )
     add_seed(parser)
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="print nothing on success"
+    )
 
 
 def _add_backbone_options(parser: argparse.ArgumentParser) -> None:

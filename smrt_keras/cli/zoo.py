@@ -37,8 +37,10 @@ def add(sub) -> None:
 def run_list(args: argparse.Namespace) -> int:
     from smrt_keras import zoo
 
-    for name, text in zoo.list().items():
-        print(f"{name:<10} {text}")
+    listing = zoo.list()
+    width = max(map(len, listing), default=0)
+    for name, text in listing.items():
+        print(f"{name:<{width}}  {text}")
     return 0
 
 

@@ -48,6 +48,8 @@ def fit_generators(
     ]
     generators = {}
     with FitProgress(len(tasks), settings.epochs, settings.verbose) as progress:
+        if len(spec.sample_shape) > 1:  # the path a 3-D or 4-D X takes, and why
+            progress.note(f"input: {spec.input_reason}.")
         for task in tasks:
             if task.label in prefit:
                 generators[task.label] = _adopted(

@@ -1,4 +1,4 @@
-"""One big class across devices: data-parallel training blocks (#18).
+"""One big class across devices: data-parallel training blocks.
 
 On JAX, a group of jobs whose largest class has at least
 :data:`DATA_PARALLEL_ROWS` training rows trains under a

@@ -1,7 +1,7 @@
 """Compiled encoder and decoder calls, shared by every model of one shape.
 
 Calling a Keras layer eagerly costs a Python round trip per operation, which
-for SMRT's small decoders is most of the time of generating data (#14). Here
+for SMRT's small decoders is most of the time of generating data. Here
 a layer's forward pass is compiled once per architecture (``jax.jit`` or a
 ``tf.function``; torch runs eagerly) with the weights as *arguments*, so every
 class's generator of the same shape reuses one compiled program, as the

@@ -152,7 +152,7 @@ class _Block(layers.Layer):
 
         Keyed by ``id`` of this block's variables. Lets the training engine
         start a job from a shared template model instead of building a model
-        per job (#14); a test checks it against a freshly built block.
+        per job; a test checks it against a freshly built block.
         """
         values = {}
         for layer, offset, seeded in self._weighted:

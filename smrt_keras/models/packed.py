@@ -1,4 +1,4 @@
-"""Many classes' VAEs as stacked weights: the packed save (#18).
+"""Many classes' VAEs as stacked weights: the packed save.
 
 A per-class save writes one ``.keras`` file per class; 10,000 classes are
 10,000 model files (and as many codes files) that loading opens one by one,

@@ -1,7 +1,7 @@
 """A trained VAE held as plain weights, without Keras variables of its own.
 
 Building a Keras model costs tens of milliseconds (layer objects and backend
-variables); for sixty five-row classes that was most of a fit (#14). The
+variables); for sixty five-row classes that was most of a fit. The
 engine trains on a shared template model with each job's weights passed in,
 so a job's result is just numpy arrays. :class:`TrainedVAE` keeps them and
 offers what generation needs (``encode``, ``decode``, ``output_std``) through

@@ -277,7 +277,7 @@ class VAE(keras.Model):
         seed=seed)`` of this configuration would start with.
 
         The engine starts every job from one shared template model this way
-        instead of building a Keras model per job (#14).
+        instead of building a Keras model per job.
         """
         values = self.encoder.initial_values(seed)
         values.update(self.decoder.initial_values(seed + 500))

@@ -304,7 +304,7 @@ def mode_table(rows: list, mode: str) -> list[str]:
     return lines + [
         "",
         f"Lowest recognisability: digit {worst['digit']} at "
-        f"{worst[mode]['recognisable']:.1%}. Target (#15): every digit >= 99% "
+        f"{worst[mode]['recognisable']:.1%}. Target: every digit >= 99% "
         f"recognisable with a DCR ratio >= 0.8; {both} of {len(rows)} digits meet "
         "both.",
         "",
