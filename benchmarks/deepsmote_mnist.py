@@ -1,31 +1,14 @@
 """Imbalanced MNIST under the DeepSMOTE protocol: ACSA, macro G-mean, macro F1.
 
-Dablain, Krawczyk & Chawla (IEEE TNNLS 2022) train on MNIST cut to 4000, 2000,
-1000, 750, 500, 350, 200, 100, 60 and 40 images of digits 0..9 (100:1).
-``--ratio 400`` cuts it to a geometric ladder from 4000 down to 10 instead.
-Each sampler balances that set; one fixed CNN (same architecture, seed and
-epochs for every sampler) is trained on the result and scored on the full MNIST
-test set. The paper used ResNet-18 and a balanced test set (SMOTE 87.98 ACSA,
-DeepSMOTE 96.09), so its numbers frame ours but are not the same experiment.
+    python benchmarks/deepsmote_mnist.py [--ratio 100|400] [--seeds 3] [--epochs 5]
 
-Samplers: none; ROS; ROS+aug (random oversampling whose copies get the same
-affine + elastic augmentation SMRT trains tiny image classes with: if it
-matches SMRT, the VAE adds nothing beyond the augmentation); SMOTE (k=5);
-SMRT with its defaults; SMRT+aug (the same VAEs, each generated image
-augmented as ROS+aug's copies are); optionally SMRT-<mode> for another
-generation mode.
-The baselines see float pixels (``smrt_keras.baselines``).
-
-    python benchmarks/deepsmote_mnist.py [--ratio 100|400] [--seeds 3]
-        [--epochs 5] [--smrt-params '{"epochs": 60}'] [--samplers none,SMOTE,SMRT]
-
-Writes ``deepsmote_mnist.md`` (``deepsmote_mnist_ir400.md`` for ratio 400),
-the JSON and a PNG (ACSA per sampler, and rows of synthetic 9s). The files are
-rewritten after every seed, so an interrupted run keeps the seeds it finished.
+Writes ``deepsmote_mnist[_ir400].md/.json/.png`` after every seed; the method is
+in benchmarks/README.md.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -42,17 +25,19 @@ COUNTS = {
 }
 # Smoke: three digits only, so that CI fits two small VAEs.
 SMOKE_COUNTS = (60, 20, 10)
+#: Every generation mode (mnist_zeros.py runs them all too).
 SMRT_MODES = ("prior", "posterior", "interpolate", "kde", "kde-away", "kde-toward")
 DEFAULT_SAMPLERS = ("none", "ROS", "ROS+aug", "SMOTE", "SMRT", "SMRT+aug")
 SAMPLERS = DEFAULT_SAMPLERS + tuple(f"SMRT-{m}" for m in SMRT_MODES)
+#: The table's scores; the summary compares those with a direction.
+METRICS = (("acsa", "ACSA", 100, 2, True), ("gmean", "macro G-mean", 100, 2, None),
+           ("f1", "macro F1", 100, 2, True))  # fmt: skip
 
 
 def balance(name, x, y, seed, smrt_params, fitted):
-    """Return the balanced training set for sampler ``name``.
-
-    SMRT is fitted once per seed (``fitted`` caches it) and then generates
-    with each mode, so the SMRT rows share their VAEs.
-    """
+    """The balanced training set for sampler ``name``. SMRT is fitted once per
+    seed (``fitted`` caches it) and then generates with each mode, so the SMRT
+    rows share their VAEs."""
     from smrt_keras import Reconstructor
 
     if name == "none":
@@ -68,25 +53,9 @@ def balance(name, x, y, seed, smrt_params, fitted):
             fitted["smrt"] = Reconstructor(random_state=seed, **smrt_params).fit(x, y)
         fitted["fit_seconds"] = t.seconds
     smrt = fitted["smrt"].set_params(generation=mode, output_augment=augment)
-    parts_x, parts_y = [x], [y]
-    for label, n in smrt.sampling_strategy_.items():
-        if n:
-            xn, yn = smrt.generate(n, label=label, random_state=seed)
-            parts_x.append(xn)
-            parts_y.append(yn)
-    return np.concatenate(parts_x), np.concatenate(parts_y)
-
-
-def scores(y_true, y_pred) -> dict:
-    from imblearn.metrics import geometric_mean_score
-    from sklearn.metrics import balanced_accuracy_score, f1_score, recall_score
-
-    return {
-        "acsa": balanced_accuracy_score(y_true, y_pred),
-        "gmean": geometric_mean_score(y_true, y_pred, average="macro"),
-        "f1": f1_score(y_true, y_pred, average="macro"),
-        "recall": recall_score(y_true, y_pred, average=None).tolist(),
-    }
+    parts = [(x, y)] + [smrt.generate(n, label=c, random_state=seed)
+                        for c, n in smrt.sampling_strategy_.items() if n]  # fmt: skip
+    return tuple(np.concatenate(p) for p in zip(*parts, strict=True))
 
 
 def main(argv=None) -> None:
@@ -95,13 +64,9 @@ def main(argv=None) -> None:
     p.add_argument("--first-seed", type=int, default=0, help="seeds run from here")
     p.add_argument("--epochs", type=int, default=5, help="CNN epochs")
     p.add_argument("--ratio", type=int, choices=sorted(COUNTS), default=100)
-    p.add_argument(
-        "--merge",
-        nargs="+",
-        type=Path,
-        metavar="JSON",
-        help="write one report from the JSON files of runs over other seeds",
-    )
+    p.add_argument("--merge", nargs="+", type=Path, metavar="JSON",
+                   help="write one report from the JSON files of runs over "
+                   "other seeds")  # fmt: skip
     common.smrt_options(p, SAMPLERS)
     p.set_defaults(samplers=",".join(DEFAULT_SAMPLERS))
     args, smrt_params, samplers = common.parse_smrt(p, argv, SAMPLERS)
@@ -114,22 +79,22 @@ def main(argv=None) -> None:
     if args.smoke:
         counts, seeds, epochs = SMOKE_COUNTS, range(1), 1
         smrt_params.setdefault("epochs", 1)
-
-    (x_train, y_train), (x_test, y_test) = common.mnist()
-    keep = y_test < len(counts)
-    x_test, y_test = x_test[keep], y_test[keep]
-    if args.smoke:
-        x_test, y_test = x_test[:200], y_test[:200]
-    run = {"counts": counts, "epochs": epochs, "smrt_params": smrt_params}
-    run.update(results={name: [] for name in samplers}, nines={})
+    train, (x_test, y_test) = common.mnist()
+    keep, cut = y_test < len(counts), 200 if args.smoke else None
+    test = x_test[keep][:cut], y_test[keep][:cut]
+    run = {"counts": counts, "epochs": epochs, "smrt_params": smrt_params,
+           "results": {name: [] for name in samplers}, "nines": {}}  # fmt: skip
     for seed in seeds:
-        run_seed(seed, run, (x_train, y_train), (x_test, y_test))
+        run_seed(seed, run, train, test)
         report(args, run)
 
 
 def run_seed(seed: int, run: dict, train: tuple, test: tuple) -> None:
     """Balance one seed's subsample with every sampler, train the CNN on each
     and add the scores to ``run["results"]`` (and seed 0's 9s to ``nines``)."""
+    from imblearn.metrics import geometric_mean_score
+    from sklearn.metrics import balanced_accuracy_score, f1_score, recall_score
+
     from smrt_keras.datasets import make_imbalanced
     from smrt_keras.evaluation import ImageJudge
 
@@ -144,13 +109,13 @@ def run_seed(seed: int, run: dict, train: tuple, test: tuple) -> None:
         # the argmax of the softmax.
         with common.Timer() as t_train:
             cnn = ImageJudge(run["epochs"], seed).fit(xb.astype("float32") / 255.0, yb)
-        row = scores(y_test, cnn.features(x_test.astype("float32") / 255.0)[1])
-        row.update(
-            seed=seed,
-            n_train=len(xb),
-            sample_seconds=t_sample.seconds,
-            train_seconds=t_train.seconds,
-        )
+        pred = cnn.features(x_test.astype("float32") / 255.0)[1]
+        row = {"acsa": balanced_accuracy_score(y_test, pred),
+               "gmean": geometric_mean_score(y_test, pred, average="macro"),
+               "f1": f1_score(y_test, pred, average="macro"),
+               "recall": recall_score(y_test, pred, average=None).tolist(),
+               "seed": seed, "n_train": len(xb), "sample_seconds": t_sample.seconds,
+               "train_seconds": t_train.seconds}  # fmt: skip
         if name.startswith("SMRT"):
             row["smrt_fit_seconds"] = fitted["fit_seconds"]
         run["results"][name].append(row)
@@ -160,7 +125,7 @@ def run_seed(seed: int, run: dict, train: tuple, test: tuple) -> None:
         common.show(f"seed {seed} {name:<16} n={len(xb)}", row, keys)
 
 
-def encode(images: np.ndarray) -> dict:
+def encode(images) -> dict:
     """uint8 images as JSON: their shape and their bytes in hex (compact)."""
     images = np.asarray(images, dtype="uint8")
     return {"shape": list(images.shape), "hex": images.tobytes().hex()}
@@ -169,24 +134,19 @@ def encode(images: np.ndarray) -> dict:
 def decode(value) -> np.ndarray:
     """Inverse of :func:`encode`; also reads nested lists (older files)."""
     if isinstance(value, dict):
-        flat = np.frombuffer(bytes.fromhex(value["hex"]), dtype="uint8")
-        return flat.reshape(value["shape"])
+        value = np.frombuffer(bytes.fromhex(value["hex"]), "u1").reshape(value["shape"])
     return np.asarray(value, dtype="uint8")
 
 
 def merge(args, paths) -> None:
     """One report from runs over disjoint seeds (e.g. run in parallel)."""
-    import json
-
     runs = [json.loads(Path(p).read_text()) for p in paths]
     run = {k: runs[0][k] for k in ("counts", "epochs", "smrt_params", "machine")}
     # Only the samplers every run has: a row must hold all the merged seeds.
     shared = [n for n in runs[0]["results"] if all(n in r["results"] for r in runs)]
-    dropped = sorted({n for r in runs for n in r["results"]} - set(shared))
-    if dropped:
+    if dropped := sorted({n for r in runs for n in r["results"]} - set(shared)):
         print(f"--merge: not in every run, left out: {dropped}", flush=True)
-    run["results"] = {name: [] for name in shared}
-    run["nines"] = {}
+    run.update(results={name: [] for name in shared}, nines={})
     for part in runs:
         if part["counts"] != run["counts"] or part["epochs"] != run["epochs"]:
             raise SystemExit(f"--merge: runs differ in counts or epochs: {paths}")
@@ -198,96 +158,62 @@ def merge(args, paths) -> None:
     report(args, run)
 
 
-SCORES = ("acsa", "gmean", "f1")
-
-
-def table_rows(results: dict) -> list[list]:
-    """One row per sampler: ACSA, G-mean and F1 (mean ± std over seeds), the
-    recall of the 4 rarest digits and the sampling seconds."""
-    rows = []
-    for name, runs in results.items():
-        recall = np.mean([r["recall"] for r in runs], axis=0)
-        rows.append(
-            [name]
-            + [common.mean_std([r[k] for r in runs], 100) for k in SCORES]
-            + [" / ".join(f"{100 * v:.1f}" for v in recall[-4:]),
-               f"{np.mean([r['sample_seconds'] for r in runs]):.1f}"]
-        )  # fmt: skip
-    return rows
-
-
 def report(args, run: dict) -> None:
     """Write the table, the JSON (everything ``--merge`` needs) and the plot."""
     results, counts, epochs = run["results"], run["counts"], run["epochs"]
     seeds = len(next(iter(results.values())))
     run["nines"] = {k: encode(decode(v)) for k, v in run["nines"].items()}
     run.setdefault("machine", common.machine())
-    header = "sampler|ACSA|macro G-mean|macro F1|recall of the 4 rarest digits|"
+    rows = common.metric_rows(results, METRICS)
+    for row, runs in zip(rows, results.values(), strict=True):
+        recall = np.mean([r["recall"] for r in runs], axis=0)[-4:]
+        row += [" / ".join(f"{100 * v:.1f}" for v in recall),
+                f"{np.mean([r['sample_seconds'] for r in runs]):.1f}"]  # fmt: skip
+    header = ["sampler", *(m[1] for m in METRICS), "recall of the 4 rarest digits"]
+    # The first SMRT row against every other sampler, on the measures with a
+    # direction (a difference inside the seed-to-seed spread is a tie).
+    summary = []
+    if ours := next((n for n in results if n.startswith("SMRT")), None):
+        summary = [f"{ours} against each other sampler (tie = inside the spread):", ""]
+        summary += [f"- vs {n}: {common.verdicts(results[ours], runs, METRICS)}."
+                    for n, runs in results.items() if n != ours] + [""]  # fmt: skip
     lines = [
         f"# Imbalanced MNIST at {counts[0] // counts[-1]}:1, DeepSMOTE protocol",
         "",
-        f"Training counts for digits 0..9: {', '.join(map(str, counts))}; full "
-        f"MNIST test set ({seeds} seed(s); the seed draws the subsample, the "
-        f"sampler and the CNN). CNN: `evaluation.ImageJudge`'s (2 conv blocks, "
-        f"128-unit dense), Adam 1e-3, batch 128, {epochs} epochs for every "
-        f"sampler. SMRT: `Reconstructor({common.smrt_settings(run['smrt_params'])})` "
-        "(random_state = seed), fitted once per seed "
-        "and generating with each mode. ROS, ROS+aug (copies augmented with "
-        "SMRT's affine + elastic transform) and SMOTE (k=5) run on float pixels. "
-        "Scores in %, mean ± std over seeds.",
+        f"Training counts for digits 0..9: {', '.join(map(str, counts))}; full MNIST "
+        f"test set ({seeds} seed(s); the seed draws the subsample, the sampler and "
+        "the CNN). CNN: `evaluation.ImageJudge`'s (2 conv blocks, 128-unit dense), "
+        f"Adam 1e-3, batch 128, {epochs} epochs for every sampler. SMRT: "
+        f"`Reconstructor({common.smrt_settings(run['smrt_params'])})` (random_state "
+        "= seed), fitted once per seed and generating with each mode. ROS, ROS+aug "
+        "(copies augmented with SMRT's affine + elastic transform) and SMOTE (k=5) "
+        "run on float pixels. Scores in %, mean ± std over seeds.",
         "",
         f"Machine: {run['machine']}.",
         "",
-        *common.table((header + "sampling s").split("|"), table_rows(results)),
+        *common.table([*header, "sampling s"], rows),
         "",
-        *summary(results),
+        *summary,
         "Reference (different classifier and test set): DeepSMOTE paper, "
         "ResNet-18, balanced test set, 100:1: SMOTE 87.98, DeepSMOTE 96.09 ACSA.",
     ]
-    smrt_fit = [r["smrt_fit_seconds"] for name, runs in results.items()
-                for r in runs if name.startswith("SMRT")]  # fmt: skip
-    if smrt_fit:
-        lines += [
-            "",
-            f"SMRT fit ({_fitted(run['smrt_params'])}): {np.mean(smrt_fit):.1f} s "
-            "per seed; 'sampling s' of the SMRT rows includes it for the first mode.",
-        ]
+    if smrt_fit := [r["smrt_fit_seconds"] for name, runs in results.items()
+                    for r in runs if name.startswith("SMRT")]:  # fmt: skip
+        cond = run["smrt_params"].get("backbone") == "conditional"
+        what = ("one conditional VAE on all ten digits" if cond
+                else "one VAE for each of digits 1..9")  # fmt: skip
+        note = "'sampling s' of the SMRT rows includes it for the first mode."
+        lines += ["", f"SMRT fit ({what}): {np.mean(smrt_fit):.1f} s per seed; {note}"]
     fig, axes = common.subplots(1, 2, figsize=(12, 4),
                                 gridspec_kw={"width_ratios": [1, 1.3]})  # fmt: skip
     acsa = common.bars(axes[0], results, "acsa", 100, color="C0")
     axes[0].set_xlim(min(a.min() for a in acsa) - 3, 100)
     axes[0].set_xlabel("ACSA (%) on the MNIST test set")
     nines = {k: decode(v) for k, v in run["nines"].items()}
-    shown = {n: nines[n] for n in results if n != "none" and len(nines.get(n, ()))}
-    if shown:
+    if shown := {n: nines[n] for n in results if n != "none" and len(nines.get(n, ()))}:
         title = f"synthetic 9s (seed 0; {counts[-1]} real 9s)"
         common.image_rows(axes[1], shown, title)
     common.publish(args, "deepsmote_mnist", lines, run, fig)
-
-
-def _fitted(smrt_params: dict) -> str:
-    """What the SMRT fit trained, for the report."""
-    if smrt_params.get("backbone") == "conditional":
-        return "one conditional VAE on all ten digits"
-    return "one VAE for each of digits 1..9"
-
-
-#: The summary's measures (``common.verdicts``): key, column, -, -, higher is better.
-VERDICTS = (("acsa", "ACSA", 1, 2, True), ("f1", "macro F1", 1, 2, True))
-
-
-def summary(results: dict) -> list[str]:
-    """How the first SMRT row does against every other sampler, on ACSA and
-    macro F1 (a difference inside the seed-to-seed spread is a tie)."""
-    ours = next((n for n in results if n.startswith("SMRT")), None)
-    if ours is None:
-        return []
-    lines = [f"{ours} against each other sampler (tie = inside the spread):", ""]
-    for name, runs in results.items():
-        if name != ours:
-            found = common.verdicts(results[ours], runs, VERDICTS)
-            lines.append(f"- vs {name}: {found}.")
-    return lines + [""]
 
 
 if __name__ == "__main__":

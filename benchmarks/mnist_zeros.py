@@ -1,39 +1,25 @@
 """The original SMRT demo: MNIST zeros against ones at about 1:100.
 
-All training ones (6742) against 67 training zeros. SMOTE, ROS+aug (random
-oversampling whose copies get SMRT's training augmentation) and SMRT (each
-generation mode) each make 1000 zeros. The baselines see float pixels
-(``smrt_keras.baselines``). An independent CNN trained on the full, balanced
-MNIST training set judges them:
+    python benchmarks/mnist_zeros.py [--seeds 3] [--variants JSON]
+        [--pretrain-digits 2-9] [--smrt-params '{...}']
 
-- recognisability: share of the 1000 labelled "0";
-- FID in the CNN's 128-d feature space against the 980 real test zeros;
-- k-NN precision and recall (Kynkäänniemi et al. 2019, k = 3) in that space;
-- DCR ratio (memorisation), in pixel space: median distance of a synthetic
-  zero to its nearest training zero over the same median for the 980 test
-  zeros. Near 0 means copies; 1.0 means as far from the training zeros as new
-  real zeros are (a blurred average scores high too: it is no variety measure).
-
-    python benchmarks/mnist_zeros.py [--seeds 3] [--smrt-params '{...}']
-
-Writes ``mnist_zeros.md``, ``mnist_zeros.json`` and ``mnist_zeros.png`` (rows
-of real, SMOTE and SMRT zeros, as the original demo showed).
+Writes ``mnist_zeros.md/.json/.png`` (the plot: rows of real and synthetic zeros, as
+the original demo showed); the method is in benchmarks/README.md.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import json  # noqa: E402
-
 import _common as common  # noqa: E402
 import numpy as np  # noqa: E402
+from deepsmote_mnist import SMRT_MODES  # noqa: E402
 
 N_NEW = 1000
-SMRT_MODES = ("prior", "posterior", "interpolate", "kde", "kde-away", "kde-toward")
 #: The SMRT row the summary compares: ``generation="auto"`` is kde-away for
 #: images (#15).
 DEFAULT_ROW = "SMRT-kde-away"
@@ -48,15 +34,12 @@ METRICS = (  # key, column, scale, digits, higher is better
 
 def synthesize(x, y, seed, variants, n_new):
     """``{sampler: n_new synthetic zeros}`` and each row's SMRT fit seconds.
-
     ``variants`` maps a name to ``Reconstructor`` parameters; each is fitted
     once and generates with every mode (rows ``<name>-<mode>``) and with the
-    default mode augmented (``<name>-kde+aug``).
-    """
+    default mode augmented (``<name>-kde+aug``)."""
     from smrt_keras import Reconstructor
 
-    n_zero = int((y == 0).sum())
-    out, seconds = {}, {}
+    n_zero, out, seconds = int((y == 0).sum()), {}, {}
     for name in ("SMOTE", "ROS+aug"):
         xs, _ = common.resample_baseline(
             name, x, y, sampling_strategy={0: n_zero + n_new}, random_state=seed
@@ -65,57 +48,42 @@ def synthesize(x, y, seed, variants, n_new):
     for variant, params in variants.items():
         with common.Timer() as t:
             smrt = Reconstructor(random_state=seed, **params).fit(x, y)
-        for mode in SMRT_MODES:
-            xn, _ = smrt.set_params(generation=mode).generate(
-                n_new, label=0, random_state=seed
-            )
-            out[f"{variant}-{mode}"] = xn
+        rows = {f"{variant}-{m}": {"generation": m} for m in SMRT_MODES}
         # The default mode with each sample augmented as ROS+aug's copies are.
-        smrt.set_params(generation="kde", output_augment=True)
-        out[f"{variant}-kde+aug"] = smrt.generate(n_new, label=0, random_state=seed)[0]
+        rows[f"{variant}-kde+aug"] = {"generation": "kde", "output_augment": True}
+        for row, settings in rows.items():
+            smrt.set_params(**settings)
+            out[row] = smrt.generate(n_new, label=0, random_state=seed)[0]
         seconds.update({k: t.seconds for k in out if k.startswith(f"{variant}-")})
     return out, seconds
 
 
-def _parser():
-    p = common.parser(__doc__)
-    p.add_argument("--seeds", type=int, default=3)
-    p.add_argument("--judge-epochs", type=int, default=3)
-    p.add_argument(
-        "--pretrain-digits",
-        default="",
-        help="e.g. 2-9: fit a backbone on these MNIST training digits (none is "
-        "in the demo's data) and fine-tune SMRT's classes from it",
-    )
-    p.add_argument("--pretrain-epochs", type=int, default=10)
-    p.add_argument(
-        "--variants",
-        default='{"SMRT": {}}',
-        help="JSON {name: Reconstructor params over --smrt-params}; "
-        '"backbone": "pretrained" uses the --pretrain-digits backbone',
-    )
-    common.smrt_options(p)
-    return p
+def score(judge, real, train_zeros, fake) -> dict:
+    """Fidelity of synthetic zeros ``fake`` in the judge's feature space against
+    the ``real`` test zeros' (features, pixels), and their DCR ratio in pixel
+    space."""
+    from smrt_keras import evaluation as ev
 
-
-def score(judge, real_feats, real_zeros, train_zeros, fake) -> dict:
-    """Fidelity of synthetic zeros ``fake`` in the judge's feature space, and
-    their DCR ratio in pixel space."""
-    from smrt_keras.evaluation import dcr_ratio, frechet_distance, knn_precision_recall
-
-    feats, labels = judge.features(fake)
-    precision, recall = knn_precision_recall(real_feats, feats, k=3)
-    return {
-        "recognisability": float(np.mean(labels == 0)),
-        "fid": frechet_distance(real_feats, feats),
-        "precision": precision,
-        "recall": recall,
-        "dcr": dcr_ratio(train_zeros / 255.0, real_zeros, fake / 255.0),
-    }
+    (real_feats, real_zeros), (feats, labels) = real, judge.features(fake)
+    precision, recall = ev.knn_precision_recall(real_feats, feats, k=3)
+    dcr = ev.dcr_ratio(train_zeros / 255.0, real_zeros, fake / 255.0)
+    return {"recognisability": float(np.mean(labels == 0)),
+            "fid": ev.frechet_distance(real_feats, feats), "precision": precision,
+            "recall": recall, "dcr": dcr}  # fmt: skip
 
 
 def main(argv=None) -> None:
-    p = _parser()
+    p = common.parser(__doc__)
+    p.add_argument("--seeds", type=int, default=3)
+    p.add_argument("--judge-epochs", type=int, default=3)
+    p.add_argument("--pretrain-digits", default="", help="e.g. 2-9: fit a backbone "
+                   "on these MNIST training digits (none is in the demo's data) and "
+                   "fine-tune SMRT's classes from it")  # fmt: skip
+    p.add_argument("--pretrain-epochs", type=int, default=10)
+    p.add_argument("--variants", default='{"SMRT": {}}', help="JSON {name: "
+                   'Reconstructor params over --smrt-params}; "backbone": '
+                   '"pretrained" uses the --pretrain-digits backbone')  # fmt: skip
+    common.smrt_options(p)
     args, smrt_params, _ = common.parse_smrt(p, argv)
     seeds, n_new, judge_epochs = args.seeds, N_NEW, args.judge_epochs
     (x_train, y_train), (x_test, y_test) = common.mnist()
@@ -123,34 +91,29 @@ def main(argv=None) -> None:
         seeds, n_new, judge_epochs = 1, 60, 1
         smrt_params.setdefault("epochs", 1)
         x_train, y_train = x_train[:1000], y_train[:1000]
-
-    from smrt_keras.datasets import make_imbalanced
-    from smrt_keras.evaluation import ImageJudge
+    from smrt_keras import datasets, evaluation
 
     with common.Timer() as t:
-        judge = ImageJudge(epochs=judge_epochs, seed=0).fit(x_train, y_train)
+        judge = evaluation.ImageJudge(epochs=judge_epochs, seed=0).fit(x_train, y_train)
     test_acc = judge.accuracy(x_test, y_test)
     print(f"judge: {t.seconds:.0f}s, test accuracy {100 * test_acc:.2f}%", flush=True)
     real_feats, _ = judge.features(x_test[y_test == 0])
-    test_zeros = x_test[y_test == 0] / 255.0
+    real = real_feats, x_test[y_test == 0] / 255.0
     backbone = pretrain(args, x_train, y_train, smrt_params)
     variants = {}
     for name, params in json.loads(args.variants).items():
         pretrained = params.get("backbone") == "pretrained"
         variants[name] = {**smrt_params, **params,
                           **({"backbone": backbone} if pretrained else {})}  # fmt: skip
-    n_one = int((y_train == 1).sum())
-    n_zero = max(6, round(n_one / 100))
-    results, examples = {}, {}
+    n_one, results, examples = int((y_train == 1).sum()), {}, {}
+    counts = {1: n_one, 0: (n_zero := max(6, round(n_one / 100)))}
     for seed in range(seeds):
-        counts = {1: n_one, 0: n_zero}
-        x, y = make_imbalanced(x_train, y_train, counts, random_state=seed)
+        x, y = datasets.make_imbalanced(x_train, y_train, counts, random_state=seed)
         fakes, fit_seconds = synthesize(x, y, seed, variants, n_new)
         if seed == 0:
-            examples = {"real": x[y == 0][:12], **{k: v[:12] for k, v in fakes.items()}}
+            examples = {"real": x[y == 0][:12]} | {k: v[:12] for k, v in fakes.items()}
         for name, fake in fakes.items():
-            scores = score(judge, real_feats, test_zeros, x[y == 0], fake)
-            row = {"seed": seed, **scores}
+            row = {"seed": seed, **score(judge, real, x[y == 0], fake)}
             if name in fit_seconds:
                 row["fit_seconds"] = fit_seconds[name]
             results.setdefault(name, []).append(row)
@@ -158,87 +121,72 @@ def main(argv=None) -> None:
     setup = (
         f"{n_one} training ones vs {n_zero} training zeros; {n_new} synthetic zeros "
         f"per sampler; {seeds} seed(s) (the seed draws the zeros, the sampler and "
-        f"SMRT's VAE), mean ± std. Judge: `ImageJudge(epochs={judge_epochs})` on "
-        f"all {len(x_train)} training images, test accuracy {100 * test_acc:.2f}%; "
-        f"FID and k-NN precision/recall (k=3) in its 128-d feature space against "
-        f"the {len(real_feats)} real test zeros."
+        f"SMRT's VAE), mean ± std. Judge: `ImageJudge(epochs={judge_epochs})` on all "
+        f"{len(x_train)} training images, test accuracy {100 * test_acc:.2f}%; FID "
+        "and k-NN precision/recall (k=3) in its 128-d feature space against the "
+        f"{len(real_feats)} real test zeros."
     )
     setup += f" Backbone: {backbone.trained_on}." if backbone is not None else ""
     report(args, results, examples, setup, smrt_params, json.loads(args.variants))
 
 
 def pretrain(args, x_train, y_train, smrt_params):
-    """A backbone fitted on the training digits ``args.pretrain_digits``
-    (``"2-9"``): a pretrained backbone that has never seen a zero or a one.
-    ``None`` without ``--pretrain-digits``.
-
-    Fitted through the public facade: ``Reconstructor(backbone="fit")`` with
-    a strategy that asks for no samples, so only the backbone trains (its
-    seed is the facade's first draw from ``random_state=0``)."""
+    """A backbone fitted on the training digits ``args.pretrain_digits`` (``"2-9"``,
+    none of them a zero or a one), else ``None``: ``Reconstructor(backbone="fit")``
+    with a strategy that asks for no samples, so only the backbone trains (its seed
+    is the facade's first draw from ``random_state=0``)."""
     from smrt_keras import Reconstructor
 
     if not args.pretrain_digits:
         return None
     lo, hi = (int(d) for d in args.pretrain_digits.split("-"))
     keep = (y_train >= lo) & (y_train <= hi)
-    epochs = 1 if args.smoke else args.pretrain_epochs
     x, y = x_train[keep], y_train[keep]
     labels, counts = np.unique(y, return_counts=True)
-    params = {**smrt_params, "backbone": "fit", "backbone_epochs": epochs}
     nothing = {int(c): int(n) for c, n in zip(labels, counts, strict=True)}
+    epochs = 1 if args.smoke else args.pretrain_epochs
     with common.Timer() as t:
-        params.update(sampling_strategy=nothing, random_state=0)
-        smrt = Reconstructor(**params)
+        smrt = Reconstructor(**smrt_params | {
+            "backbone": "fit", "backbone_epochs": epochs,
+            "sampling_strategy": nothing, "random_state": 0})  # fmt: skip
         backbone = smrt.fit(x, y).backbone_
     print(f"backbone on digits {lo}-{hi}: {len(x)} images, {t.seconds:.0f}s")
-    backbone.trained_on["source"] = f"MNIST training digits {lo}-{hi}"
-    backbone.trained_on["seconds"] = round(t.seconds, 1)
+    backbone.trained_on.update(source=f"MNIST training digits {lo}-{hi}",
+                               seconds=round(t.seconds, 1))  # fmt: skip
     return backbone
 
 
 def report(args, results, examples, setup, smrt_params, variants) -> None:
-    rows = common.metric_rows(results, METRICS)
-    fit = {
-        v: np.mean([r["fit_seconds"] for r in results[f"{v}-prior"]]) for v in variants
-    }
+    fit = {v: np.mean([r["fit_seconds"] for r in results[f"{v}-prior"]])
+           for v in variants}  # fmt: skip
     lines = [
         *common.head(
             "The original demo: MNIST zeros vs ones at 1:100",
             setup + " SMOTE (k=5) and ROS+aug (random oversampling, copies augmented "
-            "with SMRT's own affine + elastic transform) run on float pixels. "
-            "DCR ratio: median pixel distance of a "
-            "synthetic zero to its nearest training zero over the same for the real "
-            "test zeros (0 = copies, 1 = as far from the training set as new real "
-            "data; "
-            "not a variety measure). SMRT: "
+            "with SMRT's own affine + elastic transform) run on float pixels. DCR "
+            "ratio: median pixel distance of a synthetic zero to its nearest training "
+            "zero over the same for the real test zeros (0 = copies, 1 = as far from "
+            "the training set as new real data; not a variety measure). SMRT: "
             f"`Reconstructor({common.smrt_settings(smrt_params)})` (random_state = "
             "seed); variants on top of it: "
-            + "; ".join(
-                f"{v} {json.dumps(p)} (fit {fit[v]:.1f} s)" for v, p in variants.items()
-            )
+            + "; ".join(f"{v} {json.dumps(p)} (fit {fit[v]:.1f} s)"
+                        for v, p in variants.items())
             + ".",
         ),
-        *common.table(["sampler"] + [m[1] for m in METRICS], rows),
+        *common.table(["sampler"] + [m[1] for m in METRICS],
+                      common.metric_rows(results, METRICS)),
         "",
-        *summary(results),
-    ]
+    ]  # fmt: skip
+    # Where the default SMRT row wins, loses or ties against each baseline.
+    if (ours := results.get(DEFAULT_ROW)) is not None:
+        lines += [f"{DEFAULT_ROW} (the default) against each baseline:", ""]
+        lines += [f"- vs {base}: {common.verdicts(ours, results[base], METRICS)}."
+                  for base in ("SMOTE", "ROS+aug")]  # fmt: skip
     fig, ax = common.subplots(figsize=(8, 0.75 * len(examples)))
     title = f"MNIST zeros: real ({len(examples['real'])} shown) and synthetic"
     common.image_rows(ax, examples, title)
     data = {"smrt_params": smrt_params, "variants": variants, "results": results}
     common.publish(args, "mnist_zeros", lines, data, fig)
-
-
-def summary(results: dict) -> list[str]:
-    """One line per baseline: where the default SMRT row wins, loses or ties
-    (a difference inside the seed-to-seed spread is a tie)."""
-    if DEFAULT_ROW not in results:
-        return []
-    lines = [f"{DEFAULT_ROW} (the default) against each baseline:", ""]
-    ours = results[DEFAULT_ROW]
-    for base in ("SMOTE", "ROS+aug"):
-        lines.append(f"- vs {base}: {common.verdicts(ours, results[base], METRICS)}.")
-    return lines
 
 
 if __name__ == "__main__":
