@@ -1,7 +1,7 @@
-"""Build the README's comparison tables from the committed results files:
-``python benchmarks/_readme.py [--write]`` prints them (``--write`` puts them
-between the README's ``<!-- begin: NAME -->`` and ``<!-- end: NAME -->``
-markers); ``tests/test_benchmarks.py`` checks the README holds exactly these
+"""Build docs/benchmarks.md's comparison tables from the committed results
+files: ``python benchmarks/_readme.py [--write]`` prints them (``--write`` puts
+them between the page's ``<!-- begin: NAME -->`` and ``<!-- end: NAME -->``
+markers); ``tests/test_benchmarks.py`` checks the page holds exactly these
 lines. Cells are mean ± std over seeds (or folds); verdicts follow
 ``_common.verdict``."""
 
@@ -188,20 +188,20 @@ def comparison_table() -> list[str]:
     return common.table(HEADER, rows)
 
 
-def write(readme: Path) -> None:
-    """Replace each marked block of ``readme`` with its freshly built table."""
-    text = readme.read_text()
+def write(page: Path) -> None:
+    """Replace each marked block of ``page`` with its freshly built table."""
+    text = page.read_text()
     for name, lines in (("images", comparison_table()), ("tabular", tabular_lines())):
         begin, end = f"<!-- begin: {name} -->\n", f"<!-- end: {name} -->"
         head, rest = text.split(begin, 1)
         _, tail = rest.split(end, 1)
         text = head + begin + "\n".join(lines) + "\n" + end + tail
-    readme.write_text(text)
+    page.write_text(text)
 
 
 def main() -> None:
     if "--write" in sys.argv[1:]:
-        write(Path(__file__).resolve().parents[1] / "README.md")
+        write(Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md")
     print("\n".join(comparison_table()))
     print()
     print("\n".join(tabular_lines()))

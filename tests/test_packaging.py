@@ -200,3 +200,19 @@ def test_ruff_clean():
         text=True,
     )
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_readme_leads_with_quickstart_and_usage_not_tables():
+    # A new user reads what it is, the two commands and a short example first;
+    # the comparison tables live in docs/benchmarks.md (the README links it).
+    text = (ROOT / "README.md").read_text()
+    lines = text.splitlines()
+    quickstart = lines.index("## Quickstart")
+    usage = lines.index("## Usage")
+    assert quickstart < 20 and usage < quickstart + 25
+    example = text.split("## Usage", 1)[1].split("```python\n", 1)[1].split("```")[0]
+    assert len(example.strip().splitlines()) <= 15
+    # No comparison tables: they are on the benchmarks page.
+    assert "<!-- begin:" not in text and "| sampler | ROC AUC" not in text
+    assert "docs/benchmarks.md" in text
+    assert "<!-- begin: images -->" in (ROOT / "docs" / "benchmarks.md").read_text()
