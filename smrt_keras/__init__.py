@@ -30,6 +30,8 @@ _EXPORTS = {
     "TrainingDivergedError": "smrt_keras.models",
     "ClassGenerator": "smrt_keras.generator",
     "InvalidSaveError": "smrt_keras.persistence",
+    "quality_report": "smrt_keras.report",
+    "QualityReport": "smrt_keras.report",
     "datasets": "smrt_keras.datasets",
     "evaluation": "smrt_keras.evaluation",
     "zoo": "smrt_keras.zoo",
