@@ -43,28 +43,31 @@ def _split(X, y, seed):
     return (take(X, tr), y[tr]), (take(X, te), y[te])
 
 
-def _models(reconstructor, X, y, holdout, seed, progress):
-    """``(model, train, memo)``: the fitted generators to measure, the rows
-    they saw, and ``(model, train, holdout)`` for memorisation."""
+def _models(reconstructor, X, y, holdout, seed):
+    """``(model, train, memo, fits)``: the fitted generators to measure, the
+    rows they saw, ``(model, train, holdout)`` for memorisation, and the fits
+    made here as ``(description, seconds)`` for the progress lines."""
     if not checks.is_fitted(reconstructor):
         fit_data, held = ((X, y), holdout) if holdout else _split(X, y, seed)
         start = time.perf_counter()
         model = clone(reconstructor).fit(*fit_data)
-        progress.step("fitted the reconstructor", time.perf_counter() - start)
-        return model, fit_data, (model, fit_data, held)
+        fits = [("fitted the reconstructor", time.perf_counter() - start)]
+        return model, fit_data, (model, fit_data, held), fits
     if holdout is not None:
-        return reconstructor, (X, y), (reconstructor, (X, y), holdout)
+        return reconstructor, (X, y), (reconstructor, (X, y), holdout), []
     # A fitted reconstructor saw all of X: a copy refitted on a split
     # tells how close its samples sit to rows it saw and rows it did not.
     fit_data, held = _split(X, y, seed)
     start = time.perf_counter()
     copy = clone(reconstructor).fit(*fit_data)
-    progress.step(
-        f"memorisation: refitted a copy on {100 - HOLDOUT_SHARE * 100:.0f}% of X "
-        "(no holdout given)",
-        time.perf_counter() - start,
+    share = f"{100 - HOLDOUT_SHARE * 100:.0f}%"
+    what = f"memorisation: refitted a copy on {share} of X (no holdout given)"
+    return (
+        reconstructor,
+        (X, y),
+        (copy, fit_data, held),
+        [(what, time.perf_counter() - start)],
     )
-    return reconstructor, (X, y), (copy, fit_data, held)
 
 
 def _draw(model, label, count: int, seed, spec):
@@ -128,8 +131,6 @@ def _view(data, spec) -> View:
 
 def _efficacy(reconstructor, view, classifier, methods, options, progress):
     cv, seed = options
-    smallest = int(np.unique(view.y, return_counts=True)[1].min())
-    cv = int(min(cv, smallest))
     if classifier is None:
         name = "cnn" if view.is_image else "logreg"
         classifier = efficacy.default_classifier(name, categorical(view.kinds), seed)
@@ -166,9 +167,8 @@ def quality_report(
     y : array-like of shape (n_samples,)
         Their labels; every label needs two rows or more.
     holdout : (X_holdout, y_holdout) or None, default=None
-        Real rows the generators never saw, for memorisation. ``None``:
-        :data:`HOLDOUT_SHARE` of each class is held out and a copy of the
-        reconstructor fitted on the rest (refitted, if it was fitted).
+        Real rows the generators never saw, for memorisation. ``None``: a copy
+        is (re)fitted without :data:`HOLDOUT_SHARE` of each class.
     classifier : classifier with ``predict_proba`` or None, default=None
         For the downstream efficacy, given ``X`` as it is. ``None``: logistic
         regression after one-hot encoding and scaling; images: a small CNN.
@@ -181,7 +181,7 @@ def quality_report(
     cv : int, default=5
         Stratified folds of the efficacy part (at most the smallest class).
     verbose : int, default=0
-        1: a progress line per step (:class:`~smrt_keras.progress.StepProgress`).
+        1: a progress line per step.
 
     Returns
     -------
@@ -194,12 +194,13 @@ def quality_report(
         columns, ``holdout`` labels not in ``y``, a label of ``y`` with one
         row, a ``classifier`` without ``predict_proba``.
     """
-    args = (reconstructor, X, y, holdout, classifier, baselines, n, cv)
-    holdout, methods, y = _checked(*args)
-    seed, fitted = _seed(random_state), checks.is_fitted(reconstructor)
-    progress = StepProgress("report", 0 if fitted and holdout else 1, verbose)
-    model, fit_data, memo = _models(reconstructor, X, y, holdout, seed, progress)
-    return _measure(model, fit_data, memo, (classifier, methods, n, cv, seed), progress)
+    args = reconstructor, X, y, holdout, classifier, baselines, n, cv
+    holdout, methods, y, seed = (*_checked(*args), _seed(random_state))
+    model, fit_data, memo, fits = _models(reconstructor, X, y, holdout, seed)
+    checks.check_generators(model)
+    return _measure(
+        model, fit_data, memo, (classifier, methods, n, cv, seed, verbose), fits
+    )
 
 
 def _checked(reconstructor, X, y, holdout, classifier, baselines, n, cv):
@@ -212,13 +213,17 @@ def _checked(reconstructor, X, y, holdout, classifier, baselines, n, cv):
     return checks.check_holdout(holdout, y, reconstructor), methods, y
 
 
-def _measure(model, fit_data, memo, options, progress) -> QualityReport:
-    classifier, methods, n, cv, seed = options
+def _measure(model, fit_data, memo, options, fits) -> QualityReport:
+    classifier, methods, n, cv, seed, verbose = options
     spec = model.input_spec_
     train = _view(fit_data, spec)
     memo = (memo[0], _view(memo[1], spec), _view(memo[2], spec))
     labels = list(model.generators_)
-    progress.total += len(labels) + (len(methods) + 1) * cv * bool(methods)
+    cv = int(min(cv, np.unique(train.y, return_counts=True)[1].min()))
+    total = len(fits) + len(labels) + (len(methods) + 1) * cv * bool(methods)
+    progress = StepProgress("report", total, verbose)
+    for description, seconds in fits:
+        progress.step(description, seconds)
     judge = _image_features(train, seed) if train.is_image else None
     context = (spec, seed, n, np.random.default_rng(seed), Encoder(train), judge)
     parts = {}

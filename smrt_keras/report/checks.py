@@ -108,3 +108,12 @@ def check_options(baselines: Sequence[str], n, cv: int) -> tuple:
     if not isinstance(cv, (int, np.integer)) or cv < 2:
         raise ValueError(f"cv must be an int >= 2; got {cv!r}.")
     return tuple(baselines)
+
+
+def check_generators(model) -> None:
+    """A fitted reconstructor with at least one generator to measure."""
+    if not model.generators_:
+        raise ValueError(
+            "reconstructor: it has no generators (no class needed samples); fit "
+            "it with classes='all' or a sampling_strategy that asks for some."
+        )
