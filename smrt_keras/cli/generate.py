@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 
-from smrt_keras import presets
 from smrt_keras.cli.io import (
     FORMATS,
     check_output,
@@ -16,7 +15,7 @@ from smrt_keras.cli.io import (
     text_columns,
     write_table,
 )
-from smrt_keras.cli.model import start_backend
+from smrt_keras.cli.model import check_source, load_source
 from smrt_keras.cli.options import add_seed, positive_int, subparser
 
 
@@ -92,43 +91,12 @@ def _check_output(out: Path, force: bool) -> str:
     return suffix
 
 
-def _check_source(source: str) -> None:
-    """Refuse, before any model loads, a ``zoo:NAME`` that names no set of
-    generators here, or a saved directory that does not exist (the messages
-    of the loaders)."""
-    if source.startswith("zoo:"):
-        name = source[4:]
-        presets.path(name)  # an unknown name, or a set not installed
-        if presets.PRESETS[name].get("kind") == "backbone":
-            raise ValueError(
-                f"zoo:{name} is a backbone, which makes no samples itself; pass it "
-                "to 'smrt-keras balance --backbone', or generate from a zoo set "
-                f"of generators: {_generator_sets()}."
-            )
-    elif not Path(source).is_dir():
-        raise FileNotFoundError(f"No saved directory at {source!r}.")
-
-
-def _generator_sets() -> list[str]:
-    """The zoo's sets of generators (those ``generate`` can draw from)."""
-    return sorted(
-        n for n, meta in presets.PRESETS.items() if meta.get("kind") != "backbone"
-    )
-
-
 def run(args: argparse.Namespace) -> int:
     """Check the output and source, then start Keras, load and generate."""
     source, out = args.source, Path(args.output)
     suffix = _check_output(out, args.force)
-    _check_source(source)
-    start_backend()
-    from smrt_keras import Reconstructor, zoo
-
-    smrt = (
-        zoo.load(source[4:])
-        if source.startswith("zoo:")
-        else Reconstructor.load(source)
-    )
+    check_source(source)
+    smrt = load_source(source)
     label = None if args.label is None else match_labels(args.label, smrt.generators_)
     X, y = smrt.generate(args.n, label=label, random_state=args.seed)
     out.parent.mkdir(parents=True, exist_ok=True)
