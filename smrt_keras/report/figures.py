@@ -116,5 +116,7 @@ def efficacy_bars(table: pd.DataFrame, metrics) -> bytes:
         ax.bar(x + i * width, means, width, yerr=stds, capsize=2, label=row["method"])
     ax.set_xticks(x + 0.4 - width / 2, [name for _, name in metrics])
     ax.set_ylim(0, 1.05)
-    ax.legend(fontsize=7, ncols=len(table))
+    ax.legend(
+        fontsize=7, ncols=len(table), loc="lower center", bbox_to_anchor=(0.5, 1.0)
+    )
     return _png(fig)

@@ -55,7 +55,9 @@ NOTES = {
     "DCR Overfitting Protection": "min(2 x (1 - share of synthetic rows closer to a "
     "training row than to a held-out row), 1) (SDMetrics). dcr_ratio: median "
     "distance of synthetic rows to the training rows over that of held-out real "
-    "rows; about 1 means as far as new real data, near 0 copies.",
+    "rows; about 1 means as far as new real data, near 0 copies. SDMetrics "
+    "advises a holdout at least half the size of the training rows: a smaller "
+    "one sits further from any row, which alone lowers the score.",
     "Border Share": "Share of synthetic rows whose nearest real row belongs to "
     "another class: SMRT's, SMOTE's on the same data, and the real rows' own. "
     "Lower keeps classes apart.",
