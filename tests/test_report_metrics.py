@@ -129,8 +129,11 @@ def test_border_shares_by_hand():
     assert distances.border_share(ref, labels, np.array([[0.4], [9.0]]), 0) == 0.5
     rows = np.array([[0.0], [1.0], [5.6], [10.0], [11.0]])
     # 5.6 is 4.4 from 10 (class 1) and 4.6 from 1: one of class 0's three rows.
-    got = distances.real_border_share(rows, np.array([0, 0, 0, 1, 1]), 0)
-    assert got == pytest.approx(1 / 3)
+    labels = np.array([0, 0, 0, 1, 1])
+    assert distances.real_border_share(rows, labels, 0) == pytest.approx(1 / 3)
+    # A subsample of the class is queried; every row stays a reference.
+    assert distances.real_border_share(rows, labels, 0, index=[2]) == 1.0
+    assert distances.real_border_share(rows, labels, 0, index=[0, 1]) == 0.0
 
 
 def test_efficacy_scores_and_tie_rule():

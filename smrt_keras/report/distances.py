@@ -152,11 +152,13 @@ def border_share(
     return float(np.mean(np.asarray(labels)[nearest] != label))
 
 
-def real_border_share(rows: np.ndarray, labels: np.ndarray, label) -> float:
+def real_border_share(rows: np.ndarray, labels: np.ndarray, label, index=None) -> float:
     """The data's own border share for class ``label``: share of its real
-    rows whose nearest other real row has another label."""
+    rows (those at positions ``index``, default all) whose nearest other real
+    row has another label."""
     from sklearn.neighbors import NearestNeighbors
 
-    own = np.flatnonzero(np.asarray(labels) == label)
+    labels = np.asarray(labels)
+    own = np.flatnonzero(labels == label) if index is None else np.asarray(index)
     _, nearest = NearestNeighbors(n_neighbors=2).fit(rows).kneighbors(rows[own])
-    return float(np.mean(np.asarray(labels)[nearest[:, 1]] != label))
+    return float(np.mean(labels[nearest[:, 1]] != label))

@@ -89,9 +89,8 @@ def border(label, encoded: np.ndarray, y: np.ndarray, smrt_rows, smote_rows, rng
     labels ``y``) whose nearest real row has another label, and the data's own
     share among the class's real rows."""
     own = np.flatnonzero(y == label)
-    keep = own if len(own) <= 5 * MEMO_ROWS else rng.choice(own, 5 * MEMO_ROWS, False)
-    mask = np.isin(np.arange(len(y)), own) & ~np.isin(np.arange(len(y)), keep)
-    sub_rows, sub_y = encoded[~mask], y[~mask]
+    if len(own) > 5 * MEMO_ROWS:  # every real row stays a reference
+        own = np.sort(rng.choice(own, 5 * MEMO_ROWS, replace=False))
     return {
         "class": label.item() if hasattr(label, "item") else label,
         "smrt": distances.border_share(encoded, y, smrt_rows, label),
@@ -100,5 +99,5 @@ def border(label, encoded: np.ndarray, y: np.ndarray, smrt_rows, smote_rows, rng
             if smote_rows is not None
             else float("nan")
         ),
-        "real": distances.real_border_share(sub_rows, sub_y, label),
+        "real": distances.real_border_share(encoded, y, label, own),
     }
