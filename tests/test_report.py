@@ -191,3 +191,27 @@ def test_bad_input_names_the_argument(table_report, tmp_path):
     with pytest.raises(ValueError, match="baselines"):
         quality_report(smrt, X, y, baselines=("adasyn",))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_multiclass_arrays_with_every_baseline(small_tabular):
+    X, y = small_tabular  # 3 classes, a numpy array
+    smrt = Reconstructor(epochs=2, random_state=0).fit(X, y)
+    report = quality_report(smrt, X, y, cv=2, random_state=0)
+    assert set(report.get_details("Column Shapes")["class"]) == {1, 2}
+    assert list(report.get_details("Column Shapes")["column"][:2]) == ["x0", "x1"]
+    table = report.get_details("Downstream Efficacy")
+    assert list(table["method"]) == ["none", "ros", "smote", "threshold", "smrt"]
+    assert table["roc_auc_mean"].between(0, 1).all()  # one-vs-rest macro
+
+
+def test_images_efficacy_with_the_small_cnn(digit_images):
+    images, target = digit_images
+    zeros, ones = np.flatnonzero(target == 0), np.flatnonzero(target == 1)
+    keep = np.r_[zeros[:60], ones[:12]]
+    X, y = images[keep], target[keep]
+    smrt = Reconstructor(epochs=1, random_state=0).fit(X, y)
+    report = quality_report(smrt, X, y, baselines=("none",), cv=2, random_state=0)
+    assert "SmallCNN" in report.meta["classifier"]
+    table = report.get_details("Downstream Efficacy")
+    assert list(table["method"]) == ["none", "smrt"]
+    assert table["balanced_accuracy_mean"].between(0, 1).all()
