@@ -54,7 +54,7 @@ sphinx_gallery_conf = {
     # Fast examples run at every build (the test suite's too); the MNIST one
     # needs the dataset and minutes of training, so it is shown, not run.
     "filename_pattern": os.environ.get(
-        "SMRT_DOCS_RUN", r"plot_(quickstart|mixed_table)"
+        "SMRT_DOCS_RUN", r"plot_(quickstart|mixed_table|quality_report)"
     ),
     "download_all_examples": False,
     "remove_config_comments": True,

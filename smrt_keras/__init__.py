@@ -31,6 +31,8 @@ _EXPORTS = {
     "ClassGenerator": "smrt_keras.generator",
     "InvalidSaveError": "smrt_keras.persistence",
     "OutputTooLargeError": "smrt_keras.generator",
+    "quality_report": "smrt_keras.report",
+    "QualityReport": "smrt_keras.report",
     "datasets": "smrt_keras.datasets",
     "evaluation": "smrt_keras.evaluation",
     "zoo": "smrt_keras.zoo",

@@ -102,8 +102,9 @@ def labelled_grid(
     return out
 
 
-def write_png(path: str | Path, image: np.ndarray, scale: int = 1) -> Path:
-    """Write a 2-D uint8 array as an 8-bit grayscale PNG, upscaled ``scale`` x."""
+def png_bytes(image: np.ndarray, scale: int = 1) -> bytes:
+    """A 2-D uint8 array as the bytes of an 8-bit grayscale PNG, upscaled
+    ``scale`` x."""
     image = np.asarray(image)
     if image.ndim != 2 or image.dtype != np.uint8:
         raise ValueError(
@@ -123,12 +124,17 @@ def write_png(path: str | Path, image: np.ndarray, scale: int = 1) -> Path:
             + struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF)
         )
 
-    png = (
+    return (
         b"\x89PNG\r\n\x1a\n"
         + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
         + chunk(b"IDAT", zlib.compress(raw, 9))
         + chunk(b"IEND", b"")
     )
+
+
+def write_png(path: str | Path, image: np.ndarray, scale: int = 1) -> Path:
+    """Write a 2-D uint8 array as an 8-bit grayscale PNG, upscaled ``scale`` x."""
+    png = png_bytes(image, scale)
     path = Path(path)
     path.write_bytes(png)
     return path

@@ -145,3 +145,39 @@ class JobReporter:
         k, label, n = self.classes[index]
         detail = describe_history(history)
         self.progress.end_class(k, label, n, detail, seconds)
+
+
+class StepProgress:
+    """Reports the steps of a long task other than a fit (the quality
+    report), one plain line per finished step.
+
+    Parameters
+    ----------
+    task : str
+        What the steps belong to, e.g. ``"report"``.
+    total : int
+        Number of steps announced.
+    verbose : int
+        0 prints nothing; 1 and above one line per step.
+    stream : file, optional
+        Where to report; default ``sys.stdout``.
+    """
+
+    def __init__(self, task: str, total: int, verbose: int, stream=None):
+        self.task = task
+        self.total = total
+        self.verbose = verbose
+        self.stream = stream or sys.stdout
+        self.done = 0
+
+    def step(self, description: str, seconds: float | None = None) -> None:
+        """One step finished: ``[smrt] report 3/12: description, 1.2s``."""
+        self.done += 1
+        if not self.verbose:
+            return
+        took = "" if seconds is None else f", {seconds:.1f}s"
+        print(
+            f"[smrt] {self.task} {self.done}/{self.total}: {description}{took}",
+            file=self.stream,
+            flush=True,
+        )

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from _output import ours
 
-COMMANDS = ["demo", "balance", "fit", "generate", "zoo list", "zoo info"]
+COMMANDS = ["demo", "balance", "fit", "generate", "report", "zoo list", "zoo info"]
 
 
 def run(*args, cwd=None):
@@ -72,7 +72,7 @@ def test_help_has_an_example(command):
 def test_top_level_help_lists_commands():
     out = run("--help")
     assert out.returncode == 0
-    for command in ("demo", "balance", "fit", "generate", "zoo"):
+    for command in ("demo", "balance", "fit", "generate", "report", "zoo"):
         assert command in out.stdout
 
 

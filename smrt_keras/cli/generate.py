@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 
-from smrt_keras import presets
 from smrt_keras.cli.io import (
     FORMATS,
     check_output,
@@ -16,7 +15,7 @@ from smrt_keras.cli.io import (
     match_labels,
     text_columns,
 )
-from smrt_keras.cli.model import start_backend
+from smrt_keras.cli.model import check_source, load_source
 from smrt_keras.cli.options import add_seed, positive_int, subparser
 from smrt_keras.cli.stream import STREAM_BATCH, atomic_path, label_array, write_batches
 
@@ -106,61 +105,6 @@ def _check_output(out: Path, force: bool) -> str:
     return suffix
 
 
-def _check_source(source: str) -> None:
-    """Refuse, before any model loads, a ``zoo:NAME`` that names no set of
-    generators here, or a saved directory that does not exist (the messages
-    of the loaders)."""
-    if source.startswith("zoo:"):
-        name = source[4:]
-        presets.path(name)  # an unknown name, or a set not installed
-        if presets.PRESETS[name].get("kind") == "backbone":
-            raise ValueError(
-                f"zoo:{name} is a backbone, which makes no samples itself; pass it "
-                "to 'smrt-keras balance --backbone', or generate from a zoo set "
-                f"of generators: {_generator_sets()}."
-            )
-    elif not Path(source).is_dir():
-        raise FileNotFoundError(f"No saved directory at {source!r}.")
-    else:
-        _check_saved(Path(source))
-
-
-def _check_saved(directory: Path) -> None:
-    """Refuse, before the backend starts, a saved directory whose manifest
-    or files are missing, corrupt or tampered with, or that holds a backbone
-    (the saved format's own checks, Keras-free)."""
-    from smrt_keras import persistence
-
-    formats = {
-        persistence.FORMAT_NAME: persistence.FORMAT_VERSION,
-        persistence.BACKBONE_FORMAT: persistence.BACKBONE_FORMAT_VERSION,
-    }
-    _, manifest = persistence.read_manifest(directory, formats)
-    if manifest["format"] == persistence.BACKBONE_FORMAT:
-        raise ValueError(
-            f"{str(directory)!r} holds a backbone, which makes no samples itself; "
-            "pass it to 'smrt-keras balance --backbone', or generate from a "
-            "directory saved by 'smrt-keras fit'."
-        )
-
-
-def _generator_sets() -> list[str]:
-    """The zoo's sets of generators (those ``generate`` can draw from)."""
-    return sorted(
-        n for n, meta in presets.PRESETS.items() if meta.get("kind") != "backbone"
-    )
-
-
-def _load(source: str):
-    """Start Keras and load the saved or zoo set."""
-    start_backend()
-    from smrt_keras import Reconstructor, zoo
-
-    if source.startswith("zoo:"):
-        return zoo.load(source[4:])
-    return Reconstructor.load(source)
-
-
 def _stream(args, smrt, out: Path, suffix: str, labels: list) -> int:
     """Draw and write batch by batch; return the number of rows written."""
     rows = args.n * len(labels)
@@ -188,8 +132,8 @@ def run(args: argparse.Namespace) -> int:
     samples to the output."""
     source, out = args.source, Path(args.output)
     suffix = _check_output(out, args.force)
-    _check_source(source)
-    smrt = _load(source)
+    check_source(source)
+    smrt = load_source(source)
     label = None if args.label is None else match_labels(args.label, smrt.generators_)
     labels = list(smrt.generators_) if label is None else [label]
     _check_columns(out, suffix, smrt, labels[0])

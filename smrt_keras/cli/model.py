@@ -8,6 +8,7 @@ starts the backend and builds the estimator from the checked settings.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import numpy as np
 
@@ -105,3 +106,59 @@ def categorical_columns(text: str | None, X, target: str = "") -> list | None:
                 f"have; its feature columns are {columns}."
             )
     return named
+
+
+def check_source(source: str) -> None:
+    """Refuse, before any model loads, a ``zoo:NAME`` that names no set of
+    generators here, or a saved directory that does not exist, is corrupt or
+    holds a backbone (the messages of the loaders)."""
+    if source.startswith("zoo:"):
+        name = source[4:]
+        presets.path(name)  # an unknown name, or a set not installed
+        if presets.PRESETS[name].get("kind") == "backbone":
+            raise ValueError(
+                f"zoo:{name} is a backbone, which makes no samples itself; pass it "
+                "to 'smrt-keras balance --backbone', or generate from a zoo set "
+                f"of generators: {generator_sets()}."
+            )
+    elif not Path(source).is_dir():
+        raise FileNotFoundError(f"No saved directory at {source!r}.")
+    else:
+        _check_saved(Path(source))
+
+
+def _check_saved(directory: Path) -> None:
+    """Refuse, before the backend starts, a saved directory whose manifest
+    or files are missing, corrupt or tampered with, or that holds a backbone
+    (the saved format's own checks, Keras-free)."""
+    from smrt_keras import persistence
+
+    formats = {
+        persistence.FORMAT_NAME: persistence.FORMAT_VERSION,
+        persistence.BACKBONE_FORMAT: persistence.BACKBONE_FORMAT_VERSION,
+    }
+    _, manifest = persistence.read_manifest(directory, formats)
+    if manifest["format"] == persistence.BACKBONE_FORMAT:
+        raise ValueError(
+            f"{str(directory)!r} holds a backbone, which makes no samples itself; "
+            "pass it to 'smrt-keras balance --backbone', or generate from a "
+            "directory saved by 'smrt-keras fit'."
+        )
+
+
+def generator_sets() -> list[str]:
+    """The zoo's sets of generators (those ``generate`` can draw from)."""
+    return sorted(
+        n for n, meta in presets.PRESETS.items() if meta.get("kind") != "backbone"
+    )
+
+
+def load_source(source: str):
+    """Start the backend and load the generators of a checked ``source``
+    (:func:`check_source`): a saved directory or ``zoo:NAME``."""
+    start_backend()
+    from smrt_keras import Reconstructor, zoo
+
+    if source.startswith("zoo:"):
+        return zoo.load(source[4:])
+    return Reconstructor.load(source)

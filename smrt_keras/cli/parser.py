@@ -15,10 +15,11 @@ import smrt_keras.cli.balance as balance
 import smrt_keras.cli.demo as demo
 import smrt_keras.cli.fit as fit
 import smrt_keras.cli.generate as generate
+import smrt_keras.cli.report as report
 import smrt_keras.cli.zoo as zoo
 
 #: The commands, in the order ``smrt-keras --help`` lists them.
-COMMANDS = (demo, balance, fit, generate, zoo)
+COMMANDS = (demo, balance, fit, generate, report, zoo)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -39,7 +40,8 @@ def _version() -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The whole command line: ``demo``, ``balance``, ``fit``, ``generate``, ``zoo``."""
+    """The whole command line: ``demo``, ``balance``, ``fit``, ``generate``,
+    ``report``, ``zoo``."""
     parser = _Parser(
         prog="smrt-keras",
         description="Balance imbalanced data with per-class VAEs (SMRT).",
