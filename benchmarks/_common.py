@@ -17,6 +17,7 @@ import numpy as np
 # The one path by which every benchmark (and the notebook and the CLI demo)
 # runs ROS, ROS+aug and SMOTE: float input, cast back only after sampling.
 from smrt_keras.baselines import resample_baseline  # noqa: F401
+from smrt_keras.report.efficacy import tie_rule
 
 #: The samplers ``resample_baseline`` runs.
 BASELINES = ("ROS", "ROS+aug", "SMOTE")
@@ -176,16 +177,13 @@ def mean_std(values: Sequence[float], scale: float = 1.0, digits: int = 2) -> st
 
 def verdict(ours, theirs, higher_is_better=True) -> str:
     """``"win"``, ``"loss"`` or ``"tie"`` of ``ours`` against ``theirs`` (one
-    value per seed): a difference of means no larger than the larger of the
-    two seed-to-seed standard deviations is a tie. One seed has no spread, so
-    it gets no verdict."""
-    a, b = np.asarray(ours, dtype=float), np.asarray(theirs, dtype=float)
-    if min(len(a), len(b)) < 2:
+    value per seed) by the library's tie rule (``tie_rule``: a difference of
+    means inside the larger seed-to-seed std is a tie). One seed has no
+    spread, so it gets no verdict."""
+    if min(len(ours), len(theirs)) < 2:
         return "n/a (1 seed)"
-    diff = a.mean() - b.mean()
-    if abs(diff) <= max(a.std(), b.std()):
-        return "tie"
-    return "win" if (diff > 0) == higher_is_better else "loss"
+    said = tie_rule(ours, theirs) if higher_is_better else tie_rule(theirs, ours)
+    return {"better": "win", "worse": "loss", "tie": "tie"}[said]
 
 
 def cell_verdicts(scores: dict, cells, metric: str, ours: str, theirs: str):
