@@ -1,13 +1,9 @@
-"""The measurements that run in a fresh process of their own.
-
-A fresh process keeps one measurement's peak memory, imports and compiling
-apart from the next. ``_common.run_child(NAME, *args)`` starts
-``python benchmarks/_children.py NAME ARGS``; this module calls the function
-``NAME`` with the string ``ARGS`` and prints its dict on one ``RESULT`` line.
-Smoke runs call the functions in the parent instead (their numbers mean
-nothing). Only the standard library is imported at the top: the import
-timings below must start from a bare interpreter.
-"""
+"""Measurements that run in a fresh process of their own (so that one's peak
+memory, imports and compiling stay apart from the next): ``_common.run_child``
+starts ``python benchmarks/_children.py NAME ARGS``, which prints NAME(*ARGS)'s
+dict on one ``RESULT`` line (smoke runs call NAME in the parent). Only the
+standard library is imported at the top: import timings start from a bare
+interpreter."""
 
 from __future__ import annotations
 
@@ -156,35 +152,6 @@ def fit_memory(path: str, mode: str, n_other: str) -> dict:
                 class_f32_mb=n * X.shape[1] * 4 / 2**20)  # fmt: skip
 
 
-def scaling_fit(sampler: str, rows: str, features: str, epochs: str) -> dict:
-    """Seconds and peak RSS of one ``fit_resample`` at 10:1 (``scaling.py``)."""
-    import resource
-
-    import numpy as np
-
-    rows, features, epochs = int(rows), int(features), int(epochs)
-    rng = np.random.default_rng(0)
-    n_min = rows // 10
-    y = np.r_[np.zeros(rows - n_min, int), np.ones(n_min, int)]
-    X = rng.standard_normal((rows, features)) + 0.5 * y[:, None]
-    if sampler == "SMOTE":
-        from imblearn.over_sampling import SMOTE
-
-        est = SMOTE(random_state=0)
-    else:
-        from smrt_keras import Reconstructor
-
-        _warm_up_backend()
-        est = Reconstructor(epochs=epochs, patience=None, random_state=0)
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    t = time.perf_counter()
-    Xr, _ = est.fit_resample(X, y)
-    seconds = time.perf_counter() - t
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    assert len(Xr) == 2 * (rows - n_min), len(Xr)
-    return {"seconds": seconds, "peak_kib": peak, "before_kib": before}
-
-
 def scaling_classes(n_classes: str) -> dict:
     """Seconds against the number of 5-row minority classes: a first and a
     second ``fit_resample`` in this process, and SMOTE's (``scaling.py``)."""
@@ -212,8 +179,7 @@ def scaling_classes(n_classes: str) -> dict:
 
 
 CHILDREN = {
-    f.__name__: f
-    for f in (engine, generation_memory, fit_memory, scaling_fit, scaling_classes)
+    f.__name__: f for f in (engine, generation_memory, fit_memory, scaling_classes)
 }
 
 

@@ -4,9 +4,11 @@ the tie rule, markdown tables and plots, and writing the results files."""
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
+import subprocess
 import sys
 import time
 from collections.abc import Sequence
@@ -75,11 +77,10 @@ def machine() -> str:
     import keras
     import sklearn
 
-    cpu = platform.processor() or platform.machine()
     info = Path("/proc/cpuinfo")
-    text = info.read_text() if info.is_file() else ""
-    models = [ln for ln in text.splitlines() if ln.startswith("model name")]
-    cpu = models[0].split(":", 1)[1].strip() if models else cpu
+    models = [ln.split(":", 1)[1].strip() for ln in info.read_text().splitlines()
+              if ln.startswith("model name")] if info.is_file() else []  # fmt: skip
+    cpu = models[0] if models else platform.processor() or platform.machine()
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 0
     return (
         f"{cpu}, {cores or os.cpu_count()} cores{_accelerator()}; "
@@ -115,8 +116,6 @@ def _accelerator() -> str:
 
 def installed_backends() -> list[str]:
     """The Keras backends whose library is installed, TensorFlow first."""
-    import importlib.util
-
     names = ("tensorflow", "jax", "torch")
     return [b for b in names if importlib.util.find_spec(b) is not None]
 
@@ -126,8 +125,6 @@ def run_child(name: str, *args, backend: str | None = None, in_process=False) ->
     compiling of one measurement stay apart from the next), its dict returned;
     ``backend`` sets its ``KERAS_BACKEND``. ``in_process`` (smoke runs, whose
     numbers mean nothing) calls it here when ``backend`` is the one running."""
-    import subprocess
-
     import _children
 
     args = [str(a) for a in args]
@@ -184,15 +181,6 @@ def verdict(ours, theirs, higher_is_better=True) -> str:
         return "n/a (1 seed)"
     said = tie_rule(ours, theirs) if higher_is_better else tie_rule(theirs, ours)
     return {"better": "win", "worse": "loss", "tie": "tie"}[said]
-
-
-def cell_verdicts(scores: dict, cells, metric: str, ours: str, theirs: str):
-    """``(wins, ties, losses)`` of sampler ``ours`` against ``theirs`` over the
-    ``(dataset, classifier)`` cells of the tabular ``scores`` (one value per
-    fold)."""
-    v = [verdict(scores[d][c][ours][metric], scores[d][c][theirs][metric])
-         for d, c in cells]  # fmt: skip
-    return v.count("win"), v.count("tie"), v.count("loss")
 
 
 def verdicts(ours: Sequence[dict], theirs: Sequence[dict], metrics) -> str:

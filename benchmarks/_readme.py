@@ -15,9 +15,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _common as common  # noqa: E402
 import numpy as np  # noqa: E402
+import tabular  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
-METRIC_NAMES = {"roc_auc": "ROC AUC", "gmean": "G-mean", "f1": "F1", "ap": "AP"}
 IMAGE_COLUMNS = ("none", "ROS", "ROS+aug", "SMOTE", "SMRT")
 HEADER = ["benchmark", "measure", *IMAGE_COLUMNS, "SMRT vs SMOTE"]
 
@@ -74,38 +74,6 @@ def deepsmote_rows(tag: str, label: str) -> list[list[str]]:
     return image_rows(label, _load(f"deepsmote_mnist{tag}.json")["results"], DEEPSMOTE)
 
 
-def _verdict_line(scores, cells, names, ours: str, theirs: str, what: str) -> str:
-    counts = [
-        f"{label} "
-        + "/".join(map(str, common.cell_verdicts(scores, cells, m, ours, theirs)))
-        for m, label in names.items()
-    ]
-    return (
-        f"{ours} against {what} ({len(cells)} cells; wins/ties/losses, tie = inside "
-        "the fold-to-fold spread): " + ", ".join(counts) + "."
-    )
-
-
-def _strong_classifier_line(scores, names, datasets, ours: str = "SMRT") -> str:
-    """``ours``'s best pipeline per dataset against gradient boosting without
-    resampling: ``(wins, ties, losses)`` over ``datasets``, per metric."""
-    counts = []
-    for m, label in names.items():
-        v = []
-        for d in datasets:
-            best = max(scores[d], key=lambda c: float(np.mean(scores[d][c][ours][m])))
-            v.append(
-                common.verdict(scores[d][best][ours][m], scores[d]["HGB"]["none"][m])
-            )
-        counts.append(f"{label} {v.count('win')}/{v.count('tie')}/{v.count('loss')}")
-    return (
-        f"{ours} with its best classifier per dataset against gradient boosting (HGB) "
-        f"without resampling ({len(datasets)} datasets; wins/ties/losses): "
-        + ", ".join(counts)
-        + "."
-    )
-
-
 SUITE_TITLES = {
     "all": "All {n} sets (SMOTE is SMOTENC, or SMOTEN when every column is "
     "categorical, on the mixed sets)",
@@ -114,69 +82,26 @@ SUITE_TITLES = {
 }
 
 
-def _fidelity_line(fidelity: dict, datasets, samplers) -> str:
-    """Mean categorical TVD and share of values on the class's min/max, per
-    sampler, over ``datasets``."""
-    parts = []
-    for s in samplers:
-        have = [d for d in datasets if s in fidelity.get(d, {})]
-        if not have:
-            continue
-        tvd = [np.nanmean(fidelity[d][s]["tvd"]) for d in have]
-        edge = [np.nanmean(fidelity[d][s]["edge"]) for d in have]
-        tvd_text = f"TVD {np.nanmean(tvd):.3f}, " if np.isfinite(tvd).any() else ""
-        parts.append(f"{s} {tvd_text}{100 * np.nanmean(edge):.1f} % on min/max")
-    real = [np.nanmean(fidelity[d][s]["edge_real"]) for d in datasets for s in
-            list(fidelity.get(d, {}))[:1]]  # fmt: skip
-    return (
-        f"Synthetic minority rows against the real ones ({len(datasets)} sets, mean "
-        "over folds): "
-        + "; ".join(parts)
-        + f"; real rows {100 * np.nanmean(real):.1f} "
-        "% on min/max."
-    )
-
-
 def tabular_lines() -> list[str]:
-    """Average ranks (1 = best) over each suite's cells, and SMRT against
-    SMOTE (SMOTENC on mixed sets) and against the no-resampling anchors."""
+    """Average ranks (1 = best) over each suite's cells, SMRT against SMOTE
+    (SMOTENC on mixed sets) and the no-resampling anchors, and the fidelity of
+    the synthetic rows: the tabular suite's own renderers over its JSON."""
     data = _load("tabular.json")
-    scores, names = data["scores"], dict(METRIC_NAMES)
-    lines: list[str] = []
+    scores, lines = data["scores"], []
     for key in sorted(data["suites"], key=list(SUITE_TITLES).index):
         suite = data["suites"][key]
-        datasets, samplers, ranks = suite["datasets"], suite["samplers"], suite["ranks"]
-        rows = [
-            [s] + [f"{ranks[m][i]:.2f}" for m in names] for i, s in enumerate(samplers)
-        ]
-        title = SUITE_TITLES[key].format(n=len(datasets))
-        lines += [f"{title}:", "", *common.table(["sampler", *names.values()], rows)]
+        names, samplers = suite["datasets"], suite["samplers"]
+        ranks = {m: np.asarray(r) for m, r in suite["ranks"].items()}
+        title = SUITE_TITLES[key].format(n=len(names))
+        lines += [f"{title}:", "", *tabular.rank_table(samplers, ranks), ""]
         if key == "all":
-            lines.append("")
             continue
-        cells = [(d, c) for d in datasets for c in scores[d]]
+        cells = [(d, c) for d in names for c in scores[d]]
         rival = "SMOTE" if key == "numeric" else "SMOTENC"
-        for ours in [s for s in samplers if s.startswith("SMRT")]:
-            lines += ["", _verdict_line(scores, cells, names, ours, rival, rival)]
-        lines += [
-            "",
-            _verdict_line(
-                scores, cells, names, "SMRT", "threshold",
-                "no resampling with a tuned decision threshold, same classifier",
-            ),
-            *(
-                ["", _strong_classifier_line(scores, names, datasets)]
-                if all("HGB" in scores[d] for d in datasets)
-                else []
-            ),
-            "",
-            _fidelity_line(
-                data["fidelity"],
-                datasets,
-                [rival] + [s for s in samplers if s.startswith("SMRT")],
-            ),
-            "",
-        ]  # fmt: skip
+        fidelity = tabular.fidelity_lines(data["fidelity"], names, samplers)
+        lines += [*tabular.verdict_lines(scores, cells, samplers, rival), "",
+                  "Fidelity of the synthetic minority rows (mean over folds and "
+                  "datasets):", "", *fidelity, ""]  # fmt: skip
     return lines[:-1]
 
 

@@ -49,15 +49,12 @@ def _numeric(frame, target: str, positive, drop=()):
 
 
 def _sklearn_sets() -> dict:
-    from sklearn.datasets import load_breast_cancer, load_digits, load_wine
+    from sklearn import datasets as sk
 
-    X, y = load_breast_cancer(return_X_y=True)
-    out = {"breast_cancer": (X, (y == 0).astype(int))}
-    X, y = load_wine(return_X_y=True)
-    out["wine_0"] = (X, (y == 0).astype(int))
-    X, y = load_digits(return_X_y=True)
-    out["digits_8"] = (X, (y == 8).astype(int))
-    return out
+    sets = {"breast_cancer": (sk.load_breast_cancer, 0), "wine_0": (sk.load_wine, 0),
+            "digits_8": (sk.load_digits, 8)}  # fmt: skip
+    return {name: (X, (y == positive).astype(int)) for name, (load, positive)
+            in sets.items() for X, y in [load(return_X_y=True)]}  # fmt: skip
 
 
 def numeric_sets() -> dict:

@@ -1,8 +1,6 @@
-"""Scaling: time and memory as rows, classes and workers grow; one part per
-run (``--part``: scaling, scale_out, simulate, memory, memory_fit), each
-writing ``results/PART.md``, ``.json`` and ``.png``. benchmarks/README.md says
-what each part measures; measurements that need a fresh process are
-functions of ``_children.py``."""
+"""Scaling: time and memory as classes, workers and rows grow; one part per
+run (``--part``), each writing ``results/PART.md``, ``.json`` and ``.png``;
+what each measures: benchmarks/README.md."""
 
 from __future__ import annotations
 
@@ -28,104 +26,33 @@ def loglog(ax, rows: list[dict], x: str, y, label: str, style: str = "-o") -> No
     ax.loglog([r[x] for r in rows], ys, style, label=label)
 
 
-# --- scaling: rows, features and classes ------------------------------------
+# --- scaling: the number of classes -----------------------------------------
 
 
 def scaling(args) -> None:
-    """``fit_resample`` seconds and peak RSS of SMRT and SMOTE against rows and
-    features, one fresh process each; then against the number of 5-row
-    minority classes (first and second fit in a fresh process)."""
-    row_grid = [r for r in (1_000, 10_000, 100_000) if r <= args.max_rows]
-    features, epochs, class_grid = (20, 784), args.epochs, (1, 10, 60, 100)
-    if args.smoke:
-        row_grid, features, epochs, class_grid = [200, 400], (20,), 1, (3,)
-    results, slopes = [], []
-    for f in features:
-        for sampler in ("SMOTE", "SMRT"):
-            sel = []
-            for rows in row_grid:
-                r = run_child("scaling_fit", sampler, rows, f, epochs,
-                              in_process=args.smoke)  # fmt: skip
-                sel.append({**r, "sampler": sampler, "rows": rows, "features": f})
-                print(sel[-1], flush=True)
-            x, t = np.log10([[r["rows"], r["seconds"]] for r in sel]).T
-            slopes.append({"sampler": sampler, "features": f,
-                           "slope": float(np.polyfit(x, t, 1)[0])})  # fmt: skip
-            results += sel
-    by_classes = []
-    for n in class_grid:
-        cell = run_child("scaling_classes", n, in_process=args.smoke)
-        by_classes.append({"classes": n, **cell})
-        print(by_classes[-1], flush=True)
-    lines = scaling_lines(results, slopes, epochs) + class_lines(by_classes)
-    data = {"rows": results, "slopes": slopes, "classes": by_classes}
-    common.publish(args, "scaling", lines, data, scaling_plot(results, slopes))
-
-
-def scaling_lines(results, slopes, epochs) -> list[str]:
-    for r in results:
-        r["grown_kib"] = r["peak_kib"] - r["before_kib"]
-    return [
-        *common.head(
-            "fit_resample scaling: SMRT vs SMOTE",
-            f"10% minority balanced to 1:1; SMOTE k=5; SMRT `Reconstructor(epochs="
-            f"{epochs}, patience=None)` (defaults otherwise). One fresh process per "
-            "row; memory is the process's peak RSS, and its growth during "
-            "`fit_resample`.",
-        ),
-        *_rows_table(results),
-        "",
-        "Fitted slope of log10(seconds) against log10(rows) (1 = linear):",
-        "",
-        *records(slopes, "sampler={sampler}|features={features}|slope={slope:.2f}"),
-    ]  # fmt: skip
-
-
-def _rows_table(results) -> list[str]:
-    mib = [{**r, "peak": r["peak_kib"] / 1024, "grown": r["grown_kib"] / 1024}
-           for r in results]  # fmt: skip
-    return records(
-        mib,
-        "sampler={sampler}|features={features}|rows={rows:,}|"
-        "seconds={seconds:.2f}|peak MiB={peak:.0f}|growth MiB={grown:.0f}",
-    )
-
-
-def class_lines(rows: list[dict]) -> list[str]:
-    for r in rows:
-        r["per_class"] = r["second"] / r["classes"]
-    return [
-        "",
+    """``fit_resample`` seconds against the number of 5-row minority classes:
+    a first and a second fit in a fresh process, and SMOTE's."""
+    rows = []
+    for n in (3,) if args.smoke else (1, 10, 60, 100):
+        rows.append({"classes": n, **run_child("scaling_classes", n,
+                                               in_process=args.smoke)})  # fmt: skip
+        rows[-1]["per_class"] = rows[-1]["second"] / n
+        print(rows[-1], flush=True)
+    lines = common.head(
+        "fit_resample scaling: SMRT vs SMOTE",
         "## Class count: 5-row minority classes against a 200-row majority",
-        "",
         "`Reconstructor()` with default settings; first fit in a fresh process "
         "(Keras import and compiling included), then a second in the same "
         "process. Classes across workers: `--part scale_out`.",
-        "",
-        *records(rows, "classes={classes}|first s={first:.2f}|second s={second:.2f}|"
-                 "second s per class={per_class:.3f}|SMOTE s={smote:.3f}"),
-    ]  # fmt: skip
-
-
-def scaling_plot(results, slopes):
-    fig, axes = common.subplots(1, 2, figsize=(11, 4))
-    for s in slopes:
-        key, style = (
-            (s["sampler"], s["features"]),
-            "-o" if s["sampler"] == "SMRT" else "--s",
-        )
-        sel = [r for r in results if (r["sampler"], r["features"]) == key]
-        label = f"{s['sampler']}, {s['features']} features"
-        loglog(
-            axes[0], sel, "rows", "seconds", f"{label} (slope {s['slope']:.2f})", style
-        )
-        loglog(axes[1], sel, "rows", lambda r: r["peak_kib"] / 1024, label, style)
-    for ax, ylabel in zip(
-        axes, ("fit_resample seconds", "peak RSS (MiB)"), strict=True
-    ):
-        ax.set(xlabel="rows", ylabel=ylabel)
-        ax.legend(fontsize=8)
-    return fig  # fmt: skip
+    ) + records(rows, "classes={classes}|first s={first:.2f}|second s={second:.2f}|"
+                "second s per class={per_class:.3f}|SMOTE s={smote:.3f}")  # fmt: skip
+    fig, ax = common.subplots(figsize=(6, 4))
+    for key, label in (("first", "SMRT, first fit"), ("second", "SMRT, second fit"),
+                       ("smote", "SMOTE")):  # fmt: skip
+        loglog(ax, rows, "classes", key, label)
+    ax.set(xlabel="5-row minority classes", ylabel="fit_resample seconds")
+    ax.legend()
+    common.publish(args, "scaling", lines, {"classes": rows}, fig)
 
 
 # --- scale_out: classes across workers, per-class costs ----------------------
@@ -521,8 +448,6 @@ PARTS = {f.__name__: f for f in (scaling, scale_out, simulate, memory, memory_fi
 def main(argv=None) -> None:
     p = common.parser(__doc__, PARTS)
     add = p.add_argument
-    add("--epochs", type=int, default=10, help="scaling: SMRT epochs (fixed)")
-    add("--max-rows", type=int, default=100_000, help="scaling: largest row count")
     add("--repeats", type=int, default=3, help="scale_out: warm fits timed")
     add("--costs", type=Path, default=common.RESULTS / "scale_out.json")
     add("--max-exp", type=int, default=7, help="memory: largest n is 10**max_exp")

@@ -236,10 +236,10 @@ def rank_table(samplers, ranks, seconds=None) -> list[str]:
     return common.table(header + (["resampling s"] if seconds else []), rows)
 
 
-def fidelity_lines(fidelity: dict, names) -> list[str]:
-    """Mean fidelity per sampler over the datasets ``names``."""
+def fidelity_lines(fidelity: dict, names, samplers) -> list[str]:
+    """Mean fidelity of each of ``samplers`` over the datasets ``names``."""
     rows = []
-    for s in sorted({s for d in names for s in fidelity.get(d, {})}):
+    for s in [s for s in samplers if any(s in fidelity.get(d, {}) for d in names)]:
         sets = [d for d in names if s in fidelity.get(d, {})]
         means = [[np.nanmean(fidelity[d][s][k]) for d in sets] for k in FIDELITY]
         cells = [f"{np.nanmean(v):.3f}" if np.isfinite(v).any() else "-" for v in means]
@@ -267,12 +267,7 @@ def anchors(scores: dict, samplers, cells, rival: str = "SMOTE") -> list[str]:
             f"- {METRIC_NAMES[m]}: the best resampler beats both "
             f"{' and '.join(anchors_)} in {helps} of {len(cells)} cells."
         )
-    if "SMRT" in samplers and rival in samplers:
-        lines += ["", f"SMRT against {rival} per cell (tie = inside the fold "
-                  "spread):", ""]  # fmt: skip
-        for m in METRICS:
-            w, t, lost = common.cell_verdicts(scores, cells, m, "SMRT", rival)
-            lines.append(f"- {METRIC_NAMES[m]}: {w} wins, {t} ties, {lost} losses.")
+    lines += ["", *verdict_lines(scores, cells, samplers, rival)]
     rows = [{"c": c, "s": s, **{m: np.mean([mean[d, c, s, m] for d in names])
                                 for m in METRICS}}
             for c in CLASSIFIERS for s in samplers]  # fmt: skip
@@ -280,6 +275,46 @@ def anchors(scores: dict, samplers, cells, rival: str = "SMOTE") -> list[str]:
     spec += "|".join(f"{n}={{{m}:.3f}}" for m, n in METRIC_NAMES.items())
     return [*lines, "", f"Mean score over the {len(names)} datasets, per classifier "
             "and sampler:", "", *common.records(rows, spec)]  # fmt: skip
+
+
+def verdict_lines(scores: dict, cells, samplers, rival: str) -> list[str]:
+    """Each SMRT row against ``rival`` and SMRT against the tuned threshold,
+    cell by cell, and SMRT's best classifier per dataset against HGB without
+    resampling (wins/ties/losses per metric; tie = inside the fold spread)."""
+
+    def summary(head: str, pairs) -> str:
+        # pairs(m): (ours, theirs) fold scores of every cell for metric m.
+        parts = []
+        for m in METRICS:
+            v = [common.verdict(a, b) for a, b in pairs(m)]
+            parts.append(f"{METRIC_NAMES[m]} {v.count('win')}/{v.count('tie')}/"
+                         f"{v.count('loss')}")  # fmt: skip
+        return f"{head}: {', '.join(parts)}."
+
+    def cell_line(ours: str, theirs: str, what: str) -> str:
+        head = (f"{ours} against {what} ({len(cells)} cells; wins/ties/losses, tie "
+                "= inside the fold-to-fold spread)")  # fmt: skip
+        return summary(head, lambda m: [(scores[d][c][ours][m], scores[d][c][theirs][m])
+                                        for d, c in cells])  # fmt: skip
+
+    lines = [cell_line(s, rival, rival) for s in samplers
+             if s.startswith("SMRT") and rival in samplers]  # fmt: skip
+    if "SMRT" in samplers and "threshold" in samplers:
+        what = "no resampling with a tuned decision threshold, same classifier"
+        lines.append(cell_line("SMRT", "threshold", what))
+    names = list(dict.fromkeys(d for d, _ in cells))
+    if "SMRT" in samplers and all("HGB" in scores[d] for d in names):
+
+        def best(d, m):  # SMRT's fold scores with its best classifier on d
+            c = max(scores[d], key=lambda c: np.mean(scores[d][c]["SMRT"][m]))
+            return scores[d][c]["SMRT"][m]
+
+        head = ("SMRT with its best classifier per dataset against gradient "
+                f"boosting (HGB) without resampling ({len(names)} datasets; "
+                "wins/ties/losses)")  # fmt: skip
+        lines.append(summary(head, lambda m: [(best(d, m), scores[d]["HGB"]["none"][m])
+                                              for d in names]))  # fmt: skip
+    return [x for ln in lines for x in (ln, "")][:-1]
 
 
 def report(args, data, acc, samplers, smrt_params) -> None:
@@ -341,7 +376,7 @@ def suite_lines(suites, acc) -> list[str]:
             *anchors(scores, chosen, cells, rival), "",
             f"Fidelity of the synthetic minority rows ({title.lower()}, mean "
             "over folds and datasets):", "",
-            *fidelity_lines(acc["fidelity"], names),
+            *fidelity_lines(acc["fidelity"], names, chosen),
         ]  # fmt: skip
     lines += ["", "## Scores per dataset and classifier (mean ± std over folds)", ""]
     rows = [[d, c, s, *(common.mean_std(scores[d][c][s][m], 1, 3) for m in METRICS)]

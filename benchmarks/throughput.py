@@ -17,7 +17,7 @@ import numpy as np  # noqa: E402
 records, machine = common.records, common.machine
 
 
-# --- throughput: FLOP/s against the matmul peak, generation, cold start ------
+# --- throughput: the training engine ------------------------------------------
 
 
 def throughput(args) -> None:
@@ -31,10 +31,10 @@ def throughput(args) -> None:
     lines = ["# Throughput: the training engine", "", f"Machine: {machine()}.", "",
              *engine_lines(eng)]  # fmt: skip
     fig, ax = common.subplots(figsize=(6, 3))
-    bars = {f"SMRT warm, {b}": r["warm_median"] for b, r in eng["backends"].items()}
-    bars |= {f"Keras fit, {b}": r["keras_fit"] for b, r in eng["backends"].items()}
-    run = next(iter(eng["backends"].values()))
-    bars |= {"SMOTE": run["smote"]}
+    arms = (("SMRT warm", "warm_median"), ("Keras fit", "keras_fit"))
+    bars = {f"{what}, {b}": r[key] for b, r in eng["backends"].items()
+            for what, key in arms}  # fmt: skip
+    bars["SMOTE"] = next(iter(eng["backends"].values()))["smote"]
     bars |= {"JAX reference": eng["reference"]["one"]} if eng["reference"] else {}
     ax.barh(list(bars), list(bars.values()))
     ax.set(xscale="log", xlabel="seconds (log scale)", title="one 35 x 30 class")
@@ -274,11 +274,9 @@ def samplers(seed: int) -> dict:
     from smrt_keras import Reconstructor
 
     cats = [f"cat{j}" for j in range(len(LEVELS))] + ["flag0", "flag1"]
-    return {
-        "SMRT": Reconstructor(random_state=seed),
-        "SMOTENC": SMOTENC(categorical_features=cats, random_state=seed),
-        "ROS": RandomOverSampler(random_state=seed),
-    }
+    return {"SMRT": Reconstructor(random_state=seed),
+            "SMOTENC": SMOTENC(categorical_features=cats, random_state=seed),
+            "ROS": RandomOverSampler(random_state=seed)}  # fmt: skip
 
 
 PARTS = {f.__name__: f for f in (throughput, mixed_speed)}
