@@ -140,7 +140,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet and label is None:
         print(
             f"-n {args.n} is per label: {args.n * len(labels)} samples for "
-            f"{len(labels)} labels.",
+            f"{len(labels)} label{'s' if len(labels) != 1 else ''}.",
             file=sys.stderr,
         )
     rows = _stream(args, smrt, out, suffix, labels)
