@@ -36,7 +36,7 @@ from smrt_keras.fitting import plan as planning
 from smrt_keras.fitting.sources import Conditional, FineTune, Scratch, Source
 from smrt_keras.persistence import SavedBackbone
 from smrt_keras.recipe import Recipe, build_recipe, is_auto
-from smrt_keras.settings import CONDITIONAL, FIT_BACKBONE, FitSettings
+from smrt_keras.settings import AUTO_BACKBONE, CONDITIONAL, FIT_BACKBONE, FitSettings
 from smrt_keras.spec import InputSpec
 
 #: A class whose values span less than this share of the range a pretrained
@@ -183,6 +183,15 @@ def _plain(label):
     item = getattr(label, "item", None)
     value = item() if item is not None else label
     return value if isinstance(value, (int, str, bool, float)) else str(value)
+
+
+def resolve_backbone(backbone, spec: InputSpec, classes) -> object:
+    """``backbone="auto"`` read for this fit: ``"conditional"`` for images of
+    two or more classes (one shared model), ``None`` (each class's own VAE)
+    otherwise; any other value as given."""
+    if not (isinstance(backbone, str) and backbone == AUTO_BACKBONE):
+        return backbone
+    return CONDITIONAL if spec.is_image and len(classes) >= 2 else None
 
 
 def source_for(

@@ -98,6 +98,9 @@ class ClassGenerator:
     z_rival : ndarray of shape (n_members, latent_dim), optional
         For each member, the nearest code of another class's rows under this
         class's encoder: what ``"kde-away"`` and ``"kde-toward"`` steer by.
+    info : dict, optional
+        What the last ``fit_resample`` made of the class (``"resample"``:
+        synthetic samples, copies and the filter's dropped share); saved.
     """
 
     def __init__(
@@ -109,6 +112,7 @@ class ClassGenerator:
         history: dict | None = None,
         recipe: Recipe | None = None,
         z_rival: np.ndarray | None = None,
+        info: dict | None = None,
     ):
         self.model = vae
         self.scaler = scaler
@@ -117,6 +121,7 @@ class ClassGenerator:
         self.history = dict(history or {})
         self.recipe = recipe
         self.z_rival = None if z_rival is None else np.asarray(z_rival, "float32")
+        self.info = dict(info or {})
 
     @property
     def vae(self) -> VAE:
@@ -171,6 +176,7 @@ class ClassGenerator:
             "scaler": self.scaler.to_dict(),
             "history": self.history,
             "recipe": None if self.recipe is None else self.recipe.to_dict(),
+            "info": self.info,
         }
 
     @classmethod
@@ -187,6 +193,7 @@ class ClassGenerator:
             entry.get("history"),
             None if recipe is None else Recipe.from_dict(recipe),
             rival[0] if rival else None,
+            entry.get("info"),
         )
 
     # ---------------------------------------------------------- generating

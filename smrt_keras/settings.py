@@ -68,8 +68,21 @@ PIXEL_RANGES = ((0.0, 1.0), (0.0, 255.0))
 GENERATION = ("generation", "temperature", "output_noise", "output_augment")
 
 #: ``backbone`` strings with a meaning of their own (any other string is a zoo
-#: name or a path): fit a backbone on ``X`` first, or one conditional VAE.
-FIT_BACKBONE, CONDITIONAL = "fit", "conditional"
+#: name or a path): fit a backbone on ``X`` first, or one conditional VAE;
+#: ``"auto"`` is the conditional VAE for images of two or more classes and
+#: each class's own VAE otherwise (:func:`smrt_keras.backbone.source_for`).
+FIT_BACKBONE, CONDITIONAL, AUTO_BACKBONE = "fit", "conditional", "auto"
+
+#: The parameters that decide what ``fit_resample`` appends (a mix of
+#: synthetic samples and augmented copies, :mod:`smrt_keras.resampling`);
+#: like :data:`GENERATION` they may change after fit.
+RESAMPLING = ("synthetic_fraction", "filter_samples")
+
+#: Smallest minibatch of a model fitted on every class (a backbone or a
+#: conditional VAE): it sees thousands of rows, and at 128 the conditional VAE
+#: of the DeepSMOTE protocol fits in 202 s for 12 epochs against about 570 s
+#: for 30 at 64 (benchmarks/results/ablation.md, "Shared-model budget").
+SHARED_BATCH = 128
 
 _AUTO = Options("auto")
 _NONE = Options(None)
@@ -87,6 +100,8 @@ CONSTRAINTS = {
     "augment": [_AUTO, Bool()],
     "output_noise": [_AUTO, Bool()],
     "output_augment": [Bool()],
+    "synthetic_fraction": [_AUTO, Float(0.0, 1.0, closed="both")],
+    "filter_samples": [_AUTO, Bool()],
     "epochs": [Int(1)],
     "batch_size": [Int(1)],
     "kl_warmup_epochs": [Int(0)],
@@ -199,7 +214,11 @@ class FitSettings:
     def shared_fit(self) -> FitSettings:
         """The settings of a model fitted on every class (a backbone or a
         conditional VAE): ``backbone_epochs`` is its budget."""
-        return replace(self, epochs=self.backbone_epochs)
+        return replace(
+            self,
+            epochs=self.backbone_epochs,
+            batch_size=max(self.batch_size, SHARED_BATCH),
+        )
 
     def fine_tune(self) -> FitSettings:
         """The settings of a class fine-tuned from a backbone:

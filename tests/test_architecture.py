@@ -8,7 +8,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "smrt_keras"
 
 #: The chain, top to bottom. A module may import only modules below it.
 CHAIN = [
-    "reconstructor", "backbone", "fitting", "persistence", "generator",
+    "reconstructor", "resampling", "backbone", "fitting", "persistence", "generator",
     "recipe", "models",
 ]  # fmt: skip
 #: Entry points above the chain (they may import anything).
@@ -19,7 +19,7 @@ HELPERS = {
     "_version", "params", "spec", "validation", "strategy", "preprocessing",
     "augmentation", "progress", "datasets", "evaluation", "plot", "baselines",
     "files", "presets", "tables", "sampler", "typed_json", "rows", "settings",
-    "report",
+    "report", "filtering",
 }  # fmt: skip
 
 

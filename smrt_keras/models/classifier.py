@@ -75,3 +75,24 @@ def features_and_probabilities(
         feats.append(keras.ops.convert_to_numpy(f))
         probs.append(keras.ops.convert_to_numpy(p))
     return np.concatenate(feats), np.concatenate(probs)
+
+
+def fit_filter_classifier(
+    x: np.ndarray, labels: np.ndarray, n_classes: int, epochs: int, seed: int = 0
+) -> keras.Model:
+    """:func:`build_image_classifier` fitted on images ``x`` in [0, 1] with
+    class indices ``labels``: the classifier that filters synthetic samples."""
+    model = build_image_classifier(tuple(x.shape[1:]), n_classes, seed)
+    train_classifier(model, x.astype("float32"), np.asarray(labels), epochs, seed)
+    return model
+
+
+def class_probabilities(
+    model: keras.Model, x: np.ndarray, batch_size: int = 1024
+) -> np.ndarray:
+    """Softmax outputs of ``model`` for ``x``, batch by batch."""
+    out = []
+    for start in range(0, len(x), batch_size):
+        p = model(x[start : start + batch_size], training=False)
+        out.append(keras.ops.convert_to_numpy(p))
+    return np.concatenate(out) if out else np.zeros((0, model.outputs[0].shape[-1]))

@@ -1,0 +1,160 @@
+"""Filtering synthetic images: keep the candidates a classifier fitted on the
+real training data reads as their class, and drop near-copies of real members.
+
+A generator's worst samples hurt a downstream classifier more than its good
+ones help: a 9 that reads as a 4 teaches the wrong boundary, and a near-copy
+of a training image adds nothing an augmented copy would not. ``fit_resample``
+(:mod:`smrt_keras.resampling`) therefore draws candidates, drops those that
+:class:`SampleFilter` refuses and draws again.
+
+Two tests, both on the candidate as decoded (before any augmentation):
+
+- **misread**: a small CNN (:func:`smrt_keras.models.classifier.build_image_classifier`)
+  fitted on the real images, each class topped up to :data:`FILTER_ROWS` rows
+  with augmented copies so that a rare class is not drowned by the common ones,
+  gives the candidate's own class a probability under :data:`CONFIDENCE`;
+- **near-copy**: the candidate is closer to a real member of its class than
+  :data:`NEAR_COPY_QUANTILE` of the members are to their nearest other member
+  (leave-one-out: how far a new real image would lie from the training ones).
+
+Examples
+--------
+>>> from smrt_keras.filtering import SampleFilter
+>>> f = SampleFilter.fit(X_images, y, seed=0)  # doctest: +SKIP
+>>> keep, why = f.check(candidates, label=9, members=X_images[y == 9])  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from smrt_keras.augmentation import AUGMENTATION, RandomAffine
+
+#: Smallest probability the filter's classifier must give a candidate's own
+#: class. 0.9 is the threshold of the independent evaluation that first moved
+#: ACSA (benchmarks/results/ablation.md, "Filtering").
+CONFIDENCE = 0.9
+#: Real rows per class the classifier trains on: larger classes are
+#: subsampled, smaller ones topped up with augmented copies (ROS+aug).
+FILTER_ROWS = 300
+#: Epochs of the classifier (about 15 s for ten 28 x 28 classes on 2 cores).
+FILTER_EPOCHS = 5
+#: A candidate closer to a member than this quantile of the members'
+#: leave-one-out nearest-member distances is a near-copy.
+NEAR_COPY_QUANTILE = 0.05
+#: Pairwise distances are computed this many rows at a time.
+_CHUNK = 512
+
+
+class SampleFilter:
+    """A classifier fitted on real images, and the scale of their pixels.
+
+    Parameters
+    ----------
+    model : keras.Model
+        The fitted classifier (softmax over ``classes``).
+    classes : ndarray
+        Its labels, in the order of its outputs.
+    scale : float
+        Pixels are divided by it before the classifier sees them.
+    confidence : float, default=CONFIDENCE
+        Smallest own-class probability a candidate may have.
+    """
+
+    def __init__(self, model, classes, scale: float, confidence: float = CONFIDENCE):
+        self.model = model
+        self.classes = np.asarray(classes)
+        self.scale = float(scale)
+        self.confidence = float(confidence)
+
+    @classmethod
+    def fit(cls, X: np.ndarray, y: np.ndarray, seed: int = 0) -> SampleFilter:
+        """Fit the classifier on images ``X`` ``(n, H, W[, C])`` of classes ``y``."""
+        from smrt_keras.models.classifier import fit_filter_classifier
+
+        classes, index = np.unique(y, return_inverse=True)
+        top = float(np.max(X))
+        scale = top if top > 1 else 1.0  # 0-255 (or 16-bit) pixels, or [0, 1]
+        rng = np.random.default_rng(seed)
+        x, labels = balanced_rows(np.asarray(X, "float32") / scale, index, rng)
+        model = fit_filter_classifier(x, labels, len(classes), FILTER_EPOCHS, seed)
+        return cls(model, classes, scale)
+
+    def own_probability(self, candidates: np.ndarray, label) -> np.ndarray:
+        """Probability the classifier gives ``label`` for each candidate."""
+        from smrt_keras.models.classifier import class_probabilities
+
+        where = np.flatnonzero(self.classes == label)
+        if len(where) != 1:
+            raise ValueError(
+                f"label {label!r} is not among the filter's classes "
+                f"{self.classes.tolist()}."
+            )
+        x = np.asarray(candidates, "float32") / self.scale
+        return class_probabilities(self.model, x)[:, where[0]]
+
+    def check(
+        self, candidates: np.ndarray, label, members: np.ndarray
+    ) -> tuple[np.ndarray, dict]:
+        """``(keep, counts)``: a mask of the candidates that pass both tests,
+        and how many failed each (``"misread"``, ``"near_copy"``).
+
+        ``candidates`` and ``members`` (the class's real images) share a
+        shape ``(n, H, W[, C])`` and the caller's pixel scale.
+        """
+        misread = self.own_probability(candidates, label) < self.confidence
+        near = near_copies(candidates / self.scale, members / self.scale)
+        keep = ~misread & ~near
+        counts = {
+            "misread": int(misread.sum()),
+            "near_copy": int((near & ~misread).sum()),
+        }
+        return keep, counts
+
+    def __repr__(self) -> str:
+        return (
+            f"SampleFilter(classes={self.classes.tolist()!r}, "
+            f"confidence={self.confidence})"
+        )
+
+
+def balanced_rows(x: np.ndarray, index: np.ndarray, rng: np.random.Generator):
+    """:data:`FILTER_ROWS` rows of every class: a random subset of a larger
+    class, all of a smaller one plus augmented copies of its rows."""
+    augment = RandomAffine(**AUGMENTATION)
+    xs, ys = [], []
+    for c in np.unique(index):
+        rows = np.flatnonzero(index == c)
+        if len(rows) >= FILTER_ROWS:
+            xs.append(x[rng.choice(rows, FILTER_ROWS, replace=False)])
+        else:
+            extra = rng.choice(rows, FILTER_ROWS - len(rows))
+            xs += [x[rows], augment(x[extra], rng)]
+        ys.append(np.full(FILTER_ROWS, c))
+    return np.concatenate(xs), np.concatenate(ys)
+
+
+def nearest_distances(a: np.ndarray, b: np.ndarray, exclude_self: bool = False):
+    """Euclidean distance from each row of ``a`` to its nearest row of ``b``
+    (with ``exclude_self``, ``a is b`` and a row's own distance is skipped)."""
+    a = a.reshape(len(a), -1).astype("float32")
+    b = b.reshape(len(b), -1).astype("float32")
+    b_sq = np.einsum("ij,ij->i", b, b)
+    out = np.empty(len(a), "float32")
+    for start in range(0, len(a), _CHUNK):
+        part = a[start : start + _CHUNK]
+        d2 = np.einsum("ij,ij->i", part, part)[:, None] + b_sq[None] - 2 * part @ b.T
+        if exclude_self:
+            rows = np.arange(len(part))
+            d2[rows, start + rows] = np.inf
+        out[start : start + _CHUNK] = np.sqrt(np.maximum(d2.min(axis=1), 0.0))
+    return out
+
+
+def near_copies(candidates: np.ndarray, members: np.ndarray) -> np.ndarray:
+    """Mask of candidates closer to a member than :data:`NEAR_COPY_QUANTILE`
+    of the members are to each other (none for a class of one member)."""
+    if len(members) < 2:
+        return np.zeros(len(candidates), bool)
+    loo = nearest_distances(members, members, exclude_self=True)
+    return nearest_distances(candidates, members) < np.quantile(loo, NEAR_COPY_QUANTILE)

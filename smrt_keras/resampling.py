@@ -1,0 +1,161 @@
+"""What ``fit_resample`` appends: for each class, a mix of synthetic samples
+and (augmented) copies of real members.
+
+Random oversampling with augmented copies (ROS+aug) is the strongest simple
+baseline for images; a generator is worth its cost only where its samples
+add to it. So each class's new slots are split: ``synthetic_fraction`` of
+them are the generator's samples, the rest are copies of random real members.
+For images both get the random affine + elastic transform
+(:data:`~smrt_keras.augmentation.AUGMENTATION`, unless ``augment=False``),
+and the synthetic candidates are first filtered
+(:class:`~smrt_keras.filtering.SampleFilter`): those misread by a classifier
+fitted on the real images, or too close to a real member, are dropped and
+drawn again. A share of 0 is ROS+aug exactly.
+
+``"auto"`` resolves by the measurements in ``benchmarks/results/ablation.md``
+(:data:`AUTO_SYNTHETIC_FRACTION`): tables keep every slot synthetic; the
+image share is the one chosen on the tuning seed of the DeepSMOTE protocol.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from smrt_keras.augmentation import AUGMENTATION, RandomAffine
+from smrt_keras.generator import GENERATE_BATCH, check_output_size
+from smrt_keras.settings import GenerationSettings
+from smrt_keras.spec import InputSpec
+
+#: ``synthetic_fraction="auto"`` by the kind of input (ablation: "Synthetic
+#: share"). Tables: every new row synthetic, as before.
+AUTO_SYNTHETIC_FRACTION = {"image": 0.5, "table": 1.0}
+#: Rounds of drawing and filtering before a class's unfilled synthetic slots
+#: go to augmented copies instead (reported in its ``filter`` info).
+MAX_ROUNDS = 6
+
+
+@dataclass(frozen=True)
+class ResampleSettings:
+    """The resolved ``synthetic_fraction``, filtering and augmentation."""
+
+    synthetic_fraction: float
+    filter_samples: bool
+    augment: bool
+
+    @classmethod
+    def resolve(cls, params: Mapping, spec: InputSpec, n_classes: int):
+        """Resolve the ``"auto"`` values for data of ``spec`` with ``n_classes``."""
+        kind = "image" if spec.is_image else "table"
+        fraction = params["synthetic_fraction"]
+        if fraction == "auto":
+            fraction = AUTO_SYNTHETIC_FRACTION[kind]
+        filtering = params["filter_samples"]
+        if filtering == "auto":
+            filtering = kind == "image" and n_classes >= 2 and fraction > 0
+        if filtering and (kind != "image" or n_classes < 2):
+            raise ValueError(
+                "filter_samples=True needs images of two or more classes (its "
+                f"classifier tells them apart); X is a {kind} with {n_classes} "
+                "class(es). Use filter_samples='auto' or False."
+            )
+        augment = kind == "image" and params["augment"] is not False
+        return cls(float(fraction), bool(filtering), augment)
+
+
+def resample(
+    generators: Mapping,
+    data: tuple,
+    strategy: Mapping,
+    rng: np.random.Generator,
+    generation: GenerationSettings,
+    settings: ResampleSettings,
+    seed: int,
+) -> tuple[np.ndarray, np.ndarray, dict]:
+    """``(X_new, y_new, info)``: float64 rows ``(n, n_features)`` and labels
+    for every class of ``strategy``, and per class what was made.
+
+    ``data`` is ``(X, y, spec)``, the checked arrays.
+    """
+    from smrt_keras.filtering import SampleFilter
+
+    X, y, spec = data
+    total = int(sum(max(int(n), 0) for n in strategy.values()))
+    check_output_size(total, spec.n_features, y.dtype)
+    sample_filter = SampleFilter.fit(X, y, seed) if settings.filter_samples else None
+    # Candidates are drawn un-augmented: the filter judges what was decoded.
+    generation = replace(generation, output_augment=False)
+    parts, labels, info = [], [], {}
+    for label, n in strategy.items():
+        if n <= 0:
+            continue
+        members = np.asarray(X[y == label])
+        n_syn = int(round(settings.synthetic_fraction * n))
+        gen = generators[label]
+        synthetic, info[label] = _synthetic(
+            gen, n_syn, members, rng, generation, (sample_filter, label)
+        )
+        copies = members[rng.integers(0, len(members), n - len(synthetic))]
+        new = np.concatenate([synthetic.reshape(-1, *spec.sample_shape), copies])
+        if settings.augment:
+            new = RandomAffine(**AUGMENTATION)(new.astype("float64"), rng)
+        info[label].update(n_new=int(n), copies=int(len(copies)))
+        parts.append(new.reshape(len(new), -1).astype("float64"))
+        labels.append(np.full(len(new), label, dtype=y.dtype))
+    if not parts:
+        return np.zeros((0, spec.n_features)), np.zeros(0, y.dtype), info
+    return np.concatenate(parts), np.concatenate(labels), info
+
+
+def _synthetic(gen, n: int, members: np.ndarray, rng, generation, filtering):
+    """Up to ``n`` samples of ``gen`` (flattened rows) that pass the filter,
+    and what the filter did: drawn, kept, dropped share and why."""
+    sample_filter, label = filtering
+    recipe = gen.recipe.with_generation(generation, gen.z_rival is not None)
+    if n == 0 or sample_filter is None:
+        sizes = [min(GENERATE_BATCH, n - i) for i in range(0, n, GENERATE_BATCH)]
+        rows = [gen.generate_as(b, rng, recipe) for b in sizes]
+        rows = np.concatenate(rows) if rows else np.zeros((0, members[0].size))
+        return rows, {"synthetic": int(len(rows)), "filter": None}
+    kept, drawn, why = [], 0, {"misread": 0, "near_copy": 0}
+    have, keep_rate = 0, 1.0
+    for _ in range(MAX_ROUNDS):
+        # Draw what the last round's keep rate says fills the gap, plus a margin.
+        want = int(np.ceil((n - have) / max(keep_rate, 0.05) * 1.1)) + 8
+        candidates = gen.generate_as(want, rng, recipe)
+        keep, counts = sample_filter.check(
+            candidates.reshape(len(candidates), *members.shape[1:]), label, members
+        )
+        drawn += want
+        for k, v in counts.items():
+            why[k] += v
+        kept.append(candidates[keep][: n - have])
+        have += len(kept[-1])
+        keep_rate = max(float(keep.mean()), 0.0)
+        if have >= n or (keep_rate == 0 and drawn > 4 * n):
+            break  # filled, or the generator makes nothing the filter keeps
+    rows = np.concatenate(kept)
+    dropped = why["misread"] + why["near_copy"]
+    report = {
+        "drawn": drawn,
+        "dropped_share": round(dropped / drawn, 4),
+        "misread": why["misread"],
+        "near_copy": why["near_copy"],
+    }
+    return rows, {"synthetic": int(len(rows)), "filter": report}
+
+
+def describe(label, info: dict) -> str:
+    """One progress line for a class's resampling ``info``."""
+    shown = label.item() if hasattr(label, "item") else label
+    text = f"class {shown!r}: {info['n_new']} new = {info['synthetic']} synthetic"
+    text += f" + {info['copies']} copies"
+    if (report := info.get("filter")) is not None:
+        text += (
+            f"; the filter dropped {report['dropped_share']:.0%} of "
+            f"{report['drawn']} drawn ({report['misread']} misread, "
+            f"{report['near_copy']} near-copies)"
+        )
+    return text

@@ -1,0 +1,150 @@
+"""fit_resample's mix of synthetic samples and (augmented) copies, the
+sample filter, backbone="auto" and Reconstructor.resample."""
+
+import numpy as np
+import pytest
+
+from smrt_keras import Reconstructor
+from smrt_keras.backbone import resolve_backbone
+from smrt_keras.filtering import SampleFilter, near_copies, nearest_distances
+from smrt_keras.resampling import ResampleSettings, describe
+from smrt_keras.validation import check_X
+
+
+@pytest.fixture(scope="module")
+def three_digits(digit_images):
+    """Digits 0, 1, 2 at 60 : 20 : 10, as uint8 0..255 images."""
+    X, y = digit_images
+    keep = np.concatenate(
+        [np.flatnonzero(y == d)[:n] for d, n in ((0, 60), (1, 20), (2, 10))]
+    )
+    return (X[keep] * 255 / 16).round().astype("uint8"), y[keep]
+
+
+def _smrt(**params):
+    return Reconstructor(backbone_epochs=4, random_state=0, **params)
+
+
+def test_backbone_auto_is_conditional_for_images_and_per_class_for_tables(three_digits):
+    X, y = three_digits
+    _, image_spec = check_X(X, "X")
+    _, table_spec = check_X(X.reshape(len(X), -1).astype(float), "X")
+    assert resolve_backbone("auto", image_spec, [0, 1, 2]) == "conditional"
+    assert resolve_backbone("auto", image_spec, [0]) is None
+    assert resolve_backbone("auto", table_spec, [0, 1, 2]) is None
+    assert resolve_backbone("fit", table_spec, [0, 1]) == "fit"
+    smrt = _smrt().fit(X, y)
+    # One conditional VAE: every class slice reports the one model's curves.
+    assert smrt.generators_[1].history is not smrt.generators_[2].history
+    assert smrt.generators_[1].history == smrt.generators_[2].history
+
+
+def test_share_zero_is_augmented_copies_only(three_digits):
+    X, y = three_digits
+    smrt = _smrt(synthetic_fraction=0.0)
+    X_res, y_res = smrt.fit_resample(X, y)
+    assert np.bincount(y_res).tolist() == [60, 60, 60]
+    info = smrt.resample_info_
+    assert {c: (v["synthetic"], v["copies"]) for c, v in info.items()} == {
+        1: (0, 40),
+        2: (0, 50),
+    }
+    assert info[1]["filter"] is None  # nothing synthetic to filter
+    new = X_res[len(X) :]
+    # Augmented: no new image is an exact copy of a real one.
+    flat = X.reshape(len(X), -1).astype(float)
+    assert nearest_distances(new.astype(float), flat).min() > 0
+
+
+def test_share_one_without_filter_is_all_synthetic(three_digits):
+    X, y = three_digits
+    smrt = _smrt(synthetic_fraction=1.0, filter_samples=False)
+    X_res, y_res = smrt.fit_resample(X, y)
+    assert len(X_res) == 180 and X_res.dtype == np.uint8
+    assert smrt.resample_info_[2] == {
+        "synthetic": 50, "filter": None, "n_new": 50, "copies": 0,
+    }  # fmt: skip
+
+
+def test_filter_reports_its_dropped_share_and_saves_it(three_digits, tmp_path, capsys):
+    X, y = three_digits
+    smrt = _smrt(synthetic_fraction=0.5, verbose=1)
+    X_res, y_res = smrt.fit_resample(X, y)
+    assert np.bincount(y_res).tolist() == [60, 60, 60]
+    for label in (1, 2):
+        info = smrt.generators_[label].info["resample"]
+        report = info["filter"]
+        assert report["drawn"] >= info["synthetic"]
+        dropped = report["misread"] + report["near_copy"]
+        assert report["dropped_share"] == pytest.approx(
+            dropped / report["drawn"], abs=1e-4
+        )
+        assert info["synthetic"] + info["copies"] == info["n_new"]
+        assert 0 <= info["synthetic"] <= round(0.5 * info["n_new"])
+    out = capsys.readouterr().out
+    assert "class 2: 50 new = " in out and "the filter dropped" in out
+    loaded = Reconstructor.load(smrt.save(tmp_path / "s"))
+    assert loaded.generators_[2].info == smrt.generators_[2].info
+
+
+def test_same_seed_same_resample(three_digits):
+    X, y = three_digits
+    a = _smrt(synthetic_fraction=0.5).fit_resample(X, y)[0]
+    b = _smrt(synthetic_fraction=0.5).fit_resample(X, y)[0]
+    np.testing.assert_array_equal(a, b)
+
+
+def test_resample_reuses_the_fit(three_digits):
+    X, y = three_digits
+    smrt = _smrt(filter_samples=False).fit(X, y)
+    weights = smrt.generators_[1].vae.get_weights()[0].copy()
+    X_res, y_res = smrt.set_params(synthetic_fraction=0.25).resample(X, y)
+    assert np.bincount(y_res).tolist() == [60, 60, 60]
+    assert smrt.resample_info_[1]["synthetic"] == 10  # round(0.25 * 40)
+    np.testing.assert_array_equal(smrt.generators_[1].vae.get_weights()[0], weights)
+    with pytest.raises(ValueError, match=r"shape \(4, 16\).*\(8, 8\)"):
+        smrt.resample(X.reshape(len(X), 4, 16), y)
+    with pytest.raises(ValueError, match="no rows of the classes to resample"):
+        smrt.resample(X[y == 0], y[y == 0])
+
+
+def test_filter_drops_misread_and_near_copies(three_digits):
+    X, y = three_digits
+    f = SampleFilter.fit(X, y, seed=0)
+    twos, ones = X[y == 2], X[y == 1]
+    # Real 1s offered as 2s are misread; real 2s are near-copies of themselves.
+    keep, counts = f.check(ones, 2, twos)
+    assert counts["misread"] >= 0.8 * len(ones) and keep.mean() <= 0.2
+    keep, counts = f.check(twos, 2, twos)
+    assert counts["near_copy"] + counts["misread"] == len(twos) and not keep.any()
+    with pytest.raises(ValueError, match="label 7 is not among"):
+        f.own_probability(twos, 7)
+
+
+def test_near_copies_against_leave_one_out_distances(rng):
+    members = rng.normal(size=(30, 16))
+    assert near_copies(members + 1e-4, members).all()
+    assert not near_copies(members + 10.0, members).any()
+    assert not near_copies(members, members[:1]).any()  # one member: no scale
+
+
+def test_bad_values_name_the_parameter(three_digits):
+    X, y = three_digits
+    with pytest.raises(ValueError, match="synthetic_fraction"):
+        _smrt(synthetic_fraction=1.5).fit_resample(X, y)
+    with pytest.raises(ValueError, match="filter_samples=True needs images"):
+        _smrt(filter_samples=True).fit_resample(X.reshape(len(X), -1).astype(float), y)
+
+
+def test_tables_keep_every_slot_synthetic(small_tabular):
+    X, y = small_tabular
+    _, spec = check_X(X, "X")
+    params = {"synthetic_fraction": "auto", "filter_samples": "auto", "augment": "auto"}
+    assert ResampleSettings.resolve(params, spec, 3) == ResampleSettings(
+        1.0, False, False
+    )
+    smrt = Reconstructor(epochs=2, random_state=0)
+    smrt.fit_resample(X, y)
+    assert all(v["copies"] == 0 for v in smrt.resample_info_.values())
+    line = describe(np.int64(1), next(iter(smrt.resample_info_.values())))
+    assert line.startswith("class 1: ")
