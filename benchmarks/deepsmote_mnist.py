@@ -28,7 +28,8 @@ SMOKE_COUNTS = (60, 20, 10)
 #: Every generation mode (mnist_zeros.py runs them all too).
 SMRT_MODES = ("prior", "posterior", "interpolate", "kde", "kde-away", "kde-toward")
 DEFAULT_SAMPLERS = ("none", "ROS", "ROS+aug", "SMOTE", "SMRT", "SMRT+aug")
-SAMPLERS = DEFAULT_SAMPLERS + tuple(f"SMRT-{m}" for m in SMRT_MODES)
+SAMPLERS = (*DEFAULT_SAMPLERS, *(f"SMRT-{m}" for m in SMRT_MODES),
+            *(f"SMRT@{f}" for f in (0, 0.25, 0.5, 0.75, 1)))  # fmt: skip
 #: The table's scores; the summary compares those with a direction.
 METRICS = (("acsa", "ACSA", 100, 2, True), ("gmean", "macro G-mean", 100, 2, None),
            ("f1", "macro F1", 100, 2, True))  # fmt: skip
@@ -44,14 +45,18 @@ def balance(name, x, y, seed, smrt_params, fitted):
         return x, y
     if name in common.BASELINES:
         return common.resample_baseline(name, x, y, random_state=seed)
-    # "SMRT+aug": the default generation, each sample augmented as ROS+aug's
-    # copies are (output_augment=True).
-    core, augment = name.removesuffix("+aug"), name.endswith("+aug")
-    mode = core.split("-", 1)[1] if "-" in core else "auto"
     if "smrt" not in fitted:
         with common.Timer() as t:
             fitted["smrt"] = Reconstructor(random_state=seed, **smrt_params).fit(x, y)
         fitted["fit_seconds"] = t.seconds
+    if name == "SMRT" or name.startswith("SMRT@"):  # fit_resample's mix: "@share"
+        share = float(name[5:]) if "@" in name else smrt_params.get("synthetic_fraction", "auto")  # fmt: skip  # noqa: E501
+        xb, yb = fitted["smrt"].set_params(synthetic_fraction=share).resample(x, y)
+        fitted["info"] = {str(c): v for c, v in fitted["smrt"].resample_info_.items()}
+        return xb, yb
+    # "SMRT+aug", "SMRT-<mode>": generate()'s samples only (all slots synthetic).
+    core, augment = name.removesuffix("+aug"), name.endswith("+aug")
+    mode = core.split("-", 1)[1] if "-" in core else "auto"
     smrt = fitted["smrt"].set_params(generation=mode, output_augment=augment)
     parts = [(x, y)] + [smrt.generate(n, label=c, random_state=seed)
                         for c, n in smrt.sampling_strategy_.items() if n]  # fmt: skip
@@ -117,7 +122,7 @@ def run_seed(seed: int, run: dict, train: tuple, test: tuple) -> None:
                "seed": seed, "n_train": len(xb), "sample_seconds": t_sample.seconds,
                "train_seconds": t_train.seconds}  # fmt: skip
         if name.startswith("SMRT"):
-            row["smrt_fit_seconds"] = fitted["fit_seconds"]
+            row.update(smrt_fit_seconds=fitted["fit_seconds"], info=fitted.pop("info", None))  # fmt: skip  # noqa: E501
         run["results"][name].append(row)
         if seed == 0:
             run["nines"][name] = encode(xb[len(x) :][yb[len(x) :] == 9][:12])
