@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_random_state
 
 from smrt_keras import persistence
@@ -27,15 +26,9 @@ from smrt_keras.generator import (
 )
 from smrt_keras.params import Int, check_params
 from smrt_keras.persistence import FittedState
-from smrt_keras.resampling import ResampleSettings, describe, resample
+from smrt_keras.resampling import ResamplingMixin
 from smrt_keras.sampler import SamplerMixin
-from smrt_keras.settings import (
-    GENERATION,
-    RESAMPLING,
-    FitSettings,
-    GenerationSettings,
-    constraints,
-)
+from smrt_keras.settings import GENERATION, FitSettings, GenerationSettings, constraints
 from smrt_keras.spec import OutputRestorer
 from smrt_keras.strategy import classes_to_fit, strategy_for
 from smrt_keras.validation import check_X, check_y, target_name
@@ -43,7 +36,7 @@ from smrt_keras.validation import check_X, check_y, target_name
 _MAX_SEED = 2**31 - 1
 
 
-class Reconstructor(SamplerMixin, BaseEstimator):
+class Reconstructor(ResamplingMixin, SamplerMixin, BaseEstimator):
     """Balance classes with per-class variational autoencoders (SMRT).
 
     ``fit`` trains one VAE on each class that needs synthetic samples (or on
@@ -99,21 +92,14 @@ class Reconstructor(SamplerMixin, BaseEstimator):
     temperature : float, default=1.0
         Scale of the latent noise when generating (the kernel width for kde).
     synthetic_fraction : float in [0, 1] or "auto", default="auto"
-        Share of each class's new slots in ``fit_resample`` that are synthetic
-        samples; the rest are copies of random real members. For images both
-        get the random affine + elastic transform (unless ``augment=False``),
-        so 0 is random oversampling with augmented copies (ROS+aug).
-        ``"auto"``: 1.0 for tables, and for images the share chosen on the
-        tuning seed of the DeepSMOTE protocol
-        (:data:`~smrt_keras.resampling.AUTO_SYNTHETIC_FRACTION`). Not used
-        by ``generate``; may be changed after fit.
+        Share of each class's new ``fit_resample`` slots that are synthetic;
+        the rest copy real members. Images get the affine + elastic transform
+        on both (so 0 is ROS+aug). ``"auto"``: :data:`~smrt_keras.resampling.\
+AUTO_SYNTHETIC_FRACTION` (:mod:`smrt_keras.resampling`). May change after fit.
     filter_samples : "auto" or bool, default="auto"
-        In ``fit_resample``, drop and redraw the synthetic images that a
-        small CNN fitted on the real images does not read as their class
-        (probability under 0.9), and near-copies of real members
-        (:mod:`smrt_keras.filtering`). ``"auto"``: on for images of two or
-        more classes. Each class's dropped share is in
-        ``generators_[label].info["resample"]`` and ``resample_info_``.
+        Redraw synthetic images that a CNN fitted on the real ones misreads or
+        that nearly copy a member (:mod:`smrt_keras.filtering`); ``"auto"``:
+        on for images of 2+ classes. Dropped shares: ``resample_info_``.
     output_augment : bool, default=False
         Give each generated image the random affine + elastic transform that
         ``augment`` gives training images, so that SMRT adds its VAE's variety
@@ -153,16 +139,11 @@ class Reconstructor(SamplerMixin, BaseEstimator):
         ``l2``, ``kernel_size``, ``output_variance``).
     backbone : "auto", None, "fit", "conditional", str, Path or Backbone, \
             default="auto"
-        ``"auto"``: ``"conditional"`` for images of two or more classes
-        (one shared model: its rare classes learn from the common ones; ahead
-        of per-class VAEs in ``benchmarks/results/deepsmote_mnist*.md``),
-        ``None`` otherwise. A shared VAE that every class's VAE starts from
-        and fine-tunes (:mod:`smrt_keras.backbone`): ``"fit"`` fits one on all of ``X``
-        first; a zoo name (``"mnist-backbone"``) or a directory saved with
-        ``Backbone.save`` loads a pretrained one; ``None`` trains each class
-        from scratch. Classes are scaled as the backbone's data.
-        ``"conditional"`` fits one conditional VAE on all of ``X`` whose class
-        slices are the generators, untuned (:mod:`smrt_keras.conditional`).
+        ``"auto"``: ``"conditional"`` for images of 2+ classes, else ``None``
+        (each class's own VAE). ``"conditional"``: one conditional VAE on all
+        of ``X`` whose class slices are the generators. ``"fit"``, a zoo name
+        (``"mnist-backbone"``), a saved directory or a ``Backbone``: a shared
+        VAE that each class's VAE fine-tunes from (:mod:`smrt_keras.backbone`).
     backbone_epochs : int, default=12
         Epochs of the shared fit (``"fit"`` or ``"conditional"``), on
         minibatches of at least :data:`~smrt_keras.settings.SHARED_BATCH`.
@@ -197,9 +178,8 @@ class Reconstructor(SamplerMixin, BaseEstimator):
     backbone_ : Backbone or None
         The backbone the classes fine-tuned from (``None`` without one).
     resample_info_ : dict
-        Set by ``fit_resample``: ``{label: what was appended}`` (new slots,
-        synthetic samples, copies, and the filter's drawn count, dropped
-        share and reasons), also in ``generators_[label].info["resample"]``.
+        ``{label: what fit_resample appended}``, with the filter's dropped
+        share; also in ``generators_[label].info["resample"]``.
     input_kind_, input_kind_reason_ : str
         The path ``X`` took, ``"image"`` or ``"table"``, and why, in words.
 
@@ -261,8 +241,10 @@ class Reconstructor(SamplerMixin, BaseEstimator):
         self.kl_warmup_epochs, self.generation = kl_warmup_epochs, generation
         self.temperature, self.backbone = temperature, backbone
         self.output_noise, self.output_augment = output_noise, output_augment
-        self.synthetic_fraction = synthetic_fraction
-        self.filter_samples = filter_samples
+        self.synthetic_fraction, self.filter_samples = (
+            synthetic_fraction,
+            filter_samples,
+        )
         self.augment, self.validation_fraction = augment, validation_fraction
         self.patience, self.random_state = patience, random_state
         self.verbose, self.generators = verbose, generators
@@ -337,16 +319,6 @@ class Reconstructor(SamplerMixin, BaseEstimator):
         self._rng = rng
 
     # -------------------------------------------------------- generate
-    def __sklearn_is_fitted__(self) -> bool:
-        return hasattr(self, "generators_")
-
-    def _check_fitted(self, method: str) -> None:
-        if not self.__sklearn_is_fitted__():
-            raise NotFittedError(
-                f"This Reconstructor is not fitted yet; call fit(X, y) before "
-                f"{method}()."
-            )
-
     def _draws(self, counts: Mapping, rng, batch_size: int = GENERATE_BATCH):
         # Generation settings may be changed after fit, so they are checked here.
         params = {k: getattr(self, k) for k in GENERATION}
@@ -410,63 +382,6 @@ class Reconstructor(SamplerMixin, BaseEstimator):
         for X, y in self._draws({t: n for t in targets}, rng, batch_size):
             yield restorer.samples(X), y
 
-    def _fit_resample(self, X, y) -> tuple[np.ndarray, np.ndarray]:
-        """The new part only, as raw arrays (imblearn's split): synthetic
-        samples and copies mixed by ``synthetic_fraction``
-        (:func:`smrt_keras.resampling.resample`)."""
-        params = self.get_params(deep=False)
-        names = (*GENERATION, *RESAMPLING)
-        check_params(
-            {k: params[k] for k in names}, {k: self._constraints[k] for k in names}
-        )
-        spec = self.input_spec_
-        how = ResampleSettings.resolve(params, spec, len(self.classes_))
-        # Only the filter's classifier draws a seed: without it the stream
-        # (and so every table's output) is what it was before filtering.
-        seed = int(self._rng.integers(_MAX_SEED)) if how.filter_samples else 0
-        X_new, y_new, info = resample(
-            self.generators_, (X, y, spec), self.sampling_strategy_, self._rng,
-            GenerationSettings.from_params(params), how, seed,
-        )  # fmt: skip
-        self.resample_info_ = info
-        for label, what in info.items():
-            self.generators_[label].info["resample"] = what
-            if self.verbose:
-                print(describe(label, what), flush=True)
-        return X_new, y_new
-
-    def resample(self, X, y):
-        """Append new samples to ``(X, y)`` with the fitted generators, without
-        refitting: ``fit_resample``'s second half, so that a changed
-        ``synthetic_fraction`` or ``filter_samples`` can be tried on one fit.
-
-        Parameters
-        ----------
-        X, y : as :meth:`fit` takes them
-            Data with the classes and sample shape seen in ``fit``.
-
-        Returns
-        -------
-        X_resampled, y_resampled : ``X`` and ``y`` followed by the new samples.
-
-        Examples
-        --------
-        >>> smrt.fit(X, y)  # doctest: +SKIP
-        >>> X_res, y_res = smrt.set_params(synthetic_fraction=0.25).resample(X, y)  # doctest: +SKIP
-        """
-        self._check_fitted("resample")
-        X_arr, spec = check_X(X, "X", self.categorical_features, self.input_kind)
-        y_arr = check_y(y, len(X_arr))
-        if tuple(spec.sample_shape) != tuple(self.input_shape_):
-            raise ValueError(
-                f"X has samples of shape {spec.sample_shape}; this Reconstructor "
-                f"was fitted on samples of shape {self.input_shape_}."
-            )
-        if missing := sorted(set(self.sampling_strategy_) - set(np.unique(y_arr))):
-            raise ValueError(f"y has no rows of the classes to resample {missing}.")
-        X_new, y_new = self._fit_resample(X_arr, y_arr)
-        return OutputRestorer(self.input_spec_).resampled(X, y_arr, X_new, y_new)
-
     # ------------------------------------------------------------ save/load
     def save(
         self,
@@ -490,7 +405,6 @@ class Reconstructor(SamplerMixin, BaseEstimator):
             Replace an existing save.
         include_optimizer : None
             Deprecated and ignored (a ``FutureWarning``); removed in 0.3.
-            Optimizer state is never saved: a later fine-tune starts afresh.
         packed : bool, default=False
             Stack every class's weights into one file and their codes into
             another (format 3) instead of two files per class: for many
@@ -530,10 +444,3 @@ class Reconstructor(SamplerMixin, BaseEstimator):
         seed = obj.random_state if isinstance(obj.random_state, int) else None
         obj._set_fitted(state, persistence.stream_from_state(state.rng_state, seed))
         return obj
-
-    def __repr__(self, N_CHAR_MAX: int = 700) -> str:
-        text = super().__repr__(N_CHAR_MAX)
-        if self.__sklearn_is_fitted__():
-            labels = ", ".join(repr(c) for c in self.generators_)
-            text += f"  # fitted: generators for [{labels}]"
-        return text

@@ -26,8 +26,10 @@ import numpy as np
 
 from smrt_keras.augmentation import AUGMENTATION, RandomAffine
 from smrt_keras.generator import GENERATE_BATCH, check_output_size
-from smrt_keras.settings import GenerationSettings
-from smrt_keras.spec import InputSpec
+from smrt_keras.params import check_params
+from smrt_keras.settings import GENERATION, RESAMPLING, GenerationSettings
+from smrt_keras.spec import InputSpec, OutputRestorer
+from smrt_keras.validation import check_X, check_y
 
 #: ``synthetic_fraction="auto"`` by the kind of input (ablation: "Synthetic
 #: share"). Tables: every new row synthetic, as before.
@@ -63,6 +65,70 @@ class ResampleSettings:
             )
         augment = kind == "image" and params["augment"] is not False
         return cls(float(fraction), bool(filtering), augment)
+
+
+class ResamplingMixin:
+    """``fit_resample``'s second half and :meth:`resample`, for the facade
+    (:class:`~smrt_keras.Reconstructor`), which provides the fitted
+    ``generators_``, ``sampling_strategy_``, ``input_spec_`` and ``_rng``."""
+
+    def _fit_resample(self, X, y) -> tuple[np.ndarray, np.ndarray]:
+        """The new part only, as raw arrays (imblearn's split): synthetic
+        samples and copies mixed by ``synthetic_fraction``
+        (:func:`smrt_keras.resampling.resample`)."""
+        params = self.get_params(deep=False)
+        names = (*GENERATION, *RESAMPLING)
+        check_params(
+            {k: params[k] for k in names}, {k: self._constraints[k] for k in names}
+        )
+        spec = self.input_spec_
+        how = ResampleSettings.resolve(params, spec, len(self.classes_))
+        # Only the filter's classifier draws a seed: without it the stream
+        # (and so every table's output) is what it was before filtering.
+        seed = int(self._rng.integers(2**31 - 1)) if how.filter_samples else 0
+        X_new, y_new, info = resample(
+            self.generators_, (X, y, spec), self.sampling_strategy_, self._rng,
+            GenerationSettings.from_params(params), how, seed,
+        )  # fmt: skip
+        self.resample_info_ = info
+        for label, what in info.items():
+            self.generators_[label].info["resample"] = what
+            if self.verbose:
+                print(describe(label, what), flush=True)
+        return X_new, y_new
+
+    def resample(self, X, y):
+        """Append new samples to ``(X, y)`` with the fitted generators, without
+        refitting: ``fit_resample``'s second half, so that a changed
+        ``synthetic_fraction`` or ``filter_samples`` can be tried on one fit.
+
+        Parameters
+        ----------
+        X, y : as :meth:`fit` takes them
+            Data with the classes and sample shape seen in ``fit``.
+
+        Returns
+        -------
+        X_resampled, y_resampled : ``X`` and ``y`` followed by the new samples.
+
+        Examples
+        --------
+        >>> smrt.fit(X, y)  # doctest: +SKIP
+        >>> smrt.set_params(synthetic_fraction=0.25)  # doctest: +SKIP
+        >>> X_res, y_res = smrt.resample(X, y)  # doctest: +SKIP
+        """
+        self._check_fitted("resample")
+        X_arr, spec = check_X(X, "X", self.categorical_features, self.input_kind)
+        y_arr = check_y(y, len(X_arr))
+        if tuple(spec.sample_shape) != tuple(self.input_shape_):
+            raise ValueError(
+                f"X has samples of shape {spec.sample_shape}; this Reconstructor "
+                f"was fitted on samples of shape {self.input_shape_}."
+            )
+        if missing := sorted(set(self.sampling_strategy_) - set(np.unique(y_arr))):
+            raise ValueError(f"y has no rows of the classes to resample {missing}.")
+        X_new, y_new = self._fit_resample(X_arr, y_arr)
+        return OutputRestorer(self.input_spec_).resampled(X, y_arr, X_new, y_new)
 
 
 def resample(

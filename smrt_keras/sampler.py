@@ -9,6 +9,7 @@ is SMRT's and this module what every sampler shares.
 from __future__ import annotations
 
 import numpy as np
+from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 from smrt_keras.params import check_params
@@ -40,6 +41,23 @@ class SamplerMixin:
     ``_fit_resample(X_arr, y_arr)``, ``_constraints`` and a
     ``categorical_features`` parameter.
     """
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "generators_")
+
+    def _check_fitted(self, method: str) -> None:
+        if not self.__sklearn_is_fitted__():
+            raise NotFittedError(
+                f"This Reconstructor is not fitted yet; call fit(X, y) before "
+                f"{method}()."
+            )
+
+    def __repr__(self, N_CHAR_MAX: int = 700) -> str:
+        text = super().__repr__(N_CHAR_MAX)
+        if self.__sklearn_is_fitted__():
+            labels = ", ".join(repr(c) for c in self.generators_)
+            text += f"  # fitted: generators for [{labels}]"
+        return text
 
     def fit_resample(self, X, y):
         """Fit, then append the synthetic samples ``sampling_strategy`` asks for.
