@@ -14,7 +14,7 @@ import numpy as np
 
 from smrt_keras import presets
 from smrt_keras.cli.io import match_labels, parse_strategy
-from smrt_keras.settings import CONDITIONAL, FIT_BACKBONE
+from smrt_keras.settings import AUTO_BACKBONE, CONDITIONAL, FIT_BACKBONE
 from smrt_keras.strategy import strategy_for
 
 
@@ -82,7 +82,7 @@ def check_backbone(backbone: str | None) -> None:
     """Refuse a ``--backbone`` that names neither a way to fit one, a zoo
     backbone present in this installation, nor a directory, with the
     messages the backbone's loader gives (:func:`presets.backbone_directory`)."""
-    if backbone is None or backbone in (FIT_BACKBONE, CONDITIONAL):
+    if backbone is None or backbone in (FIT_BACKBONE, CONDITIONAL, AUTO_BACKBONE):
         return
     presets.backbone_directory(backbone)
 

@@ -82,18 +82,20 @@ def _add_backbone_options(parser: argparse.ArgumentParser) -> None:
     """``--backbone`` and the epochs of the shared fit and the fine-tuning."""
     parser.add_argument(
         "--backbone",
-        default=None,
-        help="fine-tune every class from a shared VAE: 'fit' (fitted on the "
-        "input first), a zoo backbone name (e.g. mnist-backbone) or a saved "
-        "backbone directory; or 'conditional': one conditional VAE on every "
-        "class, sliced per class (default: none, each class from scratch)",
+        default="auto",
+        type=lambda v: None if v == "none" else v,
+        help="the model the classes come from: 'auto' (one conditional VAE for "
+        "images of 2+ classes, else 'none'), 'none' (each class from scratch), "
+        "'conditional', or a shared VAE every class fine-tunes from: 'fit' "
+        "(fitted on the input first), a zoo backbone name (e.g. mnist-backbone) "
+        "or a saved backbone directory (default: auto)",
     )
     parser.add_argument(
         "--backbone-epochs",
         type=positive_int,
-        default=30,
+        default=12,
         help="epochs of the shared fit with --backbone fit or conditional "
-        "(default: 30)",
+        "(default: 12)",
     )
     parser.add_argument(
         "--fine-tune-epochs",
