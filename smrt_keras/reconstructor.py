@@ -94,8 +94,8 @@ class Reconstructor(ResamplingMixin, SamplerMixin, BaseEstimator):
     synthetic_fraction : float in [0, 1] or "auto", default="auto"
         Share of each class's new ``fit_resample`` slots that are synthetic;
         the rest copy real members. Images get the affine + elastic transform
-        on both (so 0 is ROS+aug). ``"auto"``: :data:`~smrt_keras.resampling.\
-AUTO_SYNTHETIC_FRACTION` (:mod:`smrt_keras.resampling`). May change after fit.
+        on both (so 0 is ROS+aug). ``"auto"``: 0 for images (no share has yet
+        beaten ROS+aug), 1 for tables (:mod:`smrt_keras.resampling`).
     filter_samples : "auto" or bool, default="auto"
         Redraw synthetic images that a CNN fitted on the real ones misreads or
         that nearly copy a member (:mod:`smrt_keras.filtering`); ``"auto"``:
