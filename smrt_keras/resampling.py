@@ -20,6 +20,7 @@ seed of the DeepSMOTE protocol; a share is a parameter away.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
@@ -98,6 +99,7 @@ class ResamplingMixin:
             self.generators_[label].info["resample"] = what
             if self.verbose:
                 print(describe(label, what), flush=True)
+        warn_unfilled(info, how.synthetic_fraction)
         return X_new, y_new
 
     def resample(self, X, y):
@@ -214,6 +216,30 @@ def _synthetic(gen, n: int, members: np.ndarray, rng, generation, filtering):
         "near_copy": why["near_copy"],
     }
     return rows, {"synthetic": int(len(rows)), "filter": report}
+
+
+def warn_unfilled(info: Mapping, fraction: float) -> None:
+    """Warn, naming the classes, where the filter kept fewer synthetic samples
+    than ``fraction`` asked for (augmented copies took their slots)."""
+    short = {
+        (label.item() if hasattr(label, "item") else label): (
+            what["synthetic"],
+            int(round(fraction * what["n_new"])),
+        )
+        for label, what in info.items()
+        if what.get("filter") and what["synthetic"] < round(fraction * what["n_new"])
+    }
+    if short:
+        shown = ", ".join(f"{c!r}: {k} of {m}" for c, (k, m) in short.items())
+        warnings.warn(
+            f"the sample filter kept fewer synthetic samples than "
+            f"synthetic_fraction={fraction} asks for ({shown}); augmented copies "
+            "took the other slots. The generator's samples are mostly misread or "
+            "near-copies: fit longer (backbone_epochs), or set "
+            "filter_samples=False to keep them unfiltered.",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 def describe(label, info: dict) -> str:

@@ -148,3 +148,12 @@ def test_tables_keep_every_slot_synthetic(small_tabular):
     assert all(v["copies"] == 0 for v in smrt.resample_info_.values())
     line = describe(np.int64(1), next(iter(smrt.resample_info_.values())))
     assert line.startswith("class 1: ")
+
+
+def test_a_filter_that_keeps_too_few_warns_and_names_the_classes(three_digits):
+    X, y = three_digits
+    # One epoch: the VAE's samples are blurs the filter's CNN misreads.
+    smrt = Reconstructor(backbone_epochs=1, random_state=0, synthetic_fraction=1.0)
+    with pytest.warns(UserWarning, match=r"kept fewer synthetic samples.*2: \d+ of 50"):
+        smrt.fit_resample(X, y)
+    assert smrt.resample_info_[2]["copies"] > 0
