@@ -6,7 +6,8 @@ baseline for images; a generator is worth its cost only where its samples
 add to it. So each class's new slots are split: ``synthetic_fraction`` of
 them are the generator's samples, the rest are copies of random real members.
 For images both get the random affine + elastic transform
-(:data:`~smrt_keras.augmentation.AUGMENTATION`, unless ``augment=False``),
+(:data:`~smrt_keras.augmentation.AUGMENTATION`; ``augment="auto"``: where
+the sides are at least ``recipe.AUGMENT_MIN_SIDE`` pixels),
 and the synthetic candidates are first filtered
 (:class:`~smrt_keras.filtering.SampleFilter`): those misread by a classifier
 fitted on the real images, or too close to a real member, are dropped and
@@ -29,6 +30,7 @@ import numpy as np
 from smrt_keras.augmentation import AUGMENTATION, RandomAffine
 from smrt_keras.generator import GENERATE_BATCH, check_output_size
 from smrt_keras.params import check_params
+from smrt_keras.recipe import AUGMENT_MIN_SIDE
 from smrt_keras.settings import GENERATION, RESAMPLING, GenerationSettings
 from smrt_keras.spec import InputSpec, OutputRestorer
 from smrt_keras.validation import check_X, check_y
@@ -67,7 +69,11 @@ class ResampleSettings:
                 f"classifier tells them apart); X is a {kind} with {n_classes} "
                 "class(es). Use filter_samples='auto' or False."
             )
-        augment = kind == "image" and params["augment"] is not False
+        # "auto" follows the training rule: images with sides under
+        # AUGMENT_MIN_SIDE are not transformed (it lowered the 8x8 digits demo).
+        wide = kind == "image" and min(spec.sample_shape[:2]) >= AUGMENT_MIN_SIDE
+        augment = kind == "image" and (params["augment"] is True or (
+            params["augment"] == "auto" and wide))  # fmt: skip
         return cls(float(fraction), bool(filtering), augment)
 
 
