@@ -28,7 +28,9 @@ X, y = np.delete(X, drop, axis=0), np.delete(y, drop)
 print("zeros:", int((y == 0).sum()), "ones:", int((y == 1).sum()))
 
 # %%
-smrt = Reconstructor(random_state=0, verbose=1)
+# Every new zero synthetic: fit_resample's image default is augmented copies of
+# real images (ROS+aug), which no synthetic share has beaten yet.
+smrt = Reconstructor(random_state=0, verbose=1, synthetic_fraction=1.0)
 X_res, y_res = smrt.fit_resample(X, y)
 new_zeros = X_res[len(X) :][:16]
 
