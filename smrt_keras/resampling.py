@@ -210,7 +210,7 @@ def _synthetic(gen, n: int, members: np.ndarray, rng, generation, filtering):
             why[k] += v
         kept.append(candidates[keep][: n - have])
         have += len(kept[-1])
-        keep_rate = max(float(keep.mean()), 0.0)
+        keep_rate = float(keep.mean())
         if have >= n or (keep_rate == 0 and drawn > 4 * n):
             break  # filled, or the generator makes nothing the filter keeps
     rows = np.concatenate(kept)
