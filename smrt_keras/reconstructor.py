@@ -279,7 +279,9 @@ class Reconstructor(ResamplingMixin, SamplerMixin, BaseEstimator):
         spec.target = target_name(y)
         return self._fit_arrays(X_arr, spec, y_arr)
 
-    def _fit_arrays(self, X_arr, spec, y_arr) -> Reconstructor:
+    def _fit_arrays(self, X_arr, spec, y_arr, fit_models: bool = True):
+        """Fit on checked arrays; ``fit_models=False`` (``fit_resample`` with a
+        synthetic share of 0) draws the same seeds but fits no generator."""
         strategy = strategy_for(self.sampling_strategy, y_arr)
         classes, counts = np.unique(y_arr, return_counts=True)
         prefit = dict(self.generators or {})
@@ -291,13 +293,16 @@ class Reconstructor(ResamplingMixin, SamplerMixin, BaseEstimator):
         # mid-fit leaves the estimator exactly as it was.
         backbone = resolve_backbone(self.backbone, spec, classes)
         seed = None if backbone is None else int(rs.randint(_MAX_SEED))
-        data = (X_arr, y_arr, spec)
-        source = source_for(backbone, data, settings, seed)
-        generators = fit_generators(data, seeds, prefit, settings, source)
+        data, generators, shared = (X_arr, y_arr, spec), {}, None
+        if fit_models:
+            source = source_for(backbone, data, settings, seed)
+            generators = fit_generators(data, seeds, prefit, settings, source)
+            shared = source.backbone
         self._set_fitted(
-            FittedState(classes, strategy, generators, spec, backbone=source.backbone),
+            FittedState(classes, strategy, generators, spec, backbone=shared),
             np.random.default_rng(int(rs.randint(_MAX_SEED))),
         )
+        self.resample_only_ = not fit_models
         return self
 
     def _set_fitted(self, state: FittedState, rng: np.random.Generator) -> None:
@@ -317,6 +322,7 @@ class Reconstructor(ResamplingMixin, SamplerMixin, BaseEstimator):
         elif hasattr(self, "feature_names_in_"):
             del self.feature_names_in_
         self._rng = rng
+        self.resample_only_ = False
 
     # -------------------------------------------------------- generate
     def _draws(self, counts: Mapping, rng, batch_size: int = GENERATE_BATCH):

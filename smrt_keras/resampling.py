@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 import numpy as np
+from sklearn.exceptions import NotFittedError
 
 from smrt_keras.augmentation import AUGMENTATION, RandomAffine
 from smrt_keras.generator import GENERATE_BATCH, check_output_size
@@ -82,6 +83,14 @@ class ResamplingMixin:
     (:class:`~smrt_keras.Reconstructor`), which provides the fitted
     ``generators_``, ``sampling_strategy_``, ``input_spec_`` and ``_rng``."""
 
+    def _needs_generators(self, spec: InputSpec, y: np.ndarray) -> bool:
+        """Whether ``fit_resample`` must fit generators: not where every new
+        slot is a copy (``synthetic_fraction`` resolved to 0, no ``generators``
+        given), so that ROS+aug costs what ROS+aug costs."""
+        params = self.get_params(deep=False)
+        how = ResampleSettings.resolve(params, spec, len(np.unique(y)))
+        return how.synthetic_fraction > 0 or bool(params["generators"])
+
     def _fit_resample(self, X, y) -> tuple[np.ndarray, np.ndarray]:
         """The new part only, as raw arrays (imblearn's split): synthetic
         samples and copies mixed by ``synthetic_fraction``
@@ -93,6 +102,12 @@ class ResamplingMixin:
         )
         spec = self.input_spec_
         how = ResampleSettings.resolve(params, spec, len(self.classes_))
+        if self.resample_only_ and how.synthetic_fraction > 0:
+            raise NotFittedError(
+                f"synthetic_fraction={params['synthetic_fraction']!r} needs "
+                "generators, and this Reconstructor's fit_resample fitted none "
+                "(its share was 0). Call fit(X, y) first."
+            )
         # Only the filter's classifier draws a seed: without it the stream
         # (and so every table's output) is what it was before filtering.
         seed = int(self._rng.integers(2**31 - 1)) if how.filter_samples else 0
@@ -102,7 +117,8 @@ class ResamplingMixin:
         )  # fmt: skip
         self.resample_info_ = info
         for label, what in info.items():
-            self.generators_[label].info["resample"] = what
+            if label in self.generators_:
+                self.generators_[label].info["resample"] = what
             if self.verbose:
                 print(describe(label, what), flush=True)
         warn_unfilled(info, how.synthetic_fraction)
@@ -170,7 +186,7 @@ def resample(
             continue
         members = np.asarray(X[y == label])
         n_syn = int(round(settings.synthetic_fraction * n))
-        gen = generators[label]
+        gen = generators[label] if n_syn else None
         synthetic, info[label] = _synthetic(
             gen, n_syn, members, rng, generation, (sample_filter, label)
         )
@@ -190,8 +206,10 @@ def _synthetic(gen, n: int, members: np.ndarray, rng, generation, filtering):
     """Up to ``n`` samples of ``gen`` (flattened rows) that pass the filter,
     and what the filter did: drawn, kept, dropped share and why."""
     sample_filter, label = filtering
+    if n == 0:
+        return np.zeros((0, members[0].size)), {"synthetic": 0, "filter": None}
     recipe = gen.recipe.with_generation(generation, gen.z_rival is not None)
-    if n == 0 or sample_filter is None:
+    if sample_filter is None:
         sizes = [min(GENERATE_BATCH, n - i) for i in range(0, n, GENERATE_BATCH)]
         rows = [gen.generate_as(b, rng, recipe) for b in sizes]
         rows = np.concatenate(rows) if rows else np.zeros((0, members[0].size))

@@ -37,8 +37,9 @@ def _binarized(y_res: np.ndarray, n_columns: int, like):
 class SamplerMixin:
     """``fit_resample``, feature names and tags of an imbalanced-learn sampler.
 
-    The host class provides ``_fit_arrays(X_arr, spec, y_arr)``,
-    ``_fit_resample(X_arr, y_arr)``, ``_constraints`` and a
+    The host class provides ``_fit_arrays(X_arr, spec, y_arr, fit_models)``,
+    ``_needs_generators(spec, y_arr)``, ``_fit_resample(X_arr, y_arr)``,
+    ``_constraints`` and a
     ``categorical_features`` parameter.
     """
 
@@ -51,10 +52,20 @@ class SamplerMixin:
                 f"This Reconstructor is not fitted yet; call fit(X, y) before "
                 f"{method}()."
             )
+        if getattr(self, "resample_only_", False) and method != "resample":
+            raise NotFittedError(
+                f"This Reconstructor has no generators for {method}(): its "
+                "fit_resample appended augmented copies only (synthetic_fraction"
+                f"={self.synthetic_fraction!r} resolved to 0), so it fitted "
+                f"none. Call fit(X, y) before {method}(), or set "
+                "synthetic_fraction above 0 before fit_resample."
+            )
 
     def __repr__(self, N_CHAR_MAX: int = 700) -> str:
         text = super().__repr__(N_CHAR_MAX)
-        if self.__sklearn_is_fitted__():
+        if getattr(self, "resample_only_", False):
+            text += "  # fitted by fit_resample: copies only, no generators"
+        elif self.__sklearn_is_fitted__():
             labels = ", ".join(repr(c) for c in self.generators_)
             text += f"  # fitted: generators for [{labels}]"
         return text
@@ -83,7 +94,7 @@ class SamplerMixin:
         X_arr, spec = check_X(X, "X", self.categorical_features, self.input_kind)
         y_arr = check_y(y, len(X_arr))
         spec.target = target_name(y)
-        self._fit_arrays(X_arr, spec, y_arr)
+        self._fit_arrays(X_arr, spec, y_arr, self._needs_generators(spec, y_arr))
         X_new, y_new = self._fit_resample(X_arr, y_arr)
         X_res, y_res = OutputRestorer(spec).resampled(X, y_arr, X_new, y_new)
         if _one_vs_all(y):

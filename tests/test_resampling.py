@@ -3,6 +3,7 @@ sample filter, backbone="auto" and Reconstructor.resample."""
 
 import numpy as np
 import pytest
+from sklearn.exceptions import NotFittedError
 
 from smrt_keras import Reconstructor
 from smrt_keras.backbone import resolve_backbone
@@ -56,6 +57,29 @@ def test_share_zero_is_augmented_copies_only(three_digits):
     real = {image.tobytes() for image in X}
     copied = [image.tobytes() in real for image in new]
     assert np.mean(copied) < 0.05, np.mean(copied)
+
+
+def test_share_zero_fits_no_generator_and_says_so(three_digits, tmp_path):
+    X, y = three_digits
+    smrt = _smrt(synthetic_fraction=0.0, augment=True)
+    X_res, y_res = smrt.fit_resample(X, y)
+    assert smrt.resample_only_ and smrt.generators_ == {}
+    assert "copies only, no generators" in repr(smrt)
+    # The same seeds are drawn as when generators are fitted: the copies are
+    # those a fit followed by resample() makes.
+    fitted = _smrt(synthetic_fraction=0.0, augment=True).fit(X, y)
+    assert not fitted.resample_only_ and len(fitted.generators_) == 2
+    X_again, y_again = fitted.resample(X, y)
+    np.testing.assert_array_equal(X_res, X_again)
+    np.testing.assert_array_equal(y_res, y_again)
+    for call in (lambda: smrt.generate(2), lambda: smrt.save(tmp_path / "s")):
+        with pytest.raises(NotFittedError, match="copies only.*Call fit"):
+            call()
+    smrt.set_params(synthetic_fraction=0.5)
+    with pytest.raises(NotFittedError, match="fitted none"):
+        smrt.resample(X, y)
+    # A later fit gives it generators again.
+    assert not smrt.set_params(synthetic_fraction=0.0).fit(X, y).resample_only_
 
 
 def test_share_one_without_filter_is_all_synthetic(three_digits):

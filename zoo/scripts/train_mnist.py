@@ -41,6 +41,8 @@ N_GENERATED = 1000
 #: prior's k-NN recall with an FID close to or below "interpolate"'s.
 DEFAULT_GENERATION = PRESET["training"]["generation"]
 MODES = PRESET["modes"]
+#: The training budget: a conditional set's is its one shared model's.
+EPOCHS = PRESET["training"].get("backbone_epochs", PRESET["training"].get("epochs"))
 
 
 #: Training facts of the shipped set, as its training run recorded them in the
@@ -56,7 +58,7 @@ SHIPPED_TRAINING = {
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mnist", default=None, help="path to mnist.npz")
-    parser.add_argument("--epochs", type=int, default=PRESET["training"]["epochs"])
+    parser.add_argument("--epochs", type=int, default=EPOCHS)
     parser.add_argument("--judge-epochs", type=int, default=3)
     parser.add_argument(
         "--limit",
@@ -111,7 +113,8 @@ def train(args, x_train, y_train) -> tuple[Reconstructor, dict]:
     import keras
 
     start = time.perf_counter()
-    settings = {**PRESET["training"], "epochs": args.epochs, "random_state": args.seed}
+    budget = "backbone_epochs" if "backbone" in PRESET["training"] else "epochs"
+    settings = {**PRESET["training"], budget: args.epochs, "random_state": args.seed}
     smrt = Reconstructor(**settings, verbose=1).fit(x_train, y_train)
     train_seconds = time.perf_counter() - start
     smrt.save(args.out, overwrite=True)
