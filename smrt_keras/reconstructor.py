@@ -95,16 +95,15 @@ class Reconstructor(ResamplingMixin, SamplerMixin, BaseEstimator):
         Share of each class's new ``fit_resample`` slots that are synthetic;
         the rest copy real members. Images get the affine + elastic transform
         on both (so 0 is ROS+aug). ``"auto"``: 0 for images (no share has yet
-        beaten ROS+aug), 1 for tables (:mod:`smrt_keras.resampling`).
+        beaten ROS+aug), 1 for tables (:mod:`smrt_keras.resampling`). At 0,
+        ``fit_resample`` fits no generator (``resample_only_``).
     filter_samples : "auto" or bool, default="auto"
         Redraw synthetic images that a CNN fitted on the real ones misreads or
         that nearly copy a member (:mod:`smrt_keras.filtering`); ``"auto"``:
         on for images of 2+ classes. Dropped shares: ``resample_info_``.
     output_augment : bool, default=False
         Give each generated image the random affine + elastic transform that
-        ``augment`` gives training images, so that SMRT adds its VAE's variety
-        on top of what augmentation gives random oversampling. Images only;
-        may be changed after fit.
+        ``augment`` gives training images. Images only; may be changed after fit.
     output_noise : {"auto"} or bool, default="auto"
         Draw from the decoder's ``p(x | z)`` rather than return its mean.
         ``"auto"`` draws for the Gaussian likelihood (the learned variance
@@ -180,6 +179,8 @@ class Reconstructor(ResamplingMixin, SamplerMixin, BaseEstimator):
     resample_info_ : dict
         ``{label: what fit_resample appended}``, with the filter's dropped
         share; also in ``generators_[label].info["resample"]``.
+    resample_only_ : bool
+        ``True`` after a ``fit_resample`` at share 0: copies only, no generators.
     input_kind_, input_kind_reason_ : str
         The path ``X`` took, ``"image"`` or ``"table"``, and why, in words.
 
@@ -241,10 +242,8 @@ class Reconstructor(ResamplingMixin, SamplerMixin, BaseEstimator):
         self.kl_warmup_epochs, self.generation = kl_warmup_epochs, generation
         self.temperature, self.backbone = temperature, backbone
         self.output_noise, self.output_augment = output_noise, output_augment
-        self.synthetic_fraction, self.filter_samples = (
-            synthetic_fraction,
-            filter_samples,
-        )
+        self.synthetic_fraction = synthetic_fraction
+        self.filter_samples = filter_samples
         self.augment, self.validation_fraction = augment, validation_fraction
         self.patience, self.random_state = patience, random_state
         self.verbose, self.generators = verbose, generators
@@ -280,8 +279,7 @@ class Reconstructor(ResamplingMixin, SamplerMixin, BaseEstimator):
         return self._fit_arrays(X_arr, spec, y_arr)
 
     def _fit_arrays(self, X_arr, spec, y_arr, fit_models: bool = True):
-        """Fit on checked arrays; ``fit_models=False`` (``fit_resample`` with a
-        synthetic share of 0) draws the same seeds but fits no generator."""
+        """Fit on checked arrays (``fit_models=False``: same seeds, no models)."""
         strategy = strategy_for(self.sampling_strategy, y_arr)
         classes, counts = np.unique(y_arr, return_counts=True)
         prefit = dict(self.generators or {})
@@ -293,11 +291,10 @@ class Reconstructor(ResamplingMixin, SamplerMixin, BaseEstimator):
         # mid-fit leaves the estimator exactly as it was.
         backbone = resolve_backbone(self.backbone, spec, classes)
         seed = None if backbone is None else int(rs.randint(_MAX_SEED))
-        data, generators, shared = (X_arr, y_arr, spec), {}, None
-        if fit_models:
-            source = source_for(backbone, data, settings, seed)
-            generators = fit_generators(data, seeds, prefit, settings, source)
-            shared = source.backbone
+        data = (X_arr, y_arr, spec)
+        source = source_for(backbone, data, settings, seed) if fit_models else None
+        generators = fit_generators(data, seeds, prefit, settings, source)
+        shared = getattr(source, "backbone", None)  # no source: no models at all
         self._set_fitted(
             FittedState(classes, strategy, generators, spec, backbone=shared),
             np.random.default_rng(int(rs.randint(_MAX_SEED))),

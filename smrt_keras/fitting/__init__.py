@@ -30,17 +30,20 @@ def fit_generators(
     seeds: Mapping,
     prefit: Mapping,
     settings: FitSettings,
-    source: Source,
+    source: Source | None,
 ) -> dict:
     """``{label: ClassGenerator}`` for every label of ``seeds``, in its order.
 
     ``data`` is ``(X, y, spec)``: the checked arrays and their input spec.
     Classes in ``prefit`` are adopted (their generator reused, or a bare VAE
-    given the class's scaler and codes); ``source`` makes the others.
+    given the class's scaler and codes); ``source`` makes the others
+    (``None``: no generator at all).
     ``settings.epochs`` and ``settings.verbose`` drive the progress report.
     Nothing is returned until every class has its generator, so an error (or
     Ctrl-C) leaves the caller's state untouched.
     """
+    if source is None:  # fit_resample at a synthetic share of 0: no models
+        return {}
     X, y, spec = data
     tasks = [
         ClassTask(k, label, class_rows(X, y, label), seeds[label])
