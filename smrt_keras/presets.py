@@ -19,9 +19,9 @@ from pathlib import Path
 PRESETS: dict[str, dict] = {
     "mnist": {
         "kind": "generators",
-        "description": "One conditional convolutional VAE over the ten MNIST "
-        "digits (28x28 grayscale, uint8), trained on the MNIST training set; "
-        "each digit's generator is its class slice; see zoo/mnist/MODEL_CARD.md.",
+        "description": "One convolutional VAE per MNIST digit 0-9 (28x28 "
+        "grayscale, uint8), trained on the MNIST training set; see "
+        "zoo/mnist/MODEL_CARD.md.",
         "directory": "mnist",
         "data": "MNIST training set",
         "script": "zoo/scripts/train_mnist.py",
@@ -29,8 +29,8 @@ PRESETS: dict[str, dict] = {
         "modes": ("posterior", "prior", "interpolate", "kde"),
         "training": {
             "classes": "all",
-            "backbone": "conditional",
-            "backbone_epochs": 15,
+            "backbone": None,  # one VAE per digit (images default to conditional)
+            "epochs": 60,
             "batch_size": 128,
             "patience": 5,
             "validation_fraction": 0.1,
