@@ -4,8 +4,13 @@ benchmarks/README.md."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 
+#: The problems, their loading and their tuning/confirmation split.
+SUITE = Path(__file__).with_name("tabular_suite.json")
 #: Rows kept per set (a stratified subsample of larger ones).
 MAX_ROWS = 1500
 #: The minority is cut to ``n_majority / RATIO`` rows where it has more.
@@ -48,38 +53,6 @@ def _numeric(frame, target: str, positive, drop=()):
     return X.to_numpy(dtype="float64")[keep], y[keep]
 
 
-def _sklearn_sets() -> dict:
-    from sklearn import datasets as sk
-
-    sets = {"breast_cancer": (sk.load_breast_cancer, 0), "wine_0": (sk.load_wine, 0),
-            "digits_8": (sk.load_digits, 8)}  # fmt: skip
-    return {name: (X, (y == positive).astype(int)) for name, (load, positive)
-            in sets.items() for X, y in [load(return_X_y=True)]}  # fmt: skip
-
-
-def numeric_sets() -> dict:
-    """``{name: (X float64, y)}``: 16 real numeric sets."""
-    out = _sklearn_sets()
-    specs = {
-        "caravan": ("ISLR", "Caravan", "Purchase", "Yes", ()),
-        "cells": ("modeldata", "cells", "class", "WS", ("case",)),
-        "ad_data": ("modeldata", "ad_data", "Class", "Impaired", ()),
-        "hepatic_qsar": ("modeldata", "hepatic_injury_qsar", "class", "severe", ()),
-        "pd_speech": ("modeldata", "pd_speech", "class", "control", ()),
-        "two_class": ("modeldata", "two_class_dat", "Class", "Class2", ()),
-        "birthwt": ("MASS", "birthwt", "low", 1, ("bwt",)),
-        "stackoverflow": ("modeldata", "stackoverflow", "Remote", "Remote", ()),
-        "spam7": ("DAAG", "spam7", "yesno", "y", ()),
-        "frogs": ("DAAG", "frogs", "pres.abs", 1, ()),
-        "hpc": ("modeldata", "hpc_data", "class", "L", ()),
-        "kyphosis": ("rpart", "kyphosis", "Kyphosis", "present", ()),
-        "mroz": ("Ecdat", "Mroz", "work", "yes", ()),
-    }
-    for name, (package, item, target, positive, drop) in specs.items():
-        out[name] = _numeric(_r(package, item), target, positive, drop)
-    return {name: imbalance(X, y) for name, (X, y) in out.items()}
-
-
 def _mixed(frame, target: str, positive, drop=()):
     frame = frame.drop(columns=list(drop)).dropna().reset_index(drop=True)
     y = (frame.pop(target) == positive).to_numpy().astype(int)
@@ -89,23 +62,31 @@ def _mixed(frame, target: str, positive, drop=()):
     return frame, y
 
 
-def mixed_sets() -> dict:
-    """``{name: (DataFrame, y)}``: 8 real mixed-type sets (category columns
-    for text; ``titanic`` is all-categorical)."""
-    specs = {
-        "mlc_churn": ("modeldata", "mlc_churn", "churn", "yes", ()),
-        "credit_data": ("modeldata", "credit_data", "Status", "bad", ()),
-        "wa_churn": ("modeldata", "wa_churn", "churn", "Yes", ()),
-        "attrition": ("modeldata", "attrition", "Attrition", "Yes", ()),
-        "lending_club": ("modeldata", "lending_club", "Class", "bad", ()),
-        "default": ("ISLR", "Default", "default", "Yes", ()),
-        "hmda": ("AER", "HMDA", "deny", "yes", ()),
-        "titanic": ("COUNT", "titanic", "survived", "yes", ()),
-    }
-    out = {}
-    for name, (package, item, target, positive, drop) in specs.items():
-        out[name] = imbalance(*_mixed(_r(package, item), target, positive, drop))
-    return out
+def suite(split: str = "all") -> list[dict]:
+    """The problems of ``split`` ("tuning", "confirmation" or "all") in
+    ``tabular_suite.json``, whose halves were fixed before any tuning."""
+    problems = json.loads(SUITE.read_text())["problems"]
+    return [p for p in problems if split in ("all", p["split"])]
+
+
+def load(problem: dict) -> tuple:
+    """``(X, y)`` of one problem of the suite, cut by :func:`imbalance`."""
+    if problem["source"] == "sklearn":
+        from sklearn import datasets as sk
+
+        X, y = getattr(sk, problem["item"])(return_X_y=True)
+        return imbalance(X, (y == problem["positive"]).astype(int))
+    frame = _r(problem["package"], problem["item"])
+    make = _numeric if problem["kind"] == "numeric" else _mixed
+    target, positive = problem["target"], problem["positive"]
+    return imbalance(*make(frame, target, positive, problem["drop"]))
+
+
+def sets(kind: str, split: str = "all") -> dict:
+    """``{name: (X, y)}`` of the ``kind`` ("numeric" or "mixed") problems of
+    ``split``: numeric ones float64 arrays, mixed ones DataFrames (category
+    columns for text)."""
+    return {p["name"]: load(p) for p in suite(split) if p["kind"] == kind}
 
 
 def smoke_mixed_set():

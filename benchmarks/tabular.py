@@ -49,16 +49,19 @@ METRICS = tuple(METRIC_NAMES)
 FIDELITY = ("tvd", "ks", "corr", "edge", "edge_real")
 
 
-def datasets(smoke: bool) -> dict:
+def datasets(smoke: bool, split: str = "all") -> dict:
     """``{name: (X, y, kind)}``, y = 1 for the minority; kind "numeric" or
     "mixed". Numeric sets are float64 (SMOTE would wrap integer dtypes)."""
     if smoke:
-        X, y = tabular_data.imbalance(*tabular_data._sklearn_sets()["breast_cancer"])
+        X, y = tabular_data.load(tabular_data.suite()[0])  # breast_cancer, sklearn's
         return {"breast_cancer": (X.astype("float64"), y, "numeric"),
                 "bc_mixed": (*tabular_data.smoke_mixed_set(), "mixed")}  # fmt: skip
-    out = {**tabular_data.numeric_sets(), **tabular_data.synthetic_sets(False)}
+    out = tabular_data.sets("numeric", split)
+    if split != "confirmation":  # the first suite's generated sets were tuned on
+        out.update(tabular_data.synthetic_sets(False))
     out = {n: (np.asarray(X, "float64"), y, "numeric") for n, (X, y) in out.items()}
-    out.update({n: (X, y, "mixed") for n, (X, y) in tabular_data.mixed_sets().items()})
+    mixed = tabular_data.sets("mixed", split)
+    out.update({n: (X, y, "mixed") for n, (X, y) in mixed.items()})
     return out
 
 
@@ -176,6 +179,8 @@ def main(argv=None) -> None:
     p = common.parser(__doc__)
     p.add_argument("--repeats", type=int, default=1, help="CV repeats of 5 folds")
     p.add_argument("--sets", default="", help="comma-separated sets to run (all)")
+    p.add_argument("--split", default="confirmation", help="tuning, confirmation, all",
+                   choices=("tuning", "confirmation", "all"))  # fmt: skip
     common.smrt_options(p, SAMPLERS)
     args, smrt_params, samplers = common.parse_smrt(p, argv, SAMPLERS)
     args.folds = 5
@@ -185,7 +190,7 @@ def main(argv=None) -> None:
         # The suite runs the smoke: the two fast classifiers keep it short.
         global CLASSIFIERS
         CLASSIFIERS = ("kNN", "LR")
-    data = datasets(args.smoke)
+    data = datasets(args.smoke, args.split)
     if args.sets:
         data = {d: data[d] for d in args.sets.split(",")}
     acc = run_sets(args, data, samplers, smrt_params)

