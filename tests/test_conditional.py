@@ -138,9 +138,14 @@ def test_conditional_fit_is_reproducible_and_clones(fitted, digits_few):
 
 def test_conditional_resamples_and_round_trips(fitted, digits_few, tmp_path):
     X, y = digits_few
+    # Every new slot synthetic and unfiltered: at the image default (share 0)
+    # fit_resample fits no generator, so there would be nothing to save.
+    fitted.set_params(synthetic_fraction=1.0, filter_samples=False)
     X_res, y_res = fitted.fit_resample(X, y)
+    fitted.set_params(synthetic_fraction="auto", filter_samples="auto")
     counts = np.bincount(y_res)
     assert counts[0] == counts.max() and len(X_res) == len(y_res)
+    assert not fitted.resample_only_
     fitted.save(tmp_path / "saved")
     loaded = Reconstructor.load(tmp_path / "saved")
     assert loaded.get_params()["backbone"] == "conditional"
