@@ -93,7 +93,9 @@ def tabular_lines() -> list[str]:
         names, samplers = suite["datasets"], suite["samplers"]
         ranks = {m: np.asarray(r) for m, r in suite["ranks"].items()}
         title = SUITE_TITLES[key].format(n=len(names))
-        lines += [f"{title}:", "", *tabular.rank_table(samplers, ranks), ""]
+        border = tabular.border_means(data["fidelity"], names, samplers)
+        lines += [f"{title}:", "", *tabular.rank_table(samplers, ranks, border=border),
+                  "", *tabular.border_note(border)]  # fmt: skip
         if key == "all":
             continue
         cells = [(d, c) for d in names for c in scores[d]]

@@ -33,7 +33,11 @@ from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import OneHotEncoder, StandardScaler  # noqa: E402
 
 from smrt_keras import Reconstructor  # noqa: E402
-from smrt_keras.evaluation import column_fidelity  # noqa: E402
+from smrt_keras.evaluation import (  # noqa: E402
+    border_share,
+    column_fidelity,
+    real_border_share,
+)
 
 NUMERIC_SAMPLERS = ("none", "threshold", "ROS", "SMOTE", "ADASYN", "BorderlineSMOTE",
                     "SMRT")  # fmt: skip
@@ -46,7 +50,7 @@ SHARED = ("none", "threshold", "ROS", "SMOTE", "SMRT")
 CLASSIFIERS = ("kNN", "LR", "RF", "HGB")
 METRIC_NAMES = {"roc_auc": "ROC AUC", "gmean": "G-mean", "f1": "F1", "ap": "AP"}
 METRICS = tuple(METRIC_NAMES)
-FIDELITY = ("tvd", "ks", "corr", "edge", "edge_real")
+FIDELITY = ("tvd", "ks", "corr", "edge", "edge_real", "border", "border_real")
 
 
 def datasets(smoke: bool, split: str = "all") -> dict:
@@ -97,15 +101,31 @@ def make_classifier(name: str, seed: int, tuned: bool = False, cats=()):
         ),
         "HGB": lambda: ensemble.HistGradientBoostingClassifier(random_state=seed),
     }[name]()
-    encode = StandardScaler()
-    if cats:
-        onehot = OneHotEncoder(handle_unknown="ignore", sparse_output=False)
-        encode = make_column_transformer((onehot, list(cats)), remainder=encode)
-    clf = make_pipeline(encode, clf)
+    clf = make_pipeline(encoder(cats), clf)
     if tuned:
         scoring = make_scorer(geometric_mean_score)
         clf = TunedThresholdClassifierCV(clf, scoring=scoring, random_state=seed)
     return clf
+
+
+def encoder(cats=()):
+    """What every classifier sees: numeric columns standardised, ``cats``
+    one-hot encoded."""
+    encode = StandardScaler()
+    if cats:
+        onehot = OneHotEncoder(handle_unknown="ignore", sparse_output=False)
+        encode = make_column_transformer((onehot, list(cats)), remainder=encode)
+    return encode
+
+
+def border(X_tr, y_tr, new, cats) -> dict:
+    """The border share of the synthetic minority rows ``new`` (the share
+    whose nearest real training row is of the other class) and the real
+    minority's own, both in the classifiers' encoding of the fold."""
+    enc = encoder(cats).fit(X_tr)
+    real = enc.transform(X_tr)
+    return {"border": border_share(real, y_tr, enc.transform(new), 1),
+            "border_real": real_border_share(real, y_tr, 1)}  # fmt: skip
 
 
 def score(y_true, proba, pred) -> dict:
@@ -164,7 +184,9 @@ def run_fold(dname, X, y, tr, te, fold, samplers, smrt_params, acc) -> None:
         if new is not None and len(new):
             real = _rows(X_tr, np.flatnonzero(y_tr == 1))
             per = acc["fidelity"].setdefault(dname, {}).setdefault(sname, {})
-            for key, value in column_fidelity(real, new, cats or None).items():
+            measured = column_fidelity(real, new, cats or None)
+            measured.update(border(X_tr, y_tr, new, cats))
+            for key, value in measured.items():
                 per.setdefault(key, []).append(value)
         for cname in CLASSIFIERS:
             where = f"{dname} fold {fold}"
@@ -232,13 +254,54 @@ def _ranks(scores: dict, names, samplers, alias=None) -> tuple[list, dict]:
         for m in METRICS}  # fmt: skip
 
 
-def rank_table(samplers, ranks, seconds=None) -> list[str]:
+def rank_table(samplers, ranks, seconds=None, border=None) -> list[str]:
+    """Average ranks per metric; with ``border`` (:func:`border_means`), each
+    sampler's border share; with ``seconds``, its resampling time."""
+    border = border or {}
     rows = [[s, *(f"{ranks[m][i]:.2f}" for m in METRICS),
              f"{np.mean([ranks[m][i] for m in METRICS]):.2f}",
+             *([_share(border.get(s))] if border else []),
              *([f"{seconds.get(s, 0.0):.1f}"] if seconds else [])]
             for i, s in enumerate(samplers)]  # fmt: skip
     header = ["sampler", *METRIC_NAMES.values(), "mean rank"]
+    header += ["border share"] if border else []
     return common.table(header + (["resampling s"] if seconds else []), rows)
+
+
+def _share(value) -> str:
+    return "-" if value is None or not np.isfinite(value) else f"{value:.0%}"
+
+
+def border_means(fidelity: dict, names, samplers) -> dict:
+    """``{sampler: mean border share}`` over the datasets ``names`` (the mean
+    of each set's fold means), and ``"real"``: the real minority's own; empty
+    for results that predate the measure."""
+    out, real = {}, []
+    for s in samplers:
+        per = [np.nanmean(fidelity[d][s]["border"]) for d in names
+               if "border" in fidelity.get(d, {}).get(s, {})]  # fmt: skip
+        if per:
+            out[s] = float(np.nanmean(per))
+    for d in names:
+        shares = [v["border_real"] for v in fidelity.get(d, {}).values()
+                  if "border_real" in v]  # fmt: skip
+        if shares:  # the same folds for every sampler: take the first's
+            real.append(np.nanmean(shares[0]))
+    if real:
+        out["real"] = float(np.nanmean(real))
+    return out
+
+
+def border_note(border: dict) -> list[str]:
+    """What the border share column means, with the real minority's own, and
+    a blank line; nothing for results that predate the measure."""
+    if not border:
+        return []
+    return [f"Border share: of each sampler's synthetic minority rows, the share "
+            "whose nearest real training row (standardised, categories one-hot) is "
+            "of the other class; mean over sets of the fold means. ROS copies sit "
+            "on their originals (0 %). The real minority's own share (each row's "
+            f"nearest other real row): {_share(border.get('real'))}.", ""]  # fmt: skip
 
 
 def fidelity_lines(fidelity: dict, names, samplers) -> list[str]:
@@ -246,11 +309,14 @@ def fidelity_lines(fidelity: dict, names, samplers) -> list[str]:
     rows = []
     for s in [s for s in samplers if any(s in fidelity.get(d, {}) for d in names)]:
         sets = [d for d in names if s in fidelity.get(d, {})]
-        means = [[np.nanmean(fidelity[d][s][k]) for d in sets] for k in FIDELITY]
+        means = [
+            [np.nanmean(fidelity[d][s].get(k, np.nan)) for d in sets] for k in FIDELITY
+        ]
         cells = [f"{np.nanmean(v):.3f}" if np.isfinite(v).any() else "-" for v in means]
         rows.append([s, *cells])
     header = ["sampler", "categorical TVD", "numeric KS", "correlation gap",
-              "on min/max (synthetic)", "on min/max (real)"]  # fmt: skip
+              "on min/max (synthetic)", "on min/max (real)",
+              "border share (synthetic)", "border share (real)"]  # fmt: skip
     return common.table(header, rows)
 
 
@@ -341,12 +407,13 @@ def report(args, data, acc, samplers, smrt_params) -> None:
         if names and chosen:
             alias = {"SMOTE": "SMOTENC"}
             suites[key] = (names, chosen, *_ranks(scores, names, chosen, alias))
-    lines = header_lines(args, data, smrt_params, suites) + suite_lines(suites, acc)
+    lines = header_lines(args, data, smrt_params, suites, acc)
+    lines += suite_lines(suites, acc)
     out = json_results(data, acc, suites, smrt_params)
     common.publish(args, "tabular", lines, out, plot(suites))
 
 
-def header_lines(args, data, smrt_params, suites) -> list[str]:
+def header_lines(args, data, smrt_params, suites, acc) -> list[str]:
     sizes = ", ".join(f"{d} {len(y)} x {X.shape[1]} ({int(y.sum())})"
                       for d, (X, y, _) in data.items())  # fmt: skip
     lines = common.head(
@@ -358,9 +425,11 @@ def header_lines(args, data, smrt_params, suites) -> list[str]:
     )[:-1]
     if "all" in suites:
         names, chosen, cells, ranks = suites["all"]
+        border = border_means(acc["fidelity"], names, chosen)
         lines += ["", f"## All sets ({len(names)} datasets x {len(CLASSIFIERS)} "
                   f"classifiers = {len(cells)} cells; SMOTE is SMOTENC/SMOTEN on mixed "
-                  "sets)", "", *rank_table(chosen, ranks)]  # fmt: skip
+                  "sets)", "", *rank_table(chosen, ranks, border=border), "",
+                  *border_note(border)][:-1]  # fmt: skip
     return lines
 
 
@@ -371,10 +440,12 @@ def suite_lines(suites, acc) -> list[str]:
         if key not in suites:
             continue
         names, chosen, cells, ranks = suites[key]
+        border = border_means(acc["fidelity"], names, chosen)
         rival = "SMOTE" if key == "numeric" else "SMOTENC"
         lines += [
             "", f"## {title} ({len(names)} datasets, {len(cells)} cells)", "",
-            *rank_table(chosen, ranks, acc["seconds"]), "",
+            *rank_table(chosen, ranks, acc["seconds"], border), "",
+            *border_note(border),
             "Resampling seconds are summed over every fold of every set. Folds a "
             "sampler refused and that were scored unresampled (threshold: fits "
             f"left untuned): {fb}.", "",

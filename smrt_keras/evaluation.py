@@ -144,6 +144,70 @@ def dcr_ratio_by_class(
     return float(np.median(np.concatenate(fake_d)) / held)
 
 
+def border_share(
+    reference: np.ndarray, labels: np.ndarray, queries: np.ndarray, label
+) -> float:
+    """Share of synthetic rows that land beside another class.
+
+    SMRT's founding claim is that its samples stay inside their class, where
+    SMOTE's lines between neighbours can cross into another class. This
+    measures it: the share of ``queries`` (rows meant to be of class
+    ``label``) whose nearest row of ``reference`` (real rows with ``labels``)
+    has another label. Euclidean, so encode the rows first (standardise
+    numeric columns, one-hot categories) as the downstream classifier sees
+    them; :func:`real_border_share` gives the data's own share to read it by.
+
+    Parameters
+    ----------
+    reference : ndarray of shape (n_real, n_features)
+        Real rows of every class.
+    labels : array-like of shape (n_real,)
+        Their labels.
+    queries : ndarray of shape (n_synthetic, n_features)
+        Synthetic rows of class ``label``.
+    label : object
+        The class the synthetic rows are meant to belong to.
+
+    Returns
+    -------
+    float
+        In [0, 1]; ``nan`` for no queries.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> reference, labels = np.array([[0.0], [1.0], [10.0]]), np.array([0, 0, 1])
+    >>> border_share(reference, labels, np.array([[0.4], [9.0]]), label=0)
+    0.5
+    """
+    from sklearn.metrics import pairwise_distances_argmin
+
+    if not len(queries):
+        return float("nan")
+    nearest = pairwise_distances_argmin(queries, reference)
+    return float(np.mean(np.asarray(labels)[nearest] != label))
+
+
+def real_border_share(rows: np.ndarray, labels: np.ndarray, label, index=None) -> float:
+    """The data's own border share for class ``label``: the share of its real
+    rows (those at positions ``index``, default all) whose nearest other real
+    row has another label.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rows, labels = np.array([[0.0], [1.0], [10.0], [11.0]]), np.array([0, 0, 1, 0])
+    >>> real_border_share(rows, labels, 0)  # the 0 at 11 sits beside the 1
+    0.3333333333333333
+    """
+    from sklearn.neighbors import NearestNeighbors
+
+    labels = np.asarray(labels)
+    own = np.flatnonzero(labels == label) if index is None else np.asarray(index)
+    _, nearest = NearestNeighbors(n_neighbors=2).fit(rows).kneighbors(rows[own])
+    return float(np.mean(labels[nearest[:, 1]] != label))
+
+
 class ImageJudge:
     """An independent CNN trained on real images to score generated ones.
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from smrt_keras.evaluation import border_share, real_border_share  # noqa: F401
+
 #: Elements (query rows x reference rows x columns) of one distance block.
 BLOCK_ELEMENTS = 2_000_000
 
@@ -135,30 +137,3 @@ def dcr_ratio_of(fake_dcr: np.ndarray, holdout_dcr: np.ndarray) -> float:
     the training rows (:func:`smrt_keras.evaluation.dcr_ratio`'s reading)."""
     held = float(np.median(holdout_dcr))
     return float(np.median(fake_dcr) / held) if held > 0 else float("nan")
-
-
-def border_share(
-    reference: np.ndarray, labels: np.ndarray, queries: np.ndarray, label
-) -> float:
-    """Share of ``queries`` (rows meant to be of class ``label``) whose
-    nearest row of ``reference`` (real rows with ``labels``) has another label.
-
-    Euclidean, chunked by :func:`sklearn.metrics.pairwise_distances_argmin`."""
-    from sklearn.metrics import pairwise_distances_argmin
-
-    if not len(queries):
-        return float("nan")
-    nearest = pairwise_distances_argmin(queries, reference)
-    return float(np.mean(np.asarray(labels)[nearest] != label))
-
-
-def real_border_share(rows: np.ndarray, labels: np.ndarray, label, index=None) -> float:
-    """The data's own border share for class ``label``: share of its real
-    rows (those at positions ``index``, default all) whose nearest other real
-    row has another label."""
-    from sklearn.neighbors import NearestNeighbors
-
-    labels = np.asarray(labels)
-    own = np.flatnonzero(labels == label) if index is None else np.asarray(index)
-    _, nearest = NearestNeighbors(n_neighbors=2).fit(rows).kneighbors(rows[own])
-    return float(np.mean(labels[nearest[:, 1]] != label))
