@@ -169,12 +169,16 @@ class TableCodec:
     one 0/1 flag (Bernoulli) and each categorical column one-hot over the
     levels *this class* shows (a softmax). A categorical column with a single
     level in the class is left out of the VAE and comes back as that level, so
-    a generated category is always one the class showed.
+    a generated category is always one the class showed. A ``"levels"``
+    column is a numeric one with few distinct values (codes 0-3, counts 0-5;
+    :func:`smrt_keras.recipe.resolve_column_kinds`): modelled as a categorical
+    over the values the class shows and decoded to those values, not to a
+    Gaussian rounded afterwards.
 
     Parameters
     ----------
-    kinds : sequence of {"numeric", "bool", "categorical"}
-        The kind of each column, from the input spec.
+    kinds : sequence of {"numeric", "levels", "bool", "categorical"}
+        The kind of each column, from the input spec or the recipe.
 
     Examples
     --------
@@ -204,11 +208,15 @@ class TableCodec:
         # Bool columns are level codes 0/1, so a constant one is a one-level
         # column: left out of the VAE and restored exactly.
         self.levels_ = {
-            j: np.unique(X[:, j]).astype(int)
+            j: _level_values(np.unique(X[:, j]), kind)
             for j, kind in enumerate(self.kinds)
-            if kind in ("categorical", "bool")
+            if kind in LEVEL_KINDS
         }
         return self
+
+    def _one_hot(self) -> list[int]:
+        # Categorical and levels columns with 2+ levels, in column order.
+        return sorted(self._modelled("categorical") + self._modelled("levels"))
 
     def _modelled(self, kind: str) -> list[int]:
         # Columns of ``kind`` the VAE sees: all numeric ones, and the bool and
@@ -222,9 +230,7 @@ class TableCodec:
         """The VAE's ``column_types``: the spans of :meth:`transform`'s output."""
         spans = [["gaussian", len(self._index("numeric"))]]
         spans += [["bernoulli", 1] for _ in self._modelled("bool")]
-        spans += [
-            ["categorical", len(self.levels_[j])] for j in self._modelled("categorical")
-        ]
+        spans += [["categorical", len(self.levels_[j])] for j in self._one_hot()]
         return [s for s in spans if s[1] > 0]
 
     @property
@@ -242,8 +248,8 @@ class TableCodec:
         if self.scaler_ is not None:
             parts.append(self.scaler_.transform(X[:, self._index("numeric")]))
         parts += [X[:, [j]] for j in self._modelled("bool")]
-        for j in self._modelled("categorical"):
-            parts.append(np.rint(X[:, [j]]) == self.levels_[j][None, :])
+        for j in self._one_hot():
+            parts.append(_round(X[:, [j]], self.kinds[j]) == self.levels_[j][None, :])
         return np.concatenate(parts, axis=1).astype("float32")
 
     def inverse_transform(self, Z: np.ndarray) -> np.ndarray:
@@ -266,7 +272,7 @@ class TableCodec:
         for j in self._modelled("bool"):
             out[:, j] = Z[:, start] >= 0.5
             start += 1
-        for j in self._modelled("categorical"):
+        for j in self._one_hot():
             levels = self.levels_[j]
             out[:, j] = levels[np.argmax(Z[:, start : start + len(levels)], axis=1)]
             start += len(levels)
@@ -288,8 +294,10 @@ class TableCodec:
         codec.scaler_ = None if num is None else FeatureScaler.from_dict(num)
         # Pairs [column, levels] in column order: a JSON object's keys would
         # come back sorted as text ("10" before "2").
-        codec.levels_ = {int(j): np.asarray(v, dtype=int) for j, v in state["levels"]}
-        expected = codec._index("categorical") + codec._index("bool")
+        codec.levels_ = {
+            int(j): _level_values(v, codec.kinds[int(j)]) for j, v in state["levels"]
+        }
+        expected = [j for j, k in enumerate(codec.kinds) if k in LEVEL_KINDS]
         if sorted(codec.levels_) != sorted(expected) or any(
             len(v) == 0 for v in codec.levels_.values()
         ):
@@ -297,8 +305,25 @@ class TableCodec:
         return codec
 
     def __repr__(self) -> str:
-        counts = {k: self.kinds.count(k) for k in ("numeric", "bool", "categorical")}
+        counts = {k: self.kinds.count(k) for k in ("numeric", *LEVEL_KINDS)}
+        if not counts["levels"]:  # the repr of tables without them is unchanged
+            del counts["levels"]
         return "TableCodec(" + ", ".join(f"{k}={v}" for k, v in counts.items()) + ")"
+
+
+#: Column kinds a :class:`TableCodec` keeps a list of levels for.
+LEVEL_KINDS = ("levels", "bool", "categorical")
+
+
+def _level_values(values, kind: str) -> np.ndarray:
+    """A column's levels: the values themselves for ``"levels"`` columns,
+    integer codes for bool and categorical ones."""
+    return np.asarray(values, dtype="float64" if kind == "levels" else int)
+
+
+def _round(values: np.ndarray, kind: str) -> np.ndarray:
+    # Codes are whole numbers; a levels column's values are matched exactly.
+    return values if kind == "levels" else np.rint(values)
 
 
 def scaler_from_dict(state: dict):

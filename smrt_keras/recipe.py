@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+import numpy as np
+
 from smrt_keras.settings import DIRECTED_MODES, FitSettings, GenerationSettings
 from smrt_keras.spec import InputSpec
 
@@ -41,6 +43,10 @@ AUGMENT_BELOW = 1000
 #: With ``augment="auto"``, images with a side below this are not augmented:
 #: sub-pixel shifts blur the whole of a tiny image.
 AUGMENT_MIN_SIDE = 16
+#: Under ``likelihood="auto"``, a numeric table column with at most this many
+#: distinct values is modelled as levels, not as a Gaussian
+#: (:func:`resolve_column_kinds`; codes 0-3, counts 0-5).
+FEW_LEVELS = 6
 #: ``beta="auto"``: the KL weight per likelihood. A low weight lets an image
 #: VAE reconstruct sharply; tabular data ranked best at 1.
 AUTO_BETA = {
@@ -174,6 +180,36 @@ def resolve_encoder(encoder: str, spec: InputSpec) -> str:
             f"X with sample shape {spec.sample_shape}. Use encoder='dense'."
         )
     return encoder
+
+
+def resolve_column_kinds(spec: InputSpec, X, likelihood: str) -> InputSpec:
+    """The spec the models are fitted by: ``spec`` with each numeric table
+    column of at most :data:`FEW_LEVELS` distinct values (over all of ``X``)
+    marked ``"levels"``, so that the class's
+    :class:`~smrt_keras.preprocessing.TableCodec` models it as a categorical
+    over the values the class shows.
+
+    Only under ``likelihood="auto"``: images, other likelihoods and tables
+    without such columns keep ``spec``. The caller's input spec is unchanged,
+    since outputs are restored by it.
+    """
+    if spec.is_image or likelihood != "auto":
+        return spec
+    X = np.asarray(X).reshape(len(X), -1)
+    kinds = list(spec.column_kinds) or ["numeric"] * X.shape[1]
+    # A first look at 10,000 rows rules most columns out of a big X cheaply.
+    head = X[:10_000]
+    few = [
+        k == "numeric"
+        and len(np.unique(head[:, j])) <= FEW_LEVELS
+        and len(np.unique(X[:, j])) <= FEW_LEVELS
+        for j, k in enumerate(kinds)
+    ]
+    if not any(few) or len(X) <= FEW_LEVELS:
+        return spec
+    kinds = ["levels" if f else k for k, f in zip(kinds, few, strict=True)]
+    levels = list(spec.levels) or [None] * len(kinds)
+    return replace(spec, column_kinds=kinds, levels=levels)
 
 
 def resolve_likelihood(likelihood: str, spec: InputSpec) -> str:

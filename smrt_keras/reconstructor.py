@@ -72,8 +72,8 @@ class Reconstructor(ResamplingMixin, SamplerMixin, BaseEstimator):
         Adam learning rate.
     likelihood : {"auto", "bernoulli", "continuous_bernoulli", "gaussian"}, \
             default="auto"
-        ``"auto"``: Bernoulli for images (in [0, 1]), Gaussian for tables; the
-        continuous Bernoulli is normalised for grey levels.
+        ``"auto"``: Bernoulli for images, Gaussian for tables (per column for
+        mixed ones; per-class fits model numeric columns of <= 6 values as levels).
     beta : float or "auto", default="auto"
         KL weight (beta-VAE); ``"auto"`` is 0.05 for Bernoulli (images decode
         sharply), 1.0 for Gaussian (:data:`~smrt_keras.recipe.AUTO_BETA`).

@@ -41,6 +41,12 @@ from smrt_keras.validation import check_X, check_y
 #: tried lost to it (ACSA 98.2 at 0.5 and 96.8 at 1.0, filtered, against
 #: ROS+aug's 98.6; ablation.md, "Synthetic share"). Tables: all synthetic.
 AUTO_SYNTHETIC_FRACTION = {"image": 0.0, "table": 1.0}
+#: ``filter_samples="auto"`` by the kind of input (where the share is above
+#: 0 and there are two or more classes). Images: the CNN filter
+#: (:class:`~smrt_keras.filtering.SampleFilter`). Tables: the neighbour-density
+#: filter (:class:`~smrt_keras.table_filter.NeighbourFilter`), off until the
+#: tuning half of the tabular suite says otherwise.
+AUTO_FILTER = {"image": True, "table": False}
 #: Rounds of drawing and filtering before a class's unfilled synthetic slots
 #: go to augmented copies instead (reported in its ``filter`` info).
 MAX_ROUNDS = 6
@@ -63,12 +69,12 @@ class ResampleSettings:
             fraction = AUTO_SYNTHETIC_FRACTION[kind]
         filtering = params["filter_samples"]
         if filtering == "auto":
-            filtering = kind == "image" and n_classes >= 2 and fraction > 0
-        if filtering and (kind != "image" or n_classes < 2):
+            filtering = AUTO_FILTER[kind] and n_classes >= 2 and fraction > 0
+        if filtering and n_classes < 2:
             raise ValueError(
-                "filter_samples=True needs images of two or more classes (its "
-                f"classifier tells them apart); X is a {kind} with {n_classes} "
-                "class(es). Use filter_samples='auto' or False."
+                "filter_samples=True needs two or more classes (it drops the "
+                f"samples another class claims); y has {n_classes}. Use "
+                "filter_samples='auto' or False."
             )
         # "auto" follows the training rule: images with sides under
         # AUGMENT_MIN_SIDE are not transformed (it lowered the 8x8 digits demo).
@@ -172,12 +178,10 @@ def resample(
 
     ``data`` is ``(X, y, spec)``, the checked arrays.
     """
-    from smrt_keras.filtering import SampleFilter
-
     X, y, spec = data
     total = int(sum(max(int(n), 0) for n in strategy.values()))
     check_output_size(total, spec.n_features, y.dtype)
-    sample_filter = SampleFilter.fit(X, y, seed) if settings.filter_samples else None
+    sample_filter = fit_filter(X, y, spec, seed) if settings.filter_samples else None
     # Candidates are drawn un-augmented: the filter judges what was decoded.
     generation = replace(generation, output_augment=False)
     parts, labels, info = [], [], {}
@@ -200,6 +204,18 @@ def resample(
     if not parts:
         return np.zeros((0, spec.n_features)), np.zeros(0, y.dtype), info
     return np.concatenate(parts), np.concatenate(labels), info
+
+
+def fit_filter(X: np.ndarray, y: np.ndarray, spec: InputSpec, seed: int):
+    """The sample filter for data of ``spec``: a CNN for images, the
+    neighbour-density test for tables."""
+    if spec.is_image:
+        from smrt_keras.filtering import SampleFilter
+
+        return SampleFilter.fit(X, y, seed)
+    from smrt_keras.table_filter import NeighbourFilter
+
+    return NeighbourFilter.fit(X, y, spec.column_kinds)
 
 
 def _synthetic(gen, n: int, members: np.ndarray, rng, generation, filtering):

@@ -158,8 +158,9 @@ def test_bad_values_name_the_parameter(three_digits):
     X, y = three_digits
     with pytest.raises(ValueError, match="synthetic_fraction"):
         _smrt(synthetic_fraction=1.5).fit_resample(X, y)
-    with pytest.raises(ValueError, match="filter_samples=True needs images"):
-        _smrt(filter_samples=True).fit_resample(X.reshape(len(X), -1).astype(float), y)
+    one_class = _smrt(filter_samples=True, sampling_strategy={0: 80})
+    with pytest.raises(ValueError, match="filter_samples=True needs two or more"):
+        one_class.fit_resample(X[y == 0].reshape(-1, 64).astype(float), y[y == 0])
 
 
 def test_tables_keep_every_slot_synthetic(small_tabular):
@@ -186,3 +187,51 @@ def test_a_filter_that_keeps_too_few_warns_and_names_the_classes(three_digits):
     with pytest.warns(UserWarning, match=r"kept fewer synthetic samples.*2: \d+ of 50"):
         smrt.fit_resample(X, y)
     assert smrt.resample_info_[2]["copies"] > 0
+
+
+def test_neighbour_filter_drops_rows_another_class_claims():
+    """Class sizes weigh the vote: a minority candidate with one minority and
+    four majority neighbours at 1:10 is kept; one deep in the majority is not.
+    A categorical column counts 1 per differing level."""
+    from smrt_keras.table_filter import NeighbourFilter
+
+    rng = np.random.default_rng(0)
+    X = np.r_[rng.normal(0, 1, (200, 2)), rng.normal(3, 0.3, (20, 2))]
+    y = np.r_[np.zeros(200, int), np.ones(20, int)]
+    f = NeighbourFilter.fit(X, y)
+    keep, why = f.check(np.array([[0.0, 0.0], [3.0, 3.0]]), 1, X[y == 1])
+    assert keep.tolist() == [False, True] and why == {"misread": 1, "near_copy": 0}
+    # Every neighbour counted over its class's size: one minority row of one
+    # and four majority rows of 40 (1/1 against 4/40) keep the candidate.
+    line = np.r_[np.arange(40.0), 100.0][:, None]
+    f_line = NeighbourFilter.fit(line, np.r_[np.zeros(40, int), 1])
+    assert not f_line.claimed(np.array([[75.0]]), 1).any()
+    assert f_line.claimed(np.array([[20.0]]), 1).all()
+    with pytest.raises(ValueError, match="label 7"):
+        f.check(X[:1], 7)
+    kinds = ["numeric", "categorical"]
+    rows = np.c_[np.zeros(10), np.repeat([0.0, 1.0], 5)]
+    cat = NeighbourFilter.fit(rows, np.repeat([0, 1], 5), kinds)
+    assert cat.claimed(np.array([[0.0, 1.0]]), 0).all()
+
+
+def test_table_filter_lowers_the_border_share(small_tabular):
+    """On a table, filter_samples=True redraws the synthetic rows another
+    class claims: fewer land beside another class's rows, and the dropped
+    share is reported per class."""
+    from smrt_keras.evaluation import border_share
+
+    X, y = small_tabular
+    Xs = (X - X.mean(0)) / X.std(0)
+    shares = {}
+    for flag in (False, True):
+        smrt = Reconstructor(epochs=20, random_state=0, filter_samples=flag)
+        X_res, y_res = smrt.fit_resample(X, y)
+        new, labels = X_res[len(X) :], y_res[len(X) :]
+        new = (new - X.mean(0)) / X.std(0)
+        shares[flag] = np.mean(
+            [border_share(Xs, y, new[labels == c], c) for c in np.unique(labels)]
+        )
+        assert np.bincount(y_res).tolist() == [np.bincount(y).max()] * 3
+    assert smrt.resample_info_[2]["filter"]["drawn"] > 0
+    assert shares[True] < shares[False]

@@ -437,3 +437,56 @@ def test_missing_values_and_unusable_levels_get_clear_messages(rng):
     assert len(X_res["k"].cat.categories) == 152  # unused categories cost nothing
     with pytest.raises(ValueError, match="y has 1 missing label"):
         Reconstructor(**FAST).fit(pd.DataFrame(base), ["a"] * 14 + [None] + ["b"] * 5)
+
+
+def test_levels_columns_round_trip_as_their_own_values():
+    """A "levels" column (few distinct numbers) is one-hot over the values the
+    class shows and decodes to those values, floats included; saved and
+    loaded, the codec encodes the same."""
+    codes = np.array(
+        [[0.5, 1.0, 3.0], [2.5, 0.0, 3.0], [0.5, 1.0, 3.0], [1.0, 2.0, 3.0]]
+    )
+    codec = TableCodec(["levels", "numeric", "levels"]).fit(codes)
+    assert codec.column_types == [["gaussian", 1], ["categorical", 3]]
+    np.testing.assert_array_equal(codec.levels_[0], [0.5, 1.0, 2.5])
+    back = codec.inverse_transform(codec.transform(codes))
+    np.testing.assert_array_equal(back[:, [0, 2]], codes[:, [0, 2]])
+    again = TableCodec.from_dict(codec.to_dict())
+    np.testing.assert_array_equal(again.transform(codes), codec.transform(codes))
+    assert "levels=2" in repr(codec) and "levels" not in repr(TableCodec(["numeric"]))
+
+
+def test_few_level_numeric_columns_are_modelled_as_levels():
+    """Under likelihood="auto", per-class fits model numeric columns of at
+    most FEW_LEVELS values (over all of X) as levels: generated values are
+    values the class showed, never a rounded Gaussian's in-between or
+    out-of-range ones. Other likelihoods, shared models and images keep
+    the numbers."""
+    from smrt_keras.recipe import FEW_LEVELS, resolve_column_kinds
+    from smrt_keras.validation import check_X
+
+    rng = np.random.default_rng(0)
+    n = 300
+    X = np.c_[
+        rng.normal(size=n),
+        rng.integers(0, 4, n),
+        np.where(rng.random(n) < 0.3, 0.5, 2.5),
+    ]
+    y = (np.arange(n) < 30).astype(int)
+    X[y == 1, 1] = rng.integers(1, 3, 30)  # the minority shows codes 1 and 2 only
+    smrt = Reconstructor(**FAST).fit(X.astype(float), y)
+    gen = smrt.generators_[1]
+    assert gen.recipe.column_kinds == ("numeric", "levels", "levels")
+    assert smrt.input_spec_.column_kinds == []  # outputs restored as numbers
+    new, _ = smrt.generate(300, label=1)
+    assert set(np.unique(new[:, 1])) <= {1.0, 2.0}
+    assert set(np.unique(new[:, 2])) <= {0.5, 2.5}
+    assert np.unique(new[:, 0]).size > 100
+    _, spec = check_X(X.astype(float), "X")
+    assert resolve_column_kinds(spec, X, "gaussian") is spec
+    wide = np.c_[X[:, :1], np.arange(n) % (FEW_LEVELS + 1)]
+    assert resolve_column_kinds(check_X(wide, "X")[1], wide, "auto").column_kinds == []
+    cond = Reconstructor(
+        backbone="conditional", epochs=2, backbone_epochs=2, random_state=0
+    )
+    assert cond.fit(X.astype(float), y).generators_[1].recipe.column_kinds == ()

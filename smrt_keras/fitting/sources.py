@@ -35,7 +35,7 @@ from smrt_keras.generator import ClassGenerator
 from smrt_keras.persistence import SavedBackbone
 from smrt_keras.preprocessing import FeatureScaler
 from smrt_keras.progress import FitProgress, JobReporter
-from smrt_keras.recipe import Recipe, build_recipe
+from smrt_keras.recipe import Recipe, build_recipe, resolve_column_kinds
 from smrt_keras.settings import FitSettings
 from smrt_keras.spec import InputSpec
 
@@ -114,7 +114,18 @@ class PerClass:
 
 
 class Scratch(PerClass):
-    """Each class's VAE trained from a fresh start (``backbone=None``)."""
+    """Each class's VAE trained from a fresh start (``backbone=None``).
+
+    Its tables model few-level numeric columns as levels
+    (:func:`~smrt_keras.recipe.resolve_column_kinds`), decided once over all
+    of ``X``; shared models (a backbone, the conditional VAE) scale every
+    class alike, as numbers.
+    """
+
+    def build(self, tasks, data, settings, progress) -> dict:
+        X, y, spec = data
+        spec = resolve_column_kinds(spec, X, settings.likelihood)
+        return super().build(tasks, (X, y, spec), settings, progress)
 
     def recipe(self, task, spec, settings) -> Recipe:
         spans = planning.column_types(spec, task.rows, task.label)
