@@ -198,19 +198,22 @@ def run_fold(dname, X, y, tr, te, fold, samplers, smrt_params, acc) -> None:
 
 
 def main(argv=None) -> None:
+    global CLASSIFIERS
     p = common.parser(__doc__)
     p.add_argument("--repeats", type=int, default=1, help="CV repeats of 5 folds")
     p.add_argument("--sets", default="", help="comma-separated sets to run (all)")
     p.add_argument("--split", default="confirmation", help="tuning, confirmation, all",
                    choices=("tuning", "confirmation", "all"))  # fmt: skip
+    p.add_argument("--classifiers", default=",".join(CLASSIFIERS),
+                   help="comma-separated classifiers (all)")  # fmt: skip
     common.smrt_options(p, SAMPLERS)
     args, smrt_params, samplers = common.parse_smrt(p, argv, SAMPLERS)
+    CLASSIFIERS = tuple(c for c in CLASSIFIERS if c in args.classifiers.split(","))
     args.folds = 5
     if args.smoke:
         args.repeats, args.folds = 1, 2
         smrt_params.setdefault("epochs", 1)
         # The suite runs the smoke: the two fast classifiers keep it short.
-        global CLASSIFIERS
         CLASSIFIERS = ("kNN", "LR")
     data = datasets(args.smoke, args.split)
     if args.sets:
