@@ -95,7 +95,7 @@ def tabular_lines() -> list[str]:
         title = SUITE_TITLES[key].format(n=len(names))
         border = tabular.border_means(data["fidelity"], names, samplers)
         lines += [f"{title}:", "", *tabular.rank_table(samplers, ranks, border=border),
-                  "", *tabular.border_note(border)]  # fmt: skip
+                  "", *[tabular.BORDER_NOTE, ""][: 2 * bool(border)]]  # fmt: skip
         if key == "all":
             continue
         cells = [(d, c) for d in names for c in scores[d]]

@@ -119,11 +119,9 @@ def encoder(cats=()):
 
 
 def border(X_tr, y_tr, new, cats) -> dict:
-    """The border share of the synthetic minority rows ``new`` (the share
-    whose nearest real training row is of the other class) and the real
-    minority's own, both in the classifiers' encoding of the fold."""
-    enc = encoder(cats).fit(X_tr)
-    real = enc.transform(X_tr)
+    """Border shares (:func:`~smrt_keras.evaluation.border_share`) of the
+    synthetic minority rows ``new`` and the real minority, as classified."""
+    real = (enc := encoder(cats).fit(X_tr)).transform(X_tr)
     return {"border": border_share(real, y_tr, enc.transform(new), 1),
             "border_real": real_border_share(real, y_tr, 1)}  # fmt: skip
 
@@ -258,12 +256,11 @@ def _ranks(scores: dict, names, samplers, alias=None) -> tuple[list, dict]:
 
 
 def rank_table(samplers, ranks, seconds=None, border=None) -> list[str]:
-    """Average ranks per metric; with ``border`` (:func:`border_means`), each
-    sampler's border share; with ``seconds``, its resampling time."""
-    border = border or {}
+    """Average ranks per metric; with ``border`` (``{sampler: share}``), the
+    border share; with ``seconds``, the resampling time."""
     rows = [[s, *(f"{ranks[m][i]:.2f}" for m in METRICS),
              f"{np.mean([ranks[m][i] for m in METRICS]):.2f}",
-             *([_share(border.get(s))] if border else []),
+             *([_pct(border[s])] if border else []),
              *([f"{seconds.get(s, 0.0):.1f}"] if seconds else [])]
             for i, s in enumerate(samplers)]  # fmt: skip
     header = ["sampler", *METRIC_NAMES.values(), "mean rank"]
@@ -271,52 +268,35 @@ def rank_table(samplers, ranks, seconds=None, border=None) -> list[str]:
     return common.table(header + (["resampling s"] if seconds else []), rows)
 
 
-def _share(value) -> str:
-    return "-" if value is None or not np.isfinite(value) else f"{value:.0%}"
+def _pct(value: float) -> str:
+    return f"{value:.0%}" if np.isfinite(value) else "-"
+
+
+def fidelity_mean(fidelity: dict, names, s: str, key: str) -> float:
+    """Mean over the sets ``names`` of sampler ``s``'s fold means of ``key``."""
+    v = [np.nanmean(fidelity[d][s].get(key, np.nan)) for d in names
+         if s in fidelity.get(d, {})]  # fmt: skip
+    return float(np.nanmean(v)) if np.isfinite(v).any() else np.nan
 
 
 def border_means(fidelity: dict, names, samplers) -> dict:
-    """``{sampler: mean border share}`` over the datasets ``names`` (the mean
-    of each set's fold means), and ``"real"``: the real minority's own; empty
-    for results that predate the measure."""
-    out, real = {}, []
-    for s in samplers:
-        per = [np.nanmean(fidelity[d][s]["border"]) for d in names
-               if "border" in fidelity.get(d, {}).get(s, {})]  # fmt: skip
-        if per:
-            out[s] = float(np.nanmean(per))
-    for d in names:
-        shares = [v["border_real"] for v in fidelity.get(d, {}).values()
-                  if "border_real" in v]  # fmt: skip
-        if shares:  # the same folds for every sampler: take the first's
-            real.append(np.nanmean(shares[0]))
-    if real:
-        out["real"] = float(np.nanmean(real))
-    return out
+    """``{sampler: mean border share}``; empty for results older than it."""
+    out = {s: fidelity_mean(fidelity, names, s, "border") for s in samplers}
+    return out if np.isfinite(list(out.values())).any() else {}
 
 
-def border_note(border: dict) -> list[str]:
-    """What the border share column means, with the real minority's own, and
-    a blank line; nothing for results that predate the measure."""
-    if not border:
-        return []
-    return [f"Border share: of each sampler's synthetic minority rows, the share "
-            "whose nearest real training row (standardised, categories one-hot) is "
-            "of the other class; mean over sets of the fold means. ROS copies sit "
-            "on their originals (0 %). The real minority's own share (each row's "
-            f"nearest other real row): {_share(border.get('real'))}.", ""]  # fmt: skip
+#: What the border share column means (printed under the tables that have it).
+BORDER_NOTE = ("Border share: the share of a sampler's synthetic minority rows whose "
+               "nearest real training row (as the classifiers see them) is of the "
+               "other class; ROS copies sit on their originals. The real minority's "
+               "own share is in the fidelity table.")  # fmt: skip
 
 
 def fidelity_lines(fidelity: dict, names, samplers) -> list[str]:
     """Mean fidelity of each of ``samplers`` over the datasets ``names``."""
-    rows = []
-    for s in [s for s in samplers if any(s in fidelity.get(d, {}) for d in names)]:
-        sets = [d for d in names if s in fidelity.get(d, {})]
-        means = [
-            [np.nanmean(fidelity[d][s].get(k, np.nan)) for d in sets] for k in FIDELITY
-        ]
-        cells = [f"{np.nanmean(v):.3f}" if np.isfinite(v).any() else "-" for v in means]
-        rows.append([s, *cells])
+    rows = [[s, *(f"{fidelity_mean(fidelity, names, s, k):.3f}".replace("nan", "-")
+                  for k in FIDELITY)]
+            for s in samplers if any(s in fidelity.get(d, {}) for d in names)]  # fmt: skip
     header = ["sampler", "categorical TVD", "numeric KS", "correlation gap",
               "on min/max (synthetic)", "on min/max (real)",
               "border share (synthetic)", "border share (real)"]  # fmt: skip
@@ -431,8 +411,7 @@ def header_lines(args, data, smrt_params, suites, acc) -> list[str]:
         border = border_means(acc["fidelity"], names, chosen)
         lines += ["", f"## All sets ({len(names)} datasets x {len(CLASSIFIERS)} "
                   f"classifiers = {len(cells)} cells; SMOTE is SMOTENC/SMOTEN on mixed "
-                  "sets)", "", *rank_table(chosen, ranks, border=border), "",
-                  *border_note(border)][:-1]  # fmt: skip
+                  "sets)", "", *rank_table(chosen, ranks, border=border)]  # fmt: skip
     return lines
 
 
@@ -448,7 +427,7 @@ def suite_lines(suites, acc) -> list[str]:
         lines += [
             "", f"## {title} ({len(names)} datasets, {len(cells)} cells)", "",
             *rank_table(chosen, ranks, acc["seconds"], border), "",
-            *border_note(border),
+            *[BORDER_NOTE, ""][: 2 * bool(border)],
             "Resampling seconds are summed over every fold of every set. Folds a "
             "sampler refused and that were scored unresampled (threshold: fits "
             f"left untuned): {fb}.", "",

@@ -173,11 +173,16 @@ class TableCodec:
     column is a numeric one with few distinct values (codes 0-3, counts 0-5;
     :func:`smrt_keras.recipe.resolve_column_kinds`): modelled as a categorical
     over the values the class shows and decoded to those values, not to a
-    Gaussian rounded afterwards.
+    Gaussian rounded afterwards. A ``"skewed"`` (heavy-tailed) column enters
+    the Gaussian span as ``sign(x) log(1 + |x| / s)``, ``s`` the class's median
+    absolute non-zero value, and a ``"zeros"`` (mostly zero) one as that value
+    of its non-zero rows plus a Bernoulli flag for "not zero": a point mass at
+    zero, so a generated row is exactly 0 or a value of the class's spread.
 
     Parameters
     ----------
-    kinds : sequence of {"numeric", "levels", "bool", "categorical"}
+    kinds : sequence of {"numeric", "skewed", "zeros", "levels", "bool", \
+"categorical"}
         The kind of each column, from the input spec or the recipe.
 
     Examples
@@ -201,10 +206,37 @@ class TableCodec:
     def _index(self, kind: str) -> list[int]:
         return [j for j, k in enumerate(self.kinds) if k == kind]
 
+    def _gaussian(self) -> list[int]:
+        # Columns of the Gaussian span, in column order.
+        return [j for j, k in enumerate(self.kinds) if k in GAUSSIAN_KINDS]
+
+    def _flags(self) -> list[int]:
+        # "zeros" columns whose class shows both zeros and other values.
+        return [j for j in self._index("zeros") if 0 < self.nonzero_[j] < 1]
+
+    def _forward(self, X: np.ndarray) -> np.ndarray:
+        """The Gaussian span's columns before standardising."""
+        out = X[:, self._gaussian()].copy()
+        for i, j in enumerate(self._gaussian()):
+            if j in self.log_scale_:
+                out[:, i] = _signed_log(out[:, i], self.log_scale_[j])
+            if self.kinds[j] == "zeros":  # zeros carry no value: the mean's
+                out[X[:, j] == 0, i] = self.fill_[j]
+        return out
+
     def fit(self, X: np.ndarray) -> TableCodec:
         X = np.asarray(X, dtype="float64")
-        num = self._index("numeric")
-        self.scaler_ = FeatureScaler("standard").fit(X[:, num]) if num else None
+        self.log_scale_, self.fill_, self.nonzero_ = {}, {}, {}
+        for j in self._index("skewed") + self._index("zeros"):
+            values = np.abs(X[:, j][X[:, j] != 0])
+            self.log_scale_[j] = float(np.median(values)) if len(values) else 1.0
+        for j in self._index("zeros"):
+            nonzero = X[:, j] != 0
+            self.nonzero_[j] = float(nonzero.mean())
+            logged = _signed_log(X[nonzero, j], self.log_scale_[j])
+            self.fill_[j] = float(logged.mean()) if len(logged) else 0.0
+        forward = self._forward(X)
+        self.scaler_ = FeatureScaler("standard").fit(forward) if forward.size else None
         # Bool columns are level codes 0/1, so a constant one is a one-level
         # column: left out of the VAE and restored exactly.
         self.levels_ = {
@@ -228,8 +260,8 @@ class TableCodec:
     @property
     def column_types(self) -> list[list]:
         """The VAE's ``column_types``: the spans of :meth:`transform`'s output."""
-        spans = [["gaussian", len(self._index("numeric"))]]
-        spans += [["bernoulli", 1] for _ in self._modelled("bool")]
+        spans = [["gaussian", len(self._gaussian())]]
+        spans += [["bernoulli", 1] for _ in self._modelled("bool") + self._flags()]
         spans += [["categorical", len(self.levels_[j])] for j in self._one_hot()]
         return [s for s in spans if s[1] > 0]
 
@@ -246,8 +278,9 @@ class TableCodec:
         X = np.asarray(X, dtype="float64").reshape(len(X), -1)
         parts = [np.zeros((len(X), 0))]
         if self.scaler_ is not None:
-            parts.append(self.scaler_.transform(X[:, self._index("numeric")]))
+            parts.append(self.scaler_.transform(self._forward(X)))
         parts += [X[:, [j]] for j in self._modelled("bool")]
+        parts += [X[:, [j]] != 0 for j in self._flags()]
         for j in self._one_hot():
             parts.append(_round(X[:, [j]], self.kinds[j]) == self.levels_[j][None, :])
         return np.concatenate(parts, axis=1).astype("float32")
@@ -261,31 +294,46 @@ class TableCodec:
         """
         Z = np.asarray(Z).reshape(len(Z), -1)
         out = np.empty((len(Z), len(self.kinds)))
-        start = 0
-        num = self._index("numeric")
-        if num:
-            out[:, num] = self.scaler_.inverse_transform(Z[:, : len(num)])
-            start = len(num)
+        start = len(gauss := self._gaussian())
+        if gauss:
+            out[:, gauss] = self._backward(self.scaler_.inverse_transform(Z[:, :start]))
         for j, levels in self.levels_.items():
             if len(levels) == 1:
                 out[:, j] = levels[0]
         for j in self._modelled("bool"):
             out[:, j] = Z[:, start] >= 0.5
             start += 1
+        for j in self._index("zeros"):  # a flag, or the class's only case
+            flag = Z[:, start] >= 0.5 if j in self._flags() else self.nonzero_[j] > 0
+            out[:, j] *= flag
+            start += j in self._flags()
         for j in self._one_hot():
             levels = self.levels_[j]
             out[:, j] = levels[np.argmax(Z[:, start : start + len(levels)], axis=1)]
             start += len(levels)
         return out
 
+    def _backward(self, values: np.ndarray) -> np.ndarray:
+        """Undo the log of the skewed and zeros columns (Gaussian span)."""
+        for i, j in enumerate(self._gaussian()):
+            if j in self.log_scale_:
+                v = values[:, i]
+                values[:, i] = np.sign(v) * np.expm1(np.abs(v)) * self.log_scale_[j]
+        return values
+
     def to_dict(self) -> dict:
         """JSON-able state (used in the saved manifest)."""
-        return {
+        out = {
             "kind": self.kind,
             "kinds": list(self.kinds),
             "numeric": None if self.scaler_ is None else self.scaler_.to_dict(),
             "levels": [[j, v.tolist()] for j, v in sorted(self.levels_.items())],
         }
+        # Pairs [column, value], as for the levels; absent in older saves.
+        for key in ("log_scale", "fill", "nonzero"):
+            if values := getattr(self, key + "_"):
+                out[key] = [[j, v] for j, v in sorted(values.items())]
+        return out
 
     @classmethod
     def from_dict(cls, state: dict) -> TableCodec:
@@ -297,6 +345,9 @@ class TableCodec:
         codec.levels_ = {
             int(j): _level_values(v, codec.kinds[int(j)]) for j, v in state["levels"]
         }
+        for key in ("log_scale", "fill", "nonzero"):
+            pairs = state.get(key, [])
+            setattr(codec, key + "_", {int(j): float(v) for j, v in pairs})
         expected = [j for j, k in enumerate(codec.kinds) if k in LEVEL_KINDS]
         if sorted(codec.levels_) != sorted(expected) or any(
             len(v) == 0 for v in codec.levels_.values()
@@ -305,14 +356,22 @@ class TableCodec:
         return codec
 
     def __repr__(self) -> str:
-        counts = {k: self.kinds.count(k) for k in ("numeric", *LEVEL_KINDS)}
-        if not counts["levels"]:  # the repr of tables without them is unchanged
-            del counts["levels"]
+        counts = {k: self.kinds.count(k) for k in (*GAUSSIAN_KINDS, *LEVEL_KINDS)}
+        # Kinds the recipe adds are shown only where present (reprs unchanged).
+        counts = {k: v for k, v in counts.items() if v or k in _INPUT_KINDS}
         return "TableCodec(" + ", ".join(f"{k}={v}" for k, v in counts.items()) + ")"
 
 
 #: Column kinds a :class:`TableCodec` keeps a list of levels for.
 LEVEL_KINDS = ("levels", "bool", "categorical")
+#: Column kinds of its Gaussian span.
+GAUSSIAN_KINDS = ("numeric", "skewed", "zeros")
+_INPUT_KINDS = ("numeric", "bool", "categorical")
+
+
+def _signed_log(values: np.ndarray, scale: float) -> np.ndarray:
+    # Heavy tails in, a Gaussian-like spread out; odd, so signs survive.
+    return np.sign(values) * np.log1p(np.abs(values) / scale)
 
 
 def _level_values(values, kind: str) -> np.ndarray:

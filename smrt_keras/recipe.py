@@ -47,6 +47,12 @@ AUGMENT_MIN_SIDE = 16
 #: distinct values is modelled as levels, not as a Gaussian
 #: (:func:`resolve_column_kinds`; codes 0-3, counts 0-5).
 FEW_LEVELS = 6
+#: ... a column at least this share of zeros as a point mass and a value ...
+MOSTLY_ZERO = 0.5
+#: ... and one whose absolute skewness is above this with a signed log.
+#: Both thresholds are the tabular suite's definitions of such columns
+#: (benchmarks/tabular_suite.json, "awkward").
+HEAVY_SKEW = 2.0
 #: ``beta="auto"``: the KL weight per likelihood. A low weight lets an image
 #: VAE reconstruct sharply; tabular data ranked best at 1.
 AUTO_BETA = {
@@ -183,11 +189,16 @@ def resolve_encoder(encoder: str, spec: InputSpec) -> str:
 
 
 def resolve_column_kinds(spec: InputSpec, X, likelihood: str) -> InputSpec:
-    """The spec the models are fitted by: ``spec`` with each numeric table
-    column of at most :data:`FEW_LEVELS` distinct values (over all of ``X``)
-    marked ``"levels"``, so that the class's
-    :class:`~smrt_keras.preprocessing.TableCodec` models it as a categorical
-    over the values the class shows.
+    """The spec the models are fitted by: ``spec`` with its awkward numeric
+    table columns (judged over all of ``X``) given a kind of their own, which
+    the class's :class:`~smrt_keras.preprocessing.TableCodec` models to fit:
+
+    - ``"levels"``: at most :data:`FEW_LEVELS` distinct values (codes 0-3,
+      counts 0-5): a categorical over the values the class shows;
+    - ``"zeros"``: at least :data:`MOSTLY_ZERO` of the values are 0: a point
+      mass at zero and a (log-scaled) value;
+    - ``"skewed"``: heavy-tailed (absolute skewness over :data:`HEAVY_SKEW`):
+      a signed log before standardising.
 
     Only under ``likelihood="auto"``: images, other likelihoods and tables
     without such columns keep ``spec``. The caller's input spec is unchanged,
@@ -197,19 +208,27 @@ def resolve_column_kinds(spec: InputSpec, X, likelihood: str) -> InputSpec:
         return spec
     X = np.asarray(X).reshape(len(X), -1)
     kinds = list(spec.column_kinds) or ["numeric"] * X.shape[1]
-    # A first look at 10,000 rows rules most columns out of a big X cheaply.
-    head = X[:10_000]
-    few = [
-        k == "numeric"
-        and len(np.unique(head[:, j])) <= FEW_LEVELS
-        and len(np.unique(X[:, j])) <= FEW_LEVELS
-        for j, k in enumerate(kinds)
-    ]
-    if not any(few) or len(X) <= FEW_LEVELS:
+    if len(X) <= FEW_LEVELS:
         return spec
-    kinds = ["levels" if f else k for k, f in zip(kinds, few, strict=True)]
-    levels = list(spec.levels) or [None] * len(kinds)
-    return replace(spec, column_kinds=kinds, levels=levels)
+    new = [_column_kind(X[:, j]) if k == "numeric" else k for j, k in enumerate(kinds)]
+    if new == kinds:
+        return spec
+    return replace(
+        spec, column_kinds=new, levels=list(spec.levels) or [None] * len(new)
+    )
+
+
+def _column_kind(column: np.ndarray) -> str:
+    """The modelled kind of one numeric column (see :func:`resolve_column_kinds`)."""
+    # A first look at 10,000 rows rules most columns of a big X out cheaply.
+    if len(np.unique(column[:10_000])) <= FEW_LEVELS:
+        if len(np.unique(column)) <= FEW_LEVELS:
+            return "levels"
+    if np.mean(column == 0) >= MOSTLY_ZERO:
+        return "zeros"
+    std = column.std()
+    skew = np.mean(((column - column.mean()) / std) ** 3) if std > 0 else 0.0
+    return "skewed" if abs(skew) > HEAVY_SKEW else "numeric"
 
 
 def resolve_likelihood(likelihood: str, spec: InputSpec) -> str:
