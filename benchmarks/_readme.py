@@ -93,9 +93,8 @@ def tabular_lines() -> list[str]:
         names, samplers = suite["datasets"], suite["samplers"]
         ranks = {m: np.asarray(r) for m, r in suite["ranks"].items()}
         title = SUITE_TITLES[key].format(n=len(names))
-        border = tabular.border_means(data["fidelity"], names, samplers)
-        lines += [f"{title}:", "", *tabular.rank_table(samplers, ranks, border=border),
-                  "", *[tabular.BORDER_NOTE, ""][: 2 * bool(border)]]  # fmt: skip
+        table = tabular.rank_table(samplers, ranks, None, data["fidelity"], names)
+        lines += [f"{title}:", "", *table, ""]
         if key == "all":
             continue
         cells = [(d, c) for d in names for c in scores[d]]
@@ -109,9 +108,7 @@ def tabular_lines() -> list[str]:
 
 def comparison_table() -> list[str]:
     rows = zeros_rows() + deepsmote_rows("", "MNIST 100:1, DeepSMOTE protocol")
-    # The 400:1 run joins the table once its results file is committed.
-    if (RESULTS / "deepsmote_mnist_ir400.json").is_file():
-        rows += deepsmote_rows("_ir400", "MNIST 400:1, same protocol")
+    rows += deepsmote_rows("_ir400", "MNIST 400:1, same protocol")
     return common.table(HEADER, rows)
 
 

