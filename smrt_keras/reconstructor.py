@@ -98,9 +98,9 @@ class Reconstructor(ResamplingMixin, SamplerMixin, BaseEstimator):
         beaten ROS+aug), 1 for tables (:mod:`smrt_keras.resampling`). At 0,
         ``fit_resample`` fits no generator (``resample_only_``).
     filter_samples : "auto" or bool, default="auto"
-        Redraw synthetic images that a CNN fitted on the real ones misreads or
-        that nearly copy a member (:mod:`smrt_keras.filtering`); ``"auto"``:
-        on for images of 2+ classes. Dropped shares: ``resample_info_``.
+        Redraw what another class claims: images a CNN misreads or near-copies
+        (:mod:`smrt_keras.filtering`), rows with other-class real neighbours
+        (:mod:`smrt_keras.table_filter`). ``"auto"``: images of 2+ classes.
     output_augment : bool, default=False
         Give each generated image the random affine + elastic transform that
         ``augment`` gives training images. Images only; may be changed after fit.
