@@ -231,7 +231,7 @@ def _synthetic(gen, n: int, members: np.ndarray, rng, generation, filtering):
         rows = [gen.generate_as(b, rng, recipe) for b in sizes]
         rows = np.concatenate(rows) if rows else np.zeros((0, members[0].size))
         return rows, {"synthetic": int(len(rows)), "filter": None}
-    kept, drawn, why = [], 0, {"misread": 0, "near_copy": 0}
+    kept, drawn, why = [], 0, {}
     have, keep_rate = 0, 1.0
     for _ in range(MAX_ROUNDS):
         # Draw what the last round's keep rate says fills the gap, plus a margin.
@@ -242,21 +242,15 @@ def _synthetic(gen, n: int, members: np.ndarray, rng, generation, filtering):
         )
         drawn += want
         for k, v in counts.items():
-            why[k] += v
+            why[k] = why.get(k, 0) + v
         kept.append(candidates[keep][: n - have])
         have += len(kept[-1])
         keep_rate = float(keep.mean())
         if have >= n or (keep_rate == 0 and drawn > 4 * n):
             break  # filled, or the generator makes nothing the filter keeps
     rows = np.concatenate(kept)
-    dropped = why["misread"] + why["near_copy"]
-    report = {
-        "drawn": drawn,
-        "dropped_share": round(dropped / drawn, 4),
-        "misread": why["misread"],
-        "near_copy": why["near_copy"],
-    }
-    return rows, {"synthetic": int(len(rows)), "filter": report}
+    report = {"drawn": drawn, "dropped_share": round(sum(why.values()) / drawn, 4)}
+    return rows, {"synthetic": int(len(rows)), "filter": {**report, **why}}
 
 
 def warn_unfilled(info: Mapping, fraction: float) -> None:
@@ -275,9 +269,9 @@ def warn_unfilled(info: Mapping, fraction: float) -> None:
         warnings.warn(
             f"the sample filter kept fewer synthetic samples than "
             f"synthetic_fraction={fraction} asks for ({shown}); augmented copies "
-            "took the other slots. The generator's samples are mostly misread or "
-            "near-copies: fit longer (backbone_epochs), or set "
-            "filter_samples=False to keep them unfiltered.",
+            "took the other slots. The generator's samples are mostly misread, "
+            "near-copies or claimed by another class: fit longer (epochs, "
+            "backbone_epochs), or set filter_samples=False to keep them unfiltered.",
             UserWarning,
             stacklevel=3,
         )
@@ -289,9 +283,19 @@ def describe(label, info: dict) -> str:
     text = f"class {shown!r}: {info['n_new']} new = {info['synthetic']} synthetic"
     text += f" + {info['copies']} copies"
     if (report := info.get("filter")) is not None:
+        why = ", ".join(
+            f"{report[k]} {name}" for k, name in FILTER_REASONS.items() if k in report
+        )
         text += (
             f"; the filter dropped {report['dropped_share']:.0%} of "
-            f"{report['drawn']} drawn ({report['misread']} misread, "
-            f"{report['near_copy']} near-copies)"
+            f"{report['drawn']} drawn ({why})"
         )
     return text
+
+
+#: Why the filters drop a candidate (their ``check`` counts), in words.
+FILTER_REASONS = {
+    "misread": "misread",
+    "near_copy": "near-copies",
+    "claimed": "claimed by another class",
+}

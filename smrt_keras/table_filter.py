@@ -28,7 +28,7 @@ Examples
 >>> y = np.r_[np.zeros(20, int), np.ones(5, int)]
 >>> keep, why = NeighbourFilter.fit(X, y).check(np.array([[0.1], [2.9]]), 1, X[y == 1])
 >>> keep.tolist(), why
-([False, True], {'misread': 1, 'near_copy': 0})
+([False, True], {'claimed': 1})
 """
 
 from __future__ import annotations
@@ -119,10 +119,10 @@ class NeighbourFilter:
         self, candidates: np.ndarray, label, members: np.ndarray | None = None
     ) -> tuple[np.ndarray, dict]:
         """``(keep, counts)``: a mask of the candidates no other class claims,
-        and how many were claimed (``"misread"``; ``"near_copy"`` is always 0
-        for tables). ``members`` is accepted for the image filter's interface."""
+        and how many were claimed (``"claimed"``). ``members`` is accepted for
+        the image filter's interface."""
         claimed = self.claimed(candidates, label)
-        return ~claimed, {"misread": int(claimed.sum()), "near_copy": 0}
+        return ~claimed, {"claimed": int(claimed.sum())}
 
     def __repr__(self) -> str:
         return (

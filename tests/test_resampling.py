@@ -200,7 +200,7 @@ def test_neighbour_filter_drops_rows_another_class_claims():
     y = np.r_[np.zeros(200, int), np.ones(20, int)]
     f = NeighbourFilter.fit(X, y)
     keep, why = f.check(np.array([[0.0, 0.0], [3.0, 3.0]]), 1, X[y == 1])
-    assert keep.tolist() == [False, True] and why == {"misread": 1, "near_copy": 0}
+    assert keep.tolist() == [False, True] and why == {"claimed": 1}
     # Every neighbour counted over its class's size: one minority row of one
     # and four majority rows of 40 (1/1 against 4/40) keep the candidate.
     line = np.r_[np.arange(40.0), 100.0][:, None]
@@ -233,5 +233,7 @@ def test_table_filter_lowers_the_border_share(small_tabular):
             [border_share(Xs, y, new[labels == c], c) for c in np.unique(labels)]
         )
         assert np.bincount(y_res).tolist() == [np.bincount(y).max()] * 3
-    assert smrt.resample_info_[2]["filter"]["drawn"] > 0
+    report = smrt.resample_info_[2]["filter"]
+    assert report["drawn"] > 0 and set(report) == {"drawn", "dropped_share", "claimed"}
+    assert "claimed by another class" in describe(2, smrt.resample_info_[2])
     assert shares[True] < shares[False]
