@@ -182,10 +182,16 @@ def border_share(
     """
     from sklearn.metrics import pairwise_distances_argmin
 
+    labels = np.asarray(labels)
+    if label not in labels:
+        raise ValueError(
+            f"label={label!r} is not among the reference rows' labels "
+            f"{np.unique(labels).tolist()}."
+        )
     if not len(queries):
         return float("nan")
     nearest = pairwise_distances_argmin(queries, reference)
-    return float(np.mean(np.asarray(labels)[nearest] != label))
+    return float(np.mean(labels[nearest] != label))
 
 
 def real_border_share(rows: np.ndarray, labels: np.ndarray, label, index=None) -> float:

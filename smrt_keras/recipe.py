@@ -220,8 +220,11 @@ def resolve_column_kinds(spec: InputSpec, X, likelihood: str) -> InputSpec:
 
 def _column_kind(column: np.ndarray) -> str:
     """The modelled kind of one numeric column (see :func:`resolve_column_kinds`)."""
-    # A first look at 10,000 rows rules most columns of a big X out cheaply.
-    if len(np.unique(column[:10_000])) <= FEW_LEVELS:
+    # A first look at 10,000 rows rules most columns of a big X out cheaply;
+    # integers past 2**53 are not exact as floats, so they cannot be levels
+    # (categorical_features keeps such IDs exact).
+    exact = np.abs(column).max() < 2.0**53
+    if exact and len(np.unique(column[:10_000])) <= FEW_LEVELS:
         if len(np.unique(column)) <= FEW_LEVELS:
             return "levels"
     if np.mean(column == 0) >= MOSTLY_ZERO:

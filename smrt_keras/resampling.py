@@ -268,9 +268,10 @@ def warn_unfilled(info: Mapping, fraction: float) -> None:
         shown = ", ".join(f"{c!r}: {k} of {m}" for c, (k, m) in short.items())
         warnings.warn(
             f"the sample filter kept fewer synthetic samples than "
-            f"synthetic_fraction={fraction} asks for ({shown}); augmented copies "
-            "took the other slots. The generator's samples are mostly misread, "
-            "near-copies or claimed by another class: fit longer (epochs, "
+            f"synthetic_fraction={fraction} asks for ({shown}); copies of real "
+            "members (augmented for images) took the other slots. The "
+            "generator's samples are mostly misread, near-copies or claimed by "
+            "another class: fit longer (epochs, "
             "backbone_epochs), or set filter_samples=False to keep them unfiltered.",
             UserWarning,
             stacklevel=3,

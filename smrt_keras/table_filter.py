@@ -96,23 +96,28 @@ class NeighbourFilter:
     def claimed(self, candidates: np.ndarray, label) -> np.ndarray:
         """Mask of candidates whose ``k`` nearest real rows, each class's
         count over its size, give another class a higher density than
-        ``label``."""
+        ``label``. Rows tied with the ``k``-th nearest all count (codes and
+        categories put many rows at one distance), so the answer does not
+        depend on the order of the rows."""
         if label not in self.sizes:
             raise ValueError(
                 f"label {label!r} is not among the filter's classes "
                 f"{self.classes.tolist()}."
             )
         k = min(NEIGHBOURS, len(self.rows))
+        onehot = self.labels[:, None] == self.classes[None, :]
+        sizes = onehot.sum(0)
+        own = np.flatnonzero(self.classes == label)[0]
         out = np.empty(len(candidates), bool)
         for start in range(0, len(candidates), 512):
             d2 = self._distances(candidates[start : start + 512])
-            nearest = self.labels[np.argpartition(d2, k - 1, axis=1)[:, :k]]
-            own = (nearest == label).sum(1) / self.sizes[label]
-            other = np.zeros(len(nearest))
-            for c, size in self.sizes.items():
-                if c != label:
-                    other = np.maximum(other, (nearest == c).sum(1) / size)
-            out[start : start + 512] = other > own
+            kth = np.partition(d2, k - 1, axis=1)[:, k - 1 : k]
+            # Ties with the k-th distance are in (a relative tolerance for
+            # rounding): the neighbourhood is a ball, not an ordering.
+            near = d2 <= kth + 1e-9 * (1.0 + kth)
+            density = (near.astype("float64") @ onehot) / sizes
+            others = np.delete(density, own, axis=1)
+            out[start : start + 512] = others.max(axis=1, initial=0.0) > density[:, own]
         return out
 
     def check(

@@ -134,6 +134,8 @@ def test_border_shares_by_hand():
     # A subsample of the class is queried; every row stays a reference.
     assert distances.real_border_share(rows, labels, 0, index=[2]) == 1.0
     assert distances.real_border_share(rows, labels, 0, index=[0, 1]) == 0.0
+    with pytest.raises(ValueError, match="label=7 is not among"):
+        distances.border_share(rows, labels, rows[:1], 7)
 
 
 def test_efficacy_scores_and_tie_rule():

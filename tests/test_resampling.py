@@ -237,3 +237,22 @@ def test_table_filter_lowers_the_border_share(small_tabular):
     assert report["drawn"] > 0 and set(report) == {"drawn", "dropped_share", "claimed"}
     assert "claimed by another class" in describe(2, smrt.resample_info_[2])
     assert shares[True] < shares[False]
+
+
+def test_neighbour_filter_counts_ties_and_ignores_row_order():
+    """Codes put many real rows at one distance: every row tied with the
+    5th nearest counts, so the density comparison is the same in any row
+    order (a sceptic found argpartition's position order deciding it)."""
+    from smrt_keras.table_filter import NeighbourFilter
+
+    # 250 majority rows at each code 0-3; 10 minority rows at codes 0 and 1,
+    # so the minority's density (10/20) beats the majority's (250/1000) there.
+    X = np.r_[np.repeat([0, 1, 2, 3], 250), np.repeat([0, 1], 10)].astype(float)[
+        :, None
+    ]
+    y = np.r_[np.zeros(1000, int), np.ones(20, int)]
+    codes = np.array([[0.0], [1.0], [2.0], [3.0]])
+    for seed in range(4):
+        order = np.random.default_rng(seed).permutation(len(X))
+        f = NeighbourFilter.fit(X[order], y[order])
+        assert f.claimed(codes, 1).tolist() == [False, False, True, True]

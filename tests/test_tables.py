@@ -486,6 +486,9 @@ def test_few_level_numeric_columns_are_modelled_as_levels():
     assert resolve_column_kinds(spec, X, "gaussian") is spec
     wide = np.c_[X[:, :1], np.arange(n) % (FEW_LEVELS + 1)]
     assert resolve_column_kinds(check_X(wide, "X")[1], wide, "auto").column_kinds == []
+    # IDs past 2**53 are not exact as floats: never levels (no false promise).
+    ids = np.c_[X[:, :1], np.repeat(2**53 + np.array([1.0, 3.0, 5.0]), 100)]
+    assert resolve_column_kinds(check_X(ids, "X")[1], ids, "auto").column_kinds == []
     cond = Reconstructor(
         backbone="conditional", epochs=2, backbone_epochs=2, random_state=0
     )
