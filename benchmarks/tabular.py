@@ -331,7 +331,7 @@ def verdict_lines(scores: dict, cells, samplers, rival: str) -> list[str]:
         what = "no resampling with a tuned decision threshold, same classifier"
         lines.append(cell_line("SMRT", "threshold", what))
     names = list(dict.fromkeys(d for d, _ in cells))
-    if "SMRT" in samplers and all("HGB" in scores[d] for d in names):
+    if {"SMRT", "none"} <= set(samplers) and all("HGB" in scores[d] for d in names):
 
         def best(d, m):  # SMRT's fold scores with its best classifier on d
             c = max(scores[d], key=lambda c: np.mean(scores[d][c]["SMRT"][m]))
