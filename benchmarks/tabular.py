@@ -152,13 +152,14 @@ def fit_classifier(cname: str, fold: int, sname: str, cats, X, y, acc, where: st
 
 def run_fold(dname, X, y, tr, te, fold, samplers, smrt_params, acc) -> None:
     """Each sampler's fold: scores, fidelity and seconds, added to ``acc``."""
+    secs = acc["seconds"].setdefault(dname, {})  # per set, so suites sum their own
     train = X_tr, y_tr = _rows(X, tr), y[tr]
     X_te, y_te = _rows(X, te), y[te]
     cats = categorical_columns(X)
     for sname in samplers:
         with common.Timer() as t:
             X_res, y_res, new = resample(dname, sname, fold, smrt_params, *train, acc)
-        acc["seconds"][sname] += t.seconds
+        secs[sname] = secs.get(sname, 0.0) + t.seconds
         if new is not None and len(new):
             real = _rows(X_tr, np.flatnonzero(y_tr == 1))
             per = acc["fidelity"].setdefault(dname, {}).setdefault(sname, {})
@@ -169,7 +170,7 @@ def run_fold(dname, X, y, tr, te, fold, samplers, smrt_params, acc) -> None:
         for cname in CLASSIFIERS:
             with common.Timer() as t:  # the pipeline's cost: resampling + fit
                 clf = fit_classifier(cname, fold, sname, cats, X_res, y_res, acc, dname)
-            acc["seconds"][sname] += t.seconds
+            secs[sname] = secs.get(sname, 0.0) + t.seconds
             values = score(y_te, clf.predict_proba(X_te)[:, 1], clf.predict(X_te))
             cell = acc["scores"].setdefault(dname, {}).setdefault(cname, {})
             for metric, value in values.items():
@@ -204,7 +205,7 @@ def main(argv=None) -> None:
 def run_sets(args, data: dict, samplers, smrt_params) -> dict:
     """Every fold of every set, the results so far written after each set
     (``tabular{tag}_partial.json``)."""
-    acc = {"scores": {}, "fidelity": {}, "seconds": dict.fromkeys(samplers, 0.0),
+    acc = {"scores": {}, "fidelity": {}, "seconds": {},
            "fallbacks": dict.fromkeys(samplers, 0)}  # fmt: skip
     cv = RSKFold(n_splits=args.folds, n_repeats=args.repeats,
                                  random_state=0)  # fmt: skip
@@ -237,14 +238,13 @@ def _ranks(scores: dict, names, samplers, alias=None) -> tuple[list, dict]:
 
 
 def rank_table(samplers, ranks, seconds=None, fidelity=None, names=()) -> list[str]:
-    """Average ranks per metric; with ``fidelity``, the mean border share over
-    the sets ``names`` (where measured); with ``seconds``, resample + fit time."""
+    """Ranks; with ``fidelity`` / ``seconds``, border share / time over ``names``."""
     share = [fidelity_mean(fidelity or {}, names, s, "border") for s in samplers]
     border = fidelity is not None and np.isfinite(share).any()
     rows = [[s, *(f"{ranks[m][i]:.2f}" for m in METRICS),
              f"{np.mean([ranks[m][i] for m in METRICS]):.2f}",
              *([f"{share[i]:.0%}".replace("nan%", "-")] if border else []),
-             *([f"{seconds.get(s, 0.0):.1f}"] if seconds else [])]
+             *([f"{sum(seconds[d].get(s, 0) for d in names):.1f}"] if seconds else [])]
             for i, s in enumerate(samplers)]  # fmt: skip
     header = ["sampler", *METRIC_NAMES.values(), "mean rank"]
     header += ["border share"] if border else []
@@ -253,17 +253,17 @@ def rank_table(samplers, ranks, seconds=None, fidelity=None, names=()) -> list[s
 
 
 def fidelity_mean(fidelity: dict, names, s: str, key: str) -> float:
-    """Mean over the sets ``names`` of sampler ``s``'s fold means of ``key``."""
-    v = [np.nanmean(fidelity[d][s].get(key, np.nan)) for d in names
-         if s in fidelity.get(d, {})]  # fmt: skip
+    """Mean over the sets ``names`` of ``s``'s fold means of ``key`` (SMOTENC's
+    on mixed sets stand in for SMOTE's, as in the ranks)."""
+    rows = [fidelity.get(d, {}) for d in names]
+    rows = [r.get(s, r.get(f"{s}NC")) for r in rows]
+    v = [np.nanmean(r.get(key, np.nan)) for r in rows if r]
     return float(np.nanmean(v)) if np.isfinite(v).any() else np.nan
 
 
-BORDER_NOTE = (
-    "\nBorder share: synthetic minority rows whose nearest real "
-    "training row (as the classifiers see them) is of the other class; ROS "
-    "copies sit on their originals. The real minority's: fidelity table."
-)
+BORDER_NOTE = ("\nBorder share: synthetic minority rows whose nearest real "
+               "training row is of the other class (ROS: real duplicates "
+               "across classes); the real minority's: fidelity table.")  # fmt: skip
 
 
 def fidelity_lines(fidelity: dict, names, samplers) -> list[str]:
@@ -292,7 +292,7 @@ def anchors(scores: dict, samplers, cells, rival: str = "SMOTE") -> list[str]:
         plain = [max(mean[d, c, a, m] for a in anchors_) for d, c in cells]
         helps = sum(b > a for b, a in zip(best, plain, strict=True))
         lines.append(
-            f"- {METRIC_NAMES[m]}: the best resampler beats both "
+            f"- {METRIC_NAMES[m]}: the best resampler beats "
             f"{' and '.join(anchors_)} in {helps} of {len(cells)} cells."
         )
     lines += ["", *verdict_lines(scores, cells, samplers, rival)]
