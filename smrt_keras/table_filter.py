@@ -62,8 +62,7 @@ class NeighbourFilter:
         self.labels = np.asarray(labels)
         self.scale = np.asarray(scale, "float64")
         self.categorical = np.asarray(categorical, bool)
-        self.classes, counts = np.unique(self.labels, return_counts=True)
-        self.sizes = dict(zip(self.classes.tolist(), counts.tolist(), strict=True))
+        self.classes, self.sizes = np.unique(self.labels, return_counts=True)
 
     @classmethod
     def fit(
@@ -99,14 +98,13 @@ class NeighbourFilter:
         ``label``. Rows tied with the ``k``-th nearest all count (codes and
         categories put many rows at one distance), so the answer does not
         depend on the order of the rows."""
-        if label not in self.sizes:
+        if label not in self.classes:
             raise ValueError(
                 f"label {label!r} is not among the filter's classes "
                 f"{self.classes.tolist()}."
             )
         k = min(NEIGHBOURS, len(self.rows))
         onehot = self.labels[:, None] == self.classes[None, :]
-        sizes = onehot.sum(0)
         own = np.flatnonzero(self.classes == label)[0]
         out = np.empty(len(candidates), bool)
         for start in range(0, len(candidates), 512):
@@ -115,7 +113,7 @@ class NeighbourFilter:
             # Ties with the k-th distance are in (a relative tolerance for
             # rounding): the neighbourhood is a ball, not an ordering.
             near = d2 <= kth + 1e-9 * (1.0 + kth)
-            density = (near.astype("float64") @ onehot) / sizes
+            density = (near.astype("float64") @ onehot) / self.sizes
             others = np.delete(density, own, axis=1)
             out[start : start + 512] = others.max(axis=1, initial=0.0) > density[:, own]
         return out
