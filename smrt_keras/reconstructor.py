@@ -100,7 +100,7 @@ class Reconstructor(ResamplingMixin, SamplerMixin, BaseEstimator):
     filter_samples : "auto" or bool, default="auto"
         Redraw what another class claims: images a CNN misreads or near-copies
         (:mod:`smrt_keras.filtering`), rows with other-class real neighbours
-        (:mod:`smrt_keras.table_filter`). ``"auto"``: on, for 2+ classes.
+        (:mod:`smrt_keras.table_filter`). ``"auto"``: images of 2+ classes.
     output_augment : bool, default=False
         Give each generated image the random affine + elastic transform that
         ``augment`` gives training images. Images only; may be changed after fit.

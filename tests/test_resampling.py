@@ -168,7 +168,7 @@ def test_tables_keep_every_slot_synthetic(small_tabular):
     _, spec = check_X(X, "X")
     params = {"synthetic_fraction": "auto", "filter_samples": "auto", "augment": "auto"}
     resolve = ResampleSettings.resolve
-    assert resolve(params, spec, 3) == ResampleSettings(1.0, True, False)
+    assert resolve(params, spec, 3) == ResampleSettings(1.0, False, False)
     _, small = check_X(np.zeros((4, 8, 8), "uint8"), "X")
     _, wide = check_X(np.zeros((4, 16, 16), "uint8"), "X")
     assert resolve(params, small, 3) == ResampleSettings(0.0, False, False)
