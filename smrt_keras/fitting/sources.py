@@ -116,10 +116,10 @@ class PerClass:
 class Scratch(PerClass):
     """Each class's VAE trained from a fresh start (``backbone=None``).
 
-    Its tables model few-level numeric columns as levels
-    (:func:`~smrt_keras.recipe.resolve_column_kinds`), decided once over all
-    of ``X``; shared models (a backbone, the conditional VAE) scale every
-    class alike, as numbers.
+    Its tables give awkward numeric columns (few levels, mostly zeros, heavy
+    tails) a model of their own (:func:`~smrt_keras.recipe.resolve_column_kinds`),
+    decided once over all of ``X``; shared models (a backbone, the conditional
+    VAE) scale every class alike, as numbers.
     """
 
     def build(self, tasks, data, settings, progress) -> dict:
