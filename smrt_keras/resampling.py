@@ -50,7 +50,8 @@ AUTO_SYNTHETIC_FRACTION = {"image": 0.0, "table": 1.0}
 #: without it 1.89 against 1.95) (ablation.md, "Tables on the tuning half").
 AUTO_FILTER = {"image": True, "table": False}
 #: Rounds of drawing and filtering before a class's unfilled synthetic slots
-#: go to augmented copies instead (reported in its ``filter`` info).
+#: go to copies of real members instead (augmented for images; reported in
+#: its ``filter`` info).
 MAX_ROUNDS = 6
 
 
