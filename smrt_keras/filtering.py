@@ -5,7 +5,9 @@ A generator's worst samples hurt a downstream classifier more than its good
 ones help: a 9 that reads as a 4 teaches the wrong boundary, and a near-copy
 of a training image adds nothing an augmented copy would not. ``fit_resample``
 (:mod:`smrt_keras.resampling`) therefore draws candidates, drops those that
-:class:`SampleFilter` refuses and draws again.
+:class:`SampleFilter` refuses and draws again; after
+``Reconstructor.fit_filter``, ``generate`` does the same with the misread test
+(:func:`filtered_samples`), and ``save`` keeps the filter.
 
 Two tests, both on the candidate as decoded (before any augmentation):
 
@@ -26,6 +28,9 @@ Examples
 
 from __future__ import annotations
 
+import warnings
+from functools import partial
+
 import numpy as np
 
 from smrt_keras.augmentation import AUGMENTATION, RandomAffine
@@ -44,6 +49,13 @@ FILTER_EPOCHS = 5
 NEAR_COPY_QUANTILE = 0.05
 #: Pairwise distances are computed this many rows at a time.
 _CHUNK = 512
+#: Rounds of drawing and filtering before the slots still open are given up
+#: (``fit_resample``: to copies of real members; ``generate``: to the
+#: candidates the classifier rated most likely, with a warning).
+MAX_ROUNDS = 6
+#: ``generate`` draws at most this many candidates per wanted sample in one
+#: round, which bounds memory when the filter keeps almost nothing.
+_MAX_DRAW_FACTOR = 10
 
 
 class SampleFilter:
@@ -94,15 +106,19 @@ class SampleFilter:
         return class_probabilities(self.model, x)[:, where[0]]
 
     def check(
-        self, candidates: np.ndarray, label, members: np.ndarray
+        self, candidates: np.ndarray, label, members: np.ndarray | None = None
     ) -> tuple[np.ndarray, dict]:
         """``(keep, counts)``: a mask of the candidates that pass both tests,
         and how many failed each (``"misread"``, ``"near_copy"``).
 
         ``candidates`` and ``members`` (the class's real images) share a
-        shape ``(n, H, W[, C])`` and the caller's pixel scale.
+        shape ``(n, H, W[, C])`` and the caller's pixel scale. Without
+        ``members`` (``generate`` keeps no training images) only the
+        misread test runs.
         """
         misread = self.own_probability(candidates, label) < self.confidence
+        if members is None:
+            return ~misread, {"misread": int(misread.sum())}
         near = near_copies(candidates / self.scale, members / self.scale)
         keep = ~misread & ~near
         counts = {
@@ -110,6 +126,27 @@ class SampleFilter:
             "near_copy": int((near & ~misread).sum()),
         }
         return keep, counts
+
+    def save(self, path) -> dict:
+        """Write the classifier to ``path`` (a ``.keras`` file); return the
+        rest, JSON-ready, for the saving manifest (labels as given)."""
+        from smrt_keras.models.classifier import save_classifier
+
+        save_classifier(self.model, path)
+        return {"scale": self.scale, "confidence": self.confidence}
+
+    @classmethod
+    def load(cls, path, classes, scale: float, confidence: float) -> SampleFilter:
+        """Read a filter written by :meth:`save` (``safe_mode=True``)."""
+        from smrt_keras.models.classifier import load_classifier
+
+        model = load_classifier(path)
+        if model.outputs[0].shape[-1] != len(classes):
+            raise ValueError(
+                f"the filter classifier in {str(path)!r} has "
+                f"{model.outputs[0].shape[-1]} outputs for {len(classes)} classes."
+            )
+        return cls(model, classes, float(scale), float(confidence))
 
     def __repr__(self) -> str:
         return (
@@ -158,3 +195,68 @@ def near_copies(candidates: np.ndarray, members: np.ndarray) -> np.ndarray:
         return np.zeros(len(candidates), bool)
     loo = nearest_distances(members, members, exclude_self=True)
     return nearest_distances(candidates, members) < np.quantile(loo, NEAR_COPY_QUANTILE)
+
+
+def filtered_samples(
+    generators, counts, rng, batch_size: int, settings, dtype, sample_filter, shape
+):
+    """:func:`~smrt_keras.generator.iter_samples` for ``generate`` with a
+    fitted :class:`SampleFilter`: each batch holds candidates the classifier
+    reads as their class; the misread ones are drawn again.
+
+    ``shape`` is one sample's shape. Per class, ``generators[label].info
+    ["generate_filter"]`` records what was drawn, the dropped share and how
+    many slots no round filled (those get the candidates rated most likely,
+    and a ``UserWarning`` names the class).
+    """
+    for label, n in counts.items():
+        if n <= 0:
+            continue
+        gen = generators[label]
+        recipe = gen.recipe.with_generation(settings, gen.z_rival is not None)
+        tally = {"drawn": 0, "misread": 0, "unfiltered": 0}
+        for start in range(0, int(n), batch_size):
+            b = min(batch_size, int(n) - start)
+            draw = partial(gen.generate_as, rng=rng, recipe=recipe)
+            rows = kept_rows(draw, b, sample_filter, label, shape, tally)
+            yield rows, np.full(b, label, dtype=dtype)
+        gen.info["generate_filter"] = {
+            **tally,
+            "dropped_share": round(tally["misread"] / max(tally["drawn"], 1), 4),
+        }
+        if tally["unfiltered"]:
+            shown = label.item() if hasattr(label, "item") else label
+            warnings.warn(
+                f"the sample filter kept too few samples of class {shown!r}: "
+                f"{tally['unfiltered']} of {n} are candidates it misread (those "
+                "it rated most likely). Set filter_samples=False to draw "
+                "unfiltered, or fit the generator longer.",
+                UserWarning,
+                stacklevel=4,
+            )
+
+
+def kept_rows(draw, n: int, sample_filter, label, shape, tally: dict) -> np.ndarray:
+    """``n`` rows of ``draw(k)`` (flattened candidates) that ``sample_filter``
+    keeps, drawn in up to :data:`MAX_ROUNDS` rounds; ``tally`` counts them."""
+    kept, have, keep_rate, rejects = [], 0, 1.0, []
+    for _ in range(MAX_ROUNDS):
+        # Draw what the last round's keep rate says fills the gap, plus a margin.
+        want = int(np.ceil((n - have) / max(keep_rate, 0.05) * 1.1)) + 8
+        candidates = draw(min(want, _MAX_DRAW_FACTOR * n + 8))
+        probability = sample_filter.own_probability(
+            candidates.reshape(len(candidates), *shape), label
+        )
+        keep = probability >= sample_filter.confidence
+        tally["drawn"] += len(candidates)
+        tally["misread"] += int((~keep).sum())
+        kept.append(candidates[keep][: n - have])
+        have += len(kept[-1])
+        keep_rate = float(keep.mean())
+        if have >= n:
+            return np.concatenate(kept)
+        rejects.append((probability[~keep], candidates[~keep]))
+    probability = np.concatenate([p for p, _ in rejects])
+    best = np.argsort(-probability, kind="stable")[: n - have]
+    tally["unfiltered"] += len(best)
+    return np.concatenate([*kept, np.concatenate([c for _, c in rejects])[best]])

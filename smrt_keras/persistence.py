@@ -9,6 +9,9 @@
       class_<i>.keras      the VAE of label classes_[i] (safe_mode loadable)
       class_<i>_codes.npz  latent codes of the class's real members (no pickle)
 
+A sample filter (``Reconstructor.fit_filter``) is saved as ``filter.keras``
+and a ``"sample_filter"`` entry of the manifest; older releases ignore both.
+
 A backbone (``Reconstructor(backbone=...)``) is saved once beside them, as
 ``backbone.keras`` and a ``"backbone"`` entry of the manifest; on its own
 (:meth:`smrt_keras.backbone.Backbone.save`) it is a directory of the same
@@ -71,6 +74,8 @@ PACKED_WEIGHTS, PACKED_CODES = "packed_weights.npz", "packed_codes.npz"
 BACKBONE_FORMAT, BACKBONE_FORMAT_VERSION = "smrt-keras-backbone", 1
 #: The backbone's model file, in its own directory and in a Reconstructor's.
 BACKBONE_FILE = "backbone.keras"
+#: ``Reconstructor.fit_filter``'s classifier, in a Reconstructor's directory.
+FILTER_FILE = "filter.keras"
 
 
 # ----------------------------------------------------------------- labels
@@ -198,6 +203,7 @@ class FittedState:
     rng_state: dict | None = None
     params: dict = field(default_factory=dict)
     backbone: SavedBackbone | None = None
+    sample_filter: object | None = None  # a filtering.SampleFilter
 
 
 def _entry(gen: ClassGenerator, index: int, tmp: Path):
@@ -310,6 +316,8 @@ def save(
         if state.backbone is not None:
             # Saved once, beside the per-class models fine-tuned from it.
             manifest["backbone"] = write_backbone(state.backbone, tmp)
+        if state.sample_filter is not None:
+            manifest["sample_filter"] = write_filter(state.sample_filter, index_of, tmp)
         write_manifest(tmp, manifest)
     return Path(path)
 
@@ -325,6 +333,7 @@ def state_of(estimator, rng_state: dict) -> FittedState:
         rng_state=rng_state,
         params=json_params(estimator.get_params(deep=False)),
         backbone=estimator.backbone_,
+        sample_filter=getattr(estimator, "sample_filter_", None),
     )
 
 
@@ -488,7 +497,36 @@ def load(path: str | Path) -> FittedState:
     )
     entry = manifest.get("backbone")
     backbone = None if entry is None else read_backbone(directory, entry)
-    return FittedState(classes, strategy, generators, spec, rng_state, params, backbone)
+    entry = manifest.get("sample_filter")
+    found = None if entry is None else read_filter(directory, entry, label_at)
+    return FittedState(
+        classes, strategy, generators, spec, rng_state, params, backbone, found
+    )
+
+
+# ------------------------------------------------------------ sample filter
+def write_filter(sample_filter, index_of: dict, directory: Path) -> dict:
+    """Save ``Reconstructor.fit_filter``'s filter as :data:`FILTER_FILE`; its
+    manifest entry names its classes by their index in the save's labels."""
+    rest = sample_filter.save(directory / FILTER_FILE)
+    indices = [index_of[c] for c in sample_filter.classes.tolist()]
+    return {"model": FILTER_FILE, "label_indices": indices, **rest}
+
+
+def read_filter(directory: Path, entry, label_at):
+    """The :class:`~smrt_keras.filtering.SampleFilter` of a manifest entry."""
+    from smrt_keras.filtering import SampleFilter
+
+    try:
+        classes = np.asarray([label_at(i) for i in entry["label_indices"]])
+        path = check_file(directory, entry["model"])
+        return SampleFilter.load(path, classes, entry["scale"], entry["confidence"])
+    except InvalidSaveError:
+        raise
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InvalidSaveError(
+            f"the manifest's sample_filter entry is malformed: {exc}"
+        ) from exc
 
 
 # ---------------------------------------------------------------- backbone

@@ -19,7 +19,6 @@ from smrt_keras.backbone import Backbone, resolve_backbone, source_for
 from smrt_keras.fitting import fit_generators
 from smrt_keras.generator import (
     GENERATE_BATCH,
-    iter_samples,
     sample_arrays,
     select_labels,
     stream,
@@ -98,9 +97,10 @@ class Reconstructor(ResamplingMixin, SamplerMixin, BaseEstimator):
         beaten ROS+aug), 1 for tables (:mod:`smrt_keras.resampling`). At 0,
         ``fit_resample`` fits no generator (``resample_only_``).
     filter_samples : "auto" or bool, default="auto"
-        Redraw what another class claims: images a CNN misreads or near-copies
-        (:mod:`smrt_keras.filtering`), rows with other-class real neighbours
-        (:mod:`smrt_keras.table_filter`). ``"auto"``: images of 2+ classes.
+        ``fit_resample`` redraws images a CNN misreads or near-copies
+        (:mod:`smrt_keras.filtering`), rows with other-class neighbours
+        (:mod:`smrt_keras.table_filter`); ``"auto"``: images of 2+ classes.
+        ``generate`` filters after :meth:`fit_filter` (``False``: never).
     output_augment : bool, default=False
         Give each generated image the random affine + elastic transform that
         ``augment`` gives training images. Images only; may be changed after fit.
@@ -181,6 +181,8 @@ class Reconstructor(ResamplingMixin, SamplerMixin, BaseEstimator):
         share; also in ``generators_[label].info["resample"]``.
     resample_only_ : bool
         ``True`` after a ``fit_resample`` at share 0: copies only, no generators.
+    sample_filter_ : SampleFilter or None
+        The classifier :meth:`fit_filter` fitted for ``generate`` (saved).
     input_kind_, input_kind_reason_ : str
         The path ``X`` took, ``"image"`` or ``"table"``, and why, in words.
 
@@ -320,6 +322,7 @@ class Reconstructor(ResamplingMixin, SamplerMixin, BaseEstimator):
             del self.feature_names_in_
         self._rng = rng
         self.resample_only_ = False
+        self.sample_filter_ = state.sample_filter
 
     # -------------------------------------------------------- generate
     def _draws(self, counts: Mapping, rng, batch_size: int = GENERATE_BATCH):
@@ -327,12 +330,7 @@ class Reconstructor(ResamplingMixin, SamplerMixin, BaseEstimator):
         params = {k: getattr(self, k) for k in GENERATION}
         check_params(params, {k: self._constraints[k] for k in GENERATION})
         settings = GenerationSettings.from_params(params)
-        gens, dtype = self.generators_, self.classes_.dtype
-        return iter_samples(gens, counts, rng, batch_size, settings, dtype)
-
-    def _sample(self, counts: Mapping, rng) -> tuple[np.ndarray, np.ndarray]:
-        batches = self._draws(counts, rng)
-        return sample_arrays(batches, counts, self.n_features_in_, self.classes_.dtype)
+        return self._sample_draws(counts, rng, batch_size, settings)
 
     def generate(self, n: int, label=None, random_state=None):
         """Draw ``n`` new samples of ``label``, or ``n`` of every generator's class.
@@ -361,7 +359,9 @@ class Reconstructor(ResamplingMixin, SamplerMixin, BaseEstimator):
         self._check_fitted("generate")
         targets = select_labels(self.generators_, n, label, self.classes_)
         rng = stream(random_state, self._rng)
-        X_new, y_new = self._sample({t: n for t in targets}, rng)
+        counts, dtype = {t: n for t in targets}, self.classes_.dtype
+        batches = self._draws(counts, rng)
+        X_new, y_new = sample_arrays(batches, counts, self.n_features_in_, dtype)
         return OutputRestorer(self.input_spec_).samples(X_new), y_new
 
     def iter_generate(

@@ -29,8 +29,9 @@ import numpy as np
 from sklearn.exceptions import NotFittedError
 
 from smrt_keras.augmentation import AUGMENTATION, RandomAffine
-from smrt_keras.generator import GENERATE_BATCH, check_output_size
-from smrt_keras.params import check_params
+from smrt_keras.filtering import MAX_ROUNDS, filtered_samples
+from smrt_keras.generator import GENERATE_BATCH, check_output_size, iter_samples
+from smrt_keras.params import check_params, is_int
 from smrt_keras.recipe import AUGMENT_MIN_SIDE
 from smrt_keras.settings import GENERATION, RESAMPLING, GenerationSettings
 from smrt_keras.spec import InputSpec, OutputRestorer
@@ -49,10 +50,6 @@ AUTO_SYNTHETIC_FRACTION = {"image": 0.0, "table": 1.0}
 #: and AUC but put SMRT's G-mean rank behind SMOTE's (2.05 against 1.82;
 #: without it 1.89 against 1.95) (ablation.md, "Tables on the tuning half").
 AUTO_FILTER = {"image": True, "table": False}
-#: Rounds of drawing and filtering before a class's unfilled synthetic slots
-#: go to copies of real members instead (augmented for images; reported in
-#: its ``filter`` info).
-MAX_ROUNDS = 6
 
 
 @dataclass(frozen=True)
@@ -132,6 +129,77 @@ class ResamplingMixin:
                 print(describe(label, what), flush=True)
         warn_unfilled(info, how.synthetic_fraction)
         return X_new, y_new
+
+    def fit_filter(self, X, y, random_state=None):
+        """Fit a sample filter on real images for :meth:`generate`: from then
+        on, generated samples the filter's classifier does not read as their
+        class (own-class probability under ``filtering.CONFIDENCE``) are
+        dropped and drawn again. ``save`` keeps it; ``filter_samples=False``
+        turns it off. ``fit_resample`` fits its own filter, as before.
+
+        Parameters
+        ----------
+        X, y : images and labels
+            Real images of the fitted sample shape, of every class that has a
+            generator and at least one other (the pretrained zoo ships one).
+        random_state : int or None
+            Seeds the classifier (``None``: the reconstructor's stream).
+
+        Returns
+        -------
+        self : Reconstructor
+
+        Examples
+        --------
+        >>> smrt = Reconstructor(generation="kde").fit(X, y)  # doctest: +SKIP
+        >>> smrt.fit_filter(X, y).generate(100, label=9)  # doctest: +SKIP
+        >>> smrt.generators_[9].info["generate_filter"]  # doctest: +SKIP
+        {'drawn': 118, 'misread': 9, 'unfiltered': 0, 'dropped_share': 0.0763}
+        """
+        from smrt_keras.filtering import SampleFilter
+
+        self._check_fitted("fit_filter")
+        X_arr, spec = check_X(X, "X", self.categorical_features, self.input_kind)
+        y_arr = check_y(y, len(X_arr))
+        if not self.input_spec_.is_image or not spec.is_image:
+            raise ValueError(
+                "fit_filter needs images: the filter is a CNN over images, and "
+                f"this Reconstructor was fitted on {self.input_kind_} input."
+            )
+        if tuple(spec.sample_shape) != tuple(self.input_shape_):
+            raise ValueError(
+                f"X has samples of shape {spec.sample_shape}; this Reconstructor "
+                f"was fitted on samples of shape {self.input_shape_}."
+            )
+        classes = np.unique(y_arr)
+        if missing := sorted(set(self.generators_) - set(classes.tolist())):
+            raise ValueError(f"y has no rows of the generated classes {missing}.")
+        if unseen := sorted(set(classes.tolist()) - set(self.classes_.tolist())):
+            raise ValueError(
+                f"y has classes {unseen} that fit did not see "
+                f"(classes_ = {self.classes_.tolist()})."
+            )
+        if len(classes) < 2:
+            raise ValueError(
+                f"fit_filter needs two or more classes in y; it has {len(classes)}."
+            )
+        if random_state is not None and not is_int(random_state):
+            raise TypeError(
+                f"random_state must be an int or None; got {random_state!r}."
+            )
+        seed = self._rng.integers(2**31 - 1) if random_state is None else random_state
+        self.sample_filter_ = SampleFilter.fit(X_arr, y_arr, seed=int(seed))
+        return self
+
+    def _sample_draws(self, counts: Mapping, rng, batch_size: int, settings):
+        """``generate``'s batches: filtered after :meth:`fit_filter`, unless
+        ``filter_samples`` is ``False``."""
+        gens, dtype = self.generators_, self.classes_.dtype
+        only = getattr(self, "sample_filter_", None)
+        if only is None or self.filter_samples is False:
+            return iter_samples(gens, counts, rng, batch_size, settings, dtype)
+        draws = (gens, counts, rng, batch_size, settings, dtype, only)
+        return filtered_samples(*draws, self.input_shape_)
 
     def resample(self, X, y):
         """Append new samples to ``(X, y)`` with the fitted generators, without

@@ -96,3 +96,39 @@ def class_probabilities(
         p = model(x[start : start + batch_size], training=False)
         out.append(keras.ops.convert_to_numpy(p))
     return np.concatenate(out) if out else np.zeros((0, model.outputs[0].shape[-1]))
+
+
+def save_classifier(model: keras.Model, path) -> None:
+    """Write a classifier to ``path`` (a ``.keras`` file), without optimizer
+    state, so that any backend loads it."""
+    from smrt_keras.models.quiet import silenced
+
+    with silenced():  # under JAX or torch, saving may start TensorFlow
+        model.save(str(path), include_optimizer=False)
+
+
+def load_classifier(path) -> keras.Model:
+    """Load a classifier written by :func:`save_classifier`, with
+    ``safe_mode=True`` (no ``Lambda`` layers or other code runs on load).
+
+    Raises
+    ------
+    ValueError
+        If the file is not a safely loadable Keras model with a
+        ``features`` layer and a softmax output.
+    """
+    import zipfile
+
+    from smrt_keras.models.quiet import silenced
+
+    if not zipfile.is_zipfile(path):
+        raise ValueError(f"{str(path)!r} is not a .keras file (a zip archive).")
+    try:
+        with silenced():
+            model = keras.saving.load_model(str(path), compile=False, safe_mode=True)
+        model.get_layer(FEATURES_LAYER)
+    except Exception as exc:  # Keras raises many types for a bad file
+        raise ValueError(
+            f"Could not load a sample filter's classifier from {str(path)!r}: {exc}"
+        ) from exc
+    return model

@@ -1,0 +1,151 @@
+"""Reconstructor.fit_filter: generate keeps what a classifier fitted on real
+images reads as its class, reports what it dropped, and save/load keep it."""
+
+import json
+import warnings
+
+import numpy as np
+import pytest
+
+from smrt_keras import Reconstructor
+from smrt_keras.filtering import SampleFilter, kept_rows
+from smrt_keras.persistence import FILTER_FILE, InvalidSaveError
+
+
+@pytest.fixture(scope="module")
+def fitted(digit_images):
+    """Per-class VAEs of digits 0, 1, 2 (60 : 20 : 10, uint8) and a filter."""
+    X, y = digit_images
+    keep = np.concatenate(
+        [np.flatnonzero(y == d)[:n] for d, n in ((0, 60), (1, 20), (2, 10))]
+    )
+    X, y = (X[keep] * 255 / 16).round().astype("uint8"), y[keep]
+    smrt = Reconstructor(backbone=None, epochs=20, random_state=0).fit(X, y)
+    return smrt.fit_filter(X, y, random_state=1), X, y
+
+
+@pytest.mark.backend
+def test_generate_keeps_only_what_the_filter_reads_as_the_class(fitted):
+    smrt, X, y = fitted
+    assert isinstance(smrt.sample_filter_, SampleFilter)
+    # A bar near the median own-class probability of these 1s: about half
+    # the candidates are dropped and drawn again.
+    smrt.sample_filter_.confidence = 0.955
+    try:
+        X_new, y_new = smrt.generate(40, label=1, random_state=0)
+    finally:
+        smrt.sample_filter_.confidence = 0.9
+    assert X_new.shape == (40, 8, 8) and (y_new == 1).all()
+    probability = smrt.sample_filter_.own_probability(X_new, 1)
+    report = smrt.generators_[1].info["generate_filter"]
+    assert report["unfiltered"] == 0
+    assert (probability >= 0.955).all()
+    # Surplus kept candidates of the last round are dropped unused.
+    assert report["drawn"] - report["misread"] >= 40 and report["misread"] > 0
+    assert report["dropped_share"] == round(report["misread"] / report["drawn"], 4)
+    # Off: the same stream gives unfiltered draws, and no new report.
+    smrt.set_params(filter_samples=False)
+    try:
+        plain, _ = smrt.generate(400, label=1, random_state=0)
+    finally:
+        smrt.set_params(filter_samples="auto")
+    plain_probability = smrt.sample_filter_.own_probability(plain, 1)
+    assert np.mean(plain_probability < 0.955) > 0.2
+
+
+def test_kept_rows_fills_with_the_likeliest_rejects_when_rounds_run_out():
+    class Refuses:  # a filter that keeps nothing, with known probabilities
+        confidence = 0.9
+
+        def own_probability(self, candidates, label):
+            return candidates[:, 0, 0] / 100.0
+
+    rng = np.random.default_rng(0)
+    tally = {"drawn": 0, "misread": 0, "unfiltered": 0}
+    rows = kept_rows(
+        lambda k: rng.uniform(0, 80, (k, 4)), 5, Refuses(), 1, (2, 2), tally
+    )
+    assert rows.shape == (5, 4)
+    assert tally["unfiltered"] == 5 and tally["misread"] == tally["drawn"]
+    # The five kept are the five with the highest probability drawn.
+    assert rows[:, 0].min() > 70
+
+
+def test_generate_warns_when_the_filter_keeps_too_few(fitted):
+    smrt, X, y = fitted
+    smrt.sample_filter_.confidence = 1.01  # nothing can pass
+    try:
+        with pytest.warns(UserWarning, match="class 1.*filter_samples=False"):
+            X_new, _ = smrt.generate(6, label=1, random_state=0)
+    finally:
+        smrt.sample_filter_.confidence = 0.9
+    assert X_new.shape == (6, 8, 8)
+    assert smrt.generators_[1].info["generate_filter"]["unfiltered"] == 6
+
+
+@pytest.mark.backend
+def test_save_load_keeps_the_filter_and_the_draws(fitted, tmp_path):
+    smrt, X, y = fitted
+    smrt.save(tmp_path / "s")
+    manifest = json.loads((tmp_path / "s" / "manifest.json").read_text())
+    assert manifest["sample_filter"]["model"] == FILTER_FILE
+    loaded = Reconstructor.load(tmp_path / "s")
+    np.testing.assert_array_equal(loaded.sample_filter_.classes, [0, 1, 2])
+    a, _ = smrt.generate(10, label=1, random_state=3)
+    b, _ = loaded.generate(10, label=1, random_state=3)
+    np.testing.assert_allclose(a, b, atol=1)
+    # A save without the filter (every save before it) loads with none.
+    smrt.sample_filter_, kept = None, smrt.sample_filter_
+    try:
+        smrt.save(tmp_path / "plain")
+    finally:
+        smrt.sample_filter_ = kept
+    assert Reconstructor.load(tmp_path / "plain").sample_filter_ is None
+    assert not (tmp_path / "plain" / FILTER_FILE).exists()
+
+
+def test_a_tampered_filter_entry_is_refused(fitted, tmp_path):
+    from smrt_keras.files import write_manifest
+
+    smrt, X, y = fitted
+    smrt.save(tmp_path / "s")
+    path = tmp_path / "s" / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["sample_filter"]["label_indices"] = [0, 1, 7]
+    manifest.pop("files")
+    write_manifest(tmp_path / "s", manifest)
+    with pytest.raises(InvalidSaveError, match="label index 7"):
+        Reconstructor.load(tmp_path / "s")
+
+
+@pytest.mark.parametrize(
+    "call, error, match",
+    [
+        (lambda s, X, y: s.fit_filter(X[:, :4], y), ValueError, r"shape \(4, 8\)"),
+        (lambda s, X, y: s.fit_filter(X[y != 2], y[y != 2]), ValueError, r"\[2\]"),
+        (lambda s, X, y: s.fit_filter(X, y + 5), ValueError, "generated classes"),
+        (lambda s, X, y: s.fit_filter(X, y, random_state="a"), TypeError, "'a'"),
+        (
+            lambda s, X, y: s.fit_filter(X.reshape(len(X), -1), y),
+            ValueError,
+            "needs images",
+        ),
+    ],
+)
+def test_fit_filter_refuses_what_it_cannot_use(fitted, call, error, match):
+    smrt, X, y = fitted
+    kept = smrt.sample_filter_
+    with pytest.raises(error, match=match):
+        call(smrt, X, y)
+    assert smrt.sample_filter_ is kept
+
+
+def test_fit_filter_needs_a_fitted_reconstructor(fitted):
+    from sklearn.exceptions import NotFittedError
+
+    _, X, y = fitted
+    with pytest.raises(NotFittedError, match="fit_filter"):
+        Reconstructor().fit_filter(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert Reconstructor().__repr__()
