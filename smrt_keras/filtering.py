@@ -198,16 +198,24 @@ def near_copies(candidates: np.ndarray, members: np.ndarray) -> np.ndarray:
 
 
 def filtered_samples(
-    generators, counts, rng, batch_size: int, settings, dtype, sample_filter, shape
+    generators,
+    counts,
+    rng,
+    batch_size: int,
+    settings,
+    dtype,
+    sample_filter,
+    shape,
+    verbose: int = 0,
 ):
     """:func:`~smrt_keras.generator.iter_samples` for ``generate`` with a
     fitted :class:`SampleFilter`: each batch holds candidates the classifier
     reads as their class; the misread ones are drawn again.
 
-    ``shape`` is one sample's shape. Per class, ``generators[label].info
-    ["generate_filter"]`` records what was drawn, the dropped share and how
-    many slots no round filled (those get the candidates rated most likely,
-    and a ``UserWarning`` names the class).
+    ``shape`` is one sample's shape; ``verbose`` prints a line per class.
+    Per class, ``generators[label].info["generate_filter"]`` records what was
+    drawn, the dropped share and how many slots no round filled (those get
+    the candidates rated most likely, and a ``UserWarning`` names the class).
     """
     for label, n in counts.items():
         if n <= 0:
@@ -220,12 +228,16 @@ def filtered_samples(
             draw = partial(gen.generate_as, rng=rng, recipe=recipe)
             rows = kept_rows(draw, b, sample_filter, label, shape, tally)
             yield rows, np.full(b, label, dtype=dtype)
-        gen.info["generate_filter"] = {
-            **tally,
-            "dropped_share": round(tally["misread"] / max(tally["drawn"], 1), 4),
-        }
+        share = tally["misread"] / max(tally["drawn"], 1)
+        gen.info["generate_filter"] = {**tally, "dropped_share": round(share, 4)}
+        shown = label.item() if hasattr(label, "item") else label
+        if verbose:
+            print(
+                f"class {shown!r}: {n} generated; the filter dropped {share:.0%} "
+                f"of {tally['drawn']} drawn ({tally['misread']} misread)",
+                flush=True,
+            )
         if tally["unfiltered"]:
-            shown = label.item() if hasattr(label, "item") else label
             warnings.warn(
                 f"the sample filter kept too few samples of class {shown!r}: "
                 f"{tally['unfiltered']} of {n} are candidates it misread (those "

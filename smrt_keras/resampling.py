@@ -199,7 +199,7 @@ class ResamplingMixin:
         if only is None or self.filter_samples is False:
             return iter_samples(gens, counts, rng, batch_size, settings, dtype)
         draws = (gens, counts, rng, batch_size, settings, dtype, only)
-        return filtered_samples(*draws, self.input_shape_)
+        return filtered_samples(*draws, self.input_shape_, self.verbose)
 
     def resample(self, X, y):
         """Append new samples to ``(X, y)`` with the fitted generators, without

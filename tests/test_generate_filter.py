@@ -25,16 +25,19 @@ def fitted(digit_images):
 
 
 @pytest.mark.backend
-def test_generate_keeps_only_what_the_filter_reads_as_the_class(fitted):
+def test_generate_keeps_only_what_the_filter_reads_as_the_class(fitted, capsys):
     smrt, X, y = fitted
     assert isinstance(smrt.sample_filter_, SampleFilter)
     # A bar near the median own-class probability of these 1s: about half
     # the candidates are dropped and drawn again.
     smrt.sample_filter_.confidence = 0.955
+    smrt.set_params(verbose=1)
     try:
         X_new, y_new = smrt.generate(40, label=1, random_state=0)
     finally:
         smrt.sample_filter_.confidence = 0.9
+        smrt.set_params(verbose=0)
+    line = capsys.readouterr().out
     assert X_new.shape == (40, 8, 8) and (y_new == 1).all()
     probability = smrt.sample_filter_.own_probability(X_new, 1)
     report = smrt.generators_[1].info["generate_filter"]
@@ -42,6 +45,8 @@ def test_generate_keeps_only_what_the_filter_reads_as_the_class(fitted):
     assert (probability >= 0.955).all()
     # Surplus kept candidates of the last round are dropped unused.
     assert report["drawn"] - report["misread"] >= 40 and report["misread"] > 0
+    share = f"{report['misread'] / report['drawn']:.0%}"
+    assert f"class 1: 40 generated; the filter dropped {share} of" in line
     assert report["dropped_share"] == round(report["misread"] / report["drawn"], 4)
     # Off: the same stream gives unfiltered draws, and no new report.
     smrt.set_params(filter_samples=False)
