@@ -94,6 +94,9 @@ def test_save_load_keeps_the_filter_and_the_draws(fitted, tmp_path):
     smrt.save(tmp_path / "s")
     manifest = json.loads((tmp_path / "s" / "manifest.json").read_text())
     assert manifest["sample_filter"]["model"] == FILTER_FILE
+    # Weights only: no optimizer moments (they would triple the file).
+    weights = smrt.sample_filter_.model.count_params() * 4
+    assert (tmp_path / "s" / FILTER_FILE).stat().st_size < 1.5 * weights
     loaded = Reconstructor.load(tmp_path / "s")
     np.testing.assert_array_equal(loaded.sample_filter_.classes, [0, 1, 2])
     a, _ = smrt.generate(10, label=1, random_state=3)
