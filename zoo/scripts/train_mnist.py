@@ -120,6 +120,8 @@ def main() -> None:
         )
     if args.card_only:
         card = json.loads(args.results.read_text())
+        card["training"]["size_mb"] = saved_size(args.out)  # as it ships now
+        args.results.write_text(json.dumps(card, indent=1))
         return write_card(args, card, Reconstructor.load(args.out))
 
     (x_train, y_train), (x_test, y_test) = load_mnist(args.mnist)
@@ -138,7 +140,7 @@ def main() -> None:
             training.update(card_training(args.results))
     else:
         smrt, training = train(args, x_train, y_train)
-    training["size_mb"] = sum(p.stat().st_size for p in args.out.iterdir()) / 2**20
+    training["size_mb"] = saved_size(args.out)
     training["n_params"] = smrt.generators_[0].vae.count_params()
     card = evaluate(args, smrt, (x_train, y_train), (x_test, y_test))
     card["training"] = training
@@ -166,11 +168,19 @@ def train(args, x_train, y_train) -> tuple[Reconstructor, dict]:
     return smrt, {"train_minutes": train_seconds / 60, "machine": machine, **facts}
 
 
+def saved_size(directory: Path) -> float:
+    """MiB of the saved set's files (the card's MODEL_CARD.md excluded)."""
+    files = [p for p in directory.iterdir() if p.name != "MODEL_CARD.md"]
+    return sum(p.stat().st_size for p in files) / 2**20
+
+
 def add_filter(args, smrt: Reconstructor, x_train, y_train) -> dict:
     """Fit the set's sample filter, save the set to ``--out``; its facts."""
     start = time.perf_counter()
     smrt.fit_filter(x_train, y_train, random_state=FILTER_SEED)
     seconds = time.perf_counter() - start
+    # Users' generate() stays quiet; backbone as trained (0.1.0's saves lack it).
+    smrt.set_params(verbose=0, backbone=PRESET["training"]["backbone"])
     smrt.save(args.out, overwrite=True)
     print(f"filter fitted in {seconds:.0f}s; saved to {args.out}")
     return {"filter_seconds": seconds, "filter_seed": FILTER_SEED}
@@ -364,6 +374,14 @@ def card_lines(card: dict, facts: dict) -> list[str]:
         f"{training['machine']}"
         + (f" ({training['source']})" if "source" in training else "")
         + ".",
+        *(
+            [
+                f"- Sample filter: fitted onto these VAEs (not retrained) by `python "
+                f"{PRESET['script']} --refilter`, which then re-scored the set."
+            ]
+            if facts["filtered"] and "source" in training
+            else []
+        ),
         f"- Rebuild: `python {PRESET['script']} --epochs {card['epochs']}`; "
         f"re-score the shipped set: `python {PRESET['script']} --evaluate`. The "
         f"numbers below are in `{PRESET['results']}`.",
