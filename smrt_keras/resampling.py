@@ -161,10 +161,16 @@ class ResamplingMixin:
         self._check_fitted("fit_filter")
         X_arr, spec = check_X(X, "X", self.categorical_features, self.input_kind)
         y_arr = check_y(y, len(X_arr))
-        if not self.input_spec_.is_image or not spec.is_image:
+        if not self.input_spec_.is_image:
             raise ValueError(
                 "fit_filter needs images: the filter is a CNN over images, and "
-                f"this Reconstructor was fitted on {self.input_kind_} input."
+                "this Reconstructor was fitted on table input."
+            )
+        if not spec.is_image:
+            raise ValueError(
+                f"X was read as a table ({spec.input_reason or spec.kind}); "
+                "fit_filter needs the images this Reconstructor was fitted on, "
+                f"an array of shape (n, {', '.join(map(str, self.input_shape_))})."
             )
         if tuple(spec.sample_shape) != tuple(self.input_shape_):
             raise ValueError(
@@ -187,6 +193,10 @@ class ResamplingMixin:
             raise TypeError(
                 f"random_state must be an int or None; got {random_state!r}."
             )
+        if random_state is not None and not 0 <= random_state < 2**32:
+            raise ValueError(
+                f"random_state must be in [0, 2**32); got {random_state!r}."
+            )
         seed = self._rng.integers(2**31 - 1) if random_state is None else random_state
         self.sample_filter_ = SampleFilter.fit(X_arr, y_arr, seed=int(seed))
         return self
@@ -197,6 +207,8 @@ class ResamplingMixin:
         gens, dtype = self.generators_, self.classes_.dtype
         only = getattr(self, "sample_filter_", None)
         if only is None or self.filter_samples is False:
+            for label in counts:  # no report of an earlier, filtered call
+                gens[label].info.pop("generate_filter", None)
             return iter_samples(gens, counts, rng, batch_size, settings, dtype)
         draws = (gens, counts, rng, batch_size, settings, dtype, only)
         return filtered_samples(*draws, self.input_shape_, self.verbose)

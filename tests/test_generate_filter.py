@@ -54,6 +54,7 @@ def test_generate_keeps_only_what_the_filter_reads_as_the_class(fitted, capsys):
         plain, _ = smrt.generate(400, label=1, random_state=0)
     finally:
         smrt.set_params(filter_samples="auto")
+    assert "generate_filter" not in smrt.generators_[1].info  # not a stale one
     plain_probability = smrt.sample_filter_.own_probability(plain, 1)
     assert np.mean(plain_probability < 0.955) > 0.2
 
@@ -133,10 +134,11 @@ def test_a_tampered_filter_entry_is_refused(fitted, tmp_path):
         (lambda s, X, y: s.fit_filter(X[y != 2], y[y != 2]), ValueError, r"\[2\]"),
         (lambda s, X, y: s.fit_filter(X, y + 5), ValueError, "generated classes"),
         (lambda s, X, y: s.fit_filter(X, y, random_state="a"), TypeError, "'a'"),
+        (lambda s, X, y: s.fit_filter(X, y, random_state=-1), ValueError, "got -1"),
         (
             lambda s, X, y: s.fit_filter(X.reshape(len(X), -1), y),
             ValueError,
-            "needs images",
+            r"X was read as a table.*shape \(n, 8, 8\)",
         ),
     ],
 )
@@ -171,3 +173,12 @@ def test_iter_generate_batches_join_to_generate_with_the_filter(fitted):
     report = smrt.generators_[1].info["generate_filter"]
     assert report["drawn"] - report["misread"] >= 25 and report["unfiltered"] == 0
     assert (smrt.sample_filter_.own_probability(joined, 1) >= 0.9).all()
+
+
+def test_fit_filter_refuses_a_table_reconstructor():
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(n_samples=120, weights=[0.8], random_state=0)
+    smrt = Reconstructor(epochs=2, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="fitted on table input"):
+        smrt.fit_filter(X, y)
