@@ -251,7 +251,8 @@ def filtered_samples(
 def kept_rows(draw, n: int, sample_filter, label, shape, tally: dict) -> np.ndarray:
     """``n`` rows of ``draw(k)`` (flattened candidates) that ``sample_filter``
     keeps, drawn in up to :data:`MAX_ROUNDS` rounds; ``tally`` counts them."""
-    kept, have, keep_rate, rejects = [], 0, 1.0, []
+    kept, have, keep_rate = [], 0, 1.0
+    best_p, best_rows = np.zeros(0), None  # the likeliest rejects, at most n - have
     for _ in range(MAX_ROUNDS):
         # Draw what the last round's keep rate says fills the gap, plus a margin.
         want = int(np.ceil((n - have) / max(keep_rate, 0.05) * 1.1)) + 8
@@ -267,8 +268,11 @@ def kept_rows(draw, n: int, sample_filter, label, shape, tally: dict) -> np.ndar
         keep_rate = float(keep.mean())
         if have >= n:
             return np.concatenate(kept)
-        rejects.append((probability[~keep], candidates[~keep]))
-    probability = np.concatenate([p for p, _ in rejects])
-    best = np.argsort(-probability, kind="stable")[: n - have]
-    tally["unfiltered"] += len(best)
-    return np.concatenate([*kept, np.concatenate([c for _, c in rejects])[best]])
+        # Only as many rejects as slots are open are kept, so memory stays
+        # bounded by the request whatever the rounds draw.
+        pool = [candidates[~keep]] + ([] if best_rows is None else [best_rows])
+        best_p = np.concatenate([probability[~keep], best_p])
+        top = np.argsort(-best_p, kind="stable")[: n - have]
+        best_p, best_rows = best_p[top], np.concatenate(pool)[top]
+    tally["unfiltered"] += len(best_rows)
+    return np.concatenate([*kept, best_rows])
