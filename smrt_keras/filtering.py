@@ -140,6 +140,12 @@ class SampleFilter:
         """Read a filter written by :meth:`save` (``safe_mode=True``)."""
         from smrt_keras.models.classifier import load_classifier
 
+        scale, confidence = float(scale), float(confidence)
+        if not (np.isfinite(scale) and scale > 0 and 0 <= confidence <= 1):
+            raise ValueError(
+                f"a filter needs a positive pixel scale and a confidence in [0, "
+                f"1]; got scale={scale!r}, confidence={confidence!r}."
+            )
         model = load_classifier(path)
         if model.outputs[0].shape[-1] != len(classes):
             raise ValueError(

@@ -113,18 +113,34 @@ def test_save_load_keeps_the_filter_and_the_draws(fitted, tmp_path):
     assert not (tmp_path / "plain" / FILTER_FILE).exists()
 
 
-def test_a_tampered_filter_entry_is_refused(fitted, tmp_path):
+@pytest.mark.parametrize(
+    "tamper, match",
+    [
+        (lambda m, d: m["sample_filter"].update(label_indices=[0, 1, 7]), "index 7"),
+        (lambda m, d: m["sample_filter"].update(scale=0), "scale=0.0"),
+        (lambda m, d: m["sample_filter"].update(confidence="x"), "malformed"),
+        (lambda m, d: m["sample_filter"].pop("model"), "malformed.*'model'"),
+        # A VAE where the classifier should be: loads safely, then is refused.
+        (
+            lambda m, d: (d / FILTER_FILE).write_bytes(
+                (d / m["generators"][0]["model"]).read_bytes()
+            ),
+            "sample filter's classifier",
+        ),
+    ],
+)
+def test_a_tampered_filter_entry_is_refused(fitted, tmp_path, tamper, match):
     from smrt_keras.files import write_manifest
 
     smrt, X, y = fitted
-    smrt.save(tmp_path / "s")
-    path = tmp_path / "s" / "manifest.json"
-    manifest = json.loads(path.read_text())
-    manifest["sample_filter"]["label_indices"] = [0, 1, 7]
+    directory = tmp_path / "s"
+    smrt.save(directory)
+    manifest = json.loads((directory / "manifest.json").read_text())
+    tamper(manifest, directory)
     manifest.pop("files")
-    write_manifest(tmp_path / "s", manifest)
-    with pytest.raises(InvalidSaveError, match="label index 7"):
-        Reconstructor.load(tmp_path / "s")
+    write_manifest(directory, manifest)
+    with pytest.raises(InvalidSaveError, match=match):
+        Reconstructor.load(directory)
 
 
 @pytest.mark.parametrize(
