@@ -159,6 +159,13 @@ class ResamplingMixin:
         from smrt_keras.filtering import SampleFilter
 
         self._check_fitted("fit_filter")
+        X_arr, y_arr = self._filter_data(X, y, random_state)
+        seed = self._rng.integers(2**31 - 1) if random_state is None else random_state
+        self.sample_filter_ = SampleFilter.fit(X_arr, y_arr, seed=int(seed))
+        return self
+
+    def _filter_data(self, X, y, random_state) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`fit_filter`'s checked images and labels; its seed checked."""
         X_arr, spec = check_X(X, "X", self.categorical_features, self.input_kind)
         y_arr = check_y(y, len(X_arr))
         if not self.input_spec_.is_image:
@@ -193,13 +200,11 @@ class ResamplingMixin:
             raise TypeError(
                 f"random_state must be an int or None; got {random_state!r}."
             )
-        if random_state is not None and not 0 <= random_state < 2**32:
+        if random_state is not None and not 0 <= random_state < 2**31:
             raise ValueError(
-                f"random_state must be in [0, 2**32); got {random_state!r}."
+                f"random_state must be in [0, 2**31); got {random_state!r}."
             )
-        seed = self._rng.integers(2**31 - 1) if random_state is None else random_state
-        self.sample_filter_ = SampleFilter.fit(X_arr, y_arr, seed=int(seed))
-        return self
+        return X_arr, y_arr
 
     def _sample_draws(self, counts: Mapping, rng, batch_size: int, settings):
         """``generate``'s batches: filtered after :meth:`fit_filter`, unless
