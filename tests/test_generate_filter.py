@@ -28,9 +28,17 @@ def fitted(digit_images):
 def test_generate_keeps_only_what_the_filter_reads_as_the_class(fitted, capsys):
     smrt, X, y = fitted
     assert isinstance(smrt.sample_filter_, SampleFilter)
-    # A bar near the median own-class probability of these 1s: about half
-    # the candidates are dropped and drawn again.
-    smrt.sample_filter_.confidence = 0.955
+    # Unfiltered draws first (and no stale report after them) ...
+    smrt.set_params(filter_samples=False)
+    try:
+        plain, _ = smrt.generate(400, label=1, random_state=0)
+    finally:
+        smrt.set_params(filter_samples="auto")
+    assert "generate_filter" not in smrt.generators_[1].info
+    # ... then a bar at their median own-class probability: about half the
+    # candidates are dropped and drawn again.
+    bar = float(np.median(smrt.sample_filter_.own_probability(plain, 1)))
+    smrt.sample_filter_.confidence = bar
     smrt.set_params(verbose=1)
     try:
         X_new, y_new = smrt.generate(40, label=1, random_state=0)
@@ -41,22 +49,14 @@ def test_generate_keeps_only_what_the_filter_reads_as_the_class(fitted, capsys):
     assert X_new.shape == (40, 8, 8) and (y_new == 1).all()
     probability = smrt.sample_filter_.own_probability(X_new, 1)
     report = smrt.generators_[1].info["generate_filter"]
-    assert report["unfiltered"] == 0
-    assert (probability >= 0.955).all()
+    # The filter judged the decoded floats; these are rounded to uint8.
+    assert report["unfiltered"] == 0 and (probability >= bar - 1e-3).all()
+    assert 0.3 < report["misread"] / report["drawn"] < 0.7
     # Surplus kept candidates of the last round are dropped unused.
-    assert report["drawn"] - report["misread"] >= 40 and report["misread"] > 0
+    assert report["drawn"] - report["misread"] >= 40
     share = f"{report['misread'] / report['drawn']:.0%}"
     assert f"class 1: 40 generated; the filter dropped {share} of" in line
     assert report["dropped_share"] == round(report["misread"] / report["drawn"], 4)
-    # Off: the same stream gives unfiltered draws, and no new report.
-    smrt.set_params(filter_samples=False)
-    try:
-        plain, _ = smrt.generate(400, label=1, random_state=0)
-    finally:
-        smrt.set_params(filter_samples="auto")
-    assert "generate_filter" not in smrt.generators_[1].info  # not a stale one
-    plain_probability = smrt.sample_filter_.own_probability(plain, 1)
-    assert np.mean(plain_probability < 0.955) > 0.2
 
 
 def test_kept_rows_fills_with_the_likeliest_rejects_when_rounds_run_out():
@@ -198,3 +198,39 @@ def test_fit_filter_refuses_a_table_reconstructor():
     smrt = Reconstructor(epochs=2, random_state=0).fit(X, y)
     with pytest.raises(ValueError, match="fitted on table input"):
         smrt.fit_filter(X, y)
+
+
+def test_fit_filter_reports_and_warns_how_strict_it_is_on_real_images(
+    fitted, monkeypatch, capsys
+):
+    import smrt_keras.resampling as resampling
+
+    smrt, X, y = fitted
+    rates = smrt.sample_filter_.pass_rates(X, y)
+    own = smrt.sample_filter_.own_probability(X[y == 2], 2)
+    assert rates[2] == np.mean(own >= 0.9) and set(rates) == {0, 1, 2}
+    kept = smrt.sample_filter_
+    monkeypatch.setattr(resampling, "MIN_REAL_PASS", 1.01)  # every class warns
+    smrt.set_params(verbose=1)
+    try:
+        with pytest.warns(UserWarning, match=r"passes few of the real images.*2: "):
+            smrt.fit_filter(X, y, random_state=1)
+    finally:
+        smrt.set_params(verbose=0)
+        smrt.sample_filter_ = kept
+    assert "fit_filter: it passes these shares of the real images: 0: " in (
+        capsys.readouterr().out
+    )
+
+
+def test_a_filter_of_three_small_classes_trains_long_enough(digit_images):
+    """Three 8x8 classes make 900 rows, 8 minibatches an epoch: at 5 epochs
+    the filter passed none of the real 1s (ablation.md, "fit_filter"); with
+    FILTER_MIN_STEPS it passes most real images of every class."""
+    X, y = digit_images
+    keep = np.concatenate(
+        [np.flatnonzero(y == d)[:n] for d, n in ((0, 178), (1, 182), (2, 20))]
+    )
+    X, y = X[keep] * 255 / 16, y[keep]
+    rates = SampleFilter.fit(X, y, seed=0).pass_rates(X, y)
+    assert min(rates.values()) >= 0.8, rates
