@@ -197,14 +197,8 @@ class ResamplingMixin:
                 "fit_filter needs the images this Reconstructor was fitted on, "
                 f"an array of shape (n, {', '.join(map(str, self.input_shape_))})."
             )
-        if tuple(spec.sample_shape) != tuple(self.input_shape_):
-            raise ValueError(
-                f"X has samples of shape {spec.sample_shape}; this Reconstructor "
-                f"was fitted on samples of shape {self.input_shape_}."
-            )
+        self._check_like_fit(spec, y_arr, self.generators_, "generated classes")
         classes = np.unique(y_arr)
-        if missing := sorted(set(self.generators_) - set(classes.tolist())):
-            raise ValueError(f"y has no rows of the generated classes {missing}.")
         if unseen := sorted(set(classes.tolist()) - set(self.classes_.tolist())):
             raise ValueError(
                 f"y has classes {unseen} that fit did not see "
@@ -223,6 +217,17 @@ class ResamplingMixin:
                 f"random_state must be in [0, 2**31); got {random_state!r}."
             )
         return X_arr, y_arr
+
+    def _check_like_fit(self, spec, y_arr, labels, what: str) -> None:
+        """Refuse data whose samples are not of the fitted shape, or ``y``
+        without rows of each of ``labels`` (named ``what`` in the message)."""
+        if tuple(spec.sample_shape) != tuple(self.input_shape_):
+            raise ValueError(
+                f"X has samples of shape {spec.sample_shape}; this Reconstructor "
+                f"was fitted on samples of shape {self.input_shape_}."
+            )
+        if missing := sorted(set(labels) - set(np.unique(y_arr).tolist())):
+            raise ValueError(f"y has no rows of the {what} {missing}.")
 
     def _sample_draws(self, counts: Mapping, rng, batch_size: int, settings):
         """``generate``'s batches: filtered after :meth:`fit_filter`, unless
@@ -259,13 +264,9 @@ class ResamplingMixin:
         self._check_fitted("resample")
         X_arr, spec = check_X(X, "X", self.categorical_features, self.input_kind)
         y_arr = check_y(y, len(X_arr))
-        if tuple(spec.sample_shape) != tuple(self.input_shape_):
-            raise ValueError(
-                f"X has samples of shape {spec.sample_shape}; this Reconstructor "
-                f"was fitted on samples of shape {self.input_shape_}."
-            )
-        if missing := sorted(set(self.sampling_strategy_) - set(np.unique(y_arr))):
-            raise ValueError(f"y has no rows of the classes to resample {missing}.")
+        self._check_like_fit(
+            spec, y_arr, self.sampling_strategy_, "classes to resample"
+        )
         X_new, y_new = self._fit_resample(X_arr, y_arr)
         return OutputRestorer(self.input_spec_).resampled(X, y_arr, X_new, y_new)
 

@@ -99,16 +99,10 @@ def class_probabilities(
 
 
 def save_classifier(model: keras.Model, path) -> None:
-    """Write a classifier to ``path`` (a ``.keras`` file), without optimizer
-    state (a third of the size), so that any backend loads it."""
-    from smrt_keras.models.quiet import silenced
+    """Write a classifier to ``path`` (a ``.keras`` file), weights only."""
+    from smrt_keras.models.io import save_model_file
 
-    if model.compiled:  # an uncompiled copy: the .keras format keeps Adam's
-        copy = keras.Model.from_config(model.get_config())  # moments if compiled
-        copy.set_weights(model.get_weights())
-        model = copy
-    with silenced():  # under JAX or torch, saving may start TensorFlow
-        model.save(str(path))
+    save_model_file(model, path)
 
 
 def load_classifier(path) -> keras.Model:
@@ -119,20 +113,14 @@ def load_classifier(path) -> keras.Model:
     ------
     ValueError
         If the file is not a safely loadable Keras model with a
-        ``features`` layer and a softmax output.
+        ``features`` layer.
     """
-    import zipfile
+    from smrt_keras.models.io import load_model_file
 
-    from smrt_keras.models.quiet import silenced
-
-    if not zipfile.is_zipfile(path):
-        raise ValueError(f"{str(path)!r} is not a .keras file (a zip archive).")
+    what = "a sample filter's classifier"
+    model = load_model_file(path, what)
     try:
-        with silenced():
-            model = keras.saving.load_model(str(path), compile=False, safe_mode=True)
         model.get_layer(FEATURES_LAYER)
-    except Exception as exc:  # Keras raises many types for a bad file
-        raise ValueError(
-            f"Could not load a sample filter's classifier from {str(path)!r}: {exc}"
-        ) from exc
+    except ValueError as exc:
+        raise ValueError(f"Could not load {what} from {str(path)!r}: {exc}") from exc
     return model

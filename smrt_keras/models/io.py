@@ -13,24 +13,30 @@ import keras
 from smrt_keras.models.vae import VAE
 
 
-def save_vae(vae: VAE, path: str | Path) -> None:
-    """Write ``vae`` to ``path`` (a ``.keras`` file), without optimizer state.
+def save_model_file(model: keras.Model, path: str | Path) -> None:
+    """Write ``model`` to ``path`` (a ``.keras`` file), without optimizer state.
 
     An uncompiled copy with the same weights is written: generation needs no
-    optimizer, and a compiled model records its backend's optimizer class
+    optimizer, a compiled model's file keeps Adam's moments (three times the
+    weights), and it records its backend's optimizer class
     (``keras.src.backend.torch.optimizers...``), which other backends cannot
     import. A later fine-tune compiles afresh.
     """
-    if vae.compiled:
-        copy = VAE.from_config(vae.get_config())
-        copy.set_weights(vae.get_weights())
-        vae = copy
+    if model.compiled:
+        copy = type(model).from_config(model.get_config())
+        copy.set_weights(model.get_weights())
+        model = copy
     with silenced():  # under JAX or torch, saving may start TensorFlow
-        vae.save(str(path))
+        model.save(str(path))
 
 
-def load_vae(path: str | Path) -> VAE:
-    """Load a VAE with ``safe_mode=True`` and no custom objects.
+def save_vae(vae: VAE, path: str | Path) -> None:
+    """Write ``vae`` to ``path`` (:func:`save_model_file`)."""
+    save_model_file(vae, path)
+
+
+def load_model_file(path: str | Path, what: str = "a model") -> keras.Model:
+    """Load a ``.keras`` file with ``safe_mode=True`` and no custom objects.
 
     ``safe_mode`` refuses to deserialise ``Lambda`` layers and other
     arbitrary code, so a shared file cannot run anything on load.
@@ -38,8 +44,8 @@ def load_vae(path: str | Path) -> VAE:
     Raises
     ------
     ValueError
-        If the file holds something other than a smrt_keras ``VAE`` or cannot
-        be deserialised safely.
+        If the file is not a ``.keras`` archive or cannot be deserialised
+        safely (the message names ``what`` was expected).
     """
     if not zipfile.is_zipfile(path):
         # Keras reports a file that is not a zip archive as "File not found".
@@ -51,9 +57,21 @@ def load_vae(path: str | Path) -> VAE:
         # compile=False: a file that kept its optimizer (as 0.1.0 wrote them)
         # loads on any backend; optimizer state is not needed to generate.
         with silenced():
-            model = keras.saving.load_model(str(path), compile=False, safe_mode=True)
+            return keras.saving.load_model(str(path), compile=False, safe_mode=True)
     except Exception as exc:  # Keras raises many types for a bad file
-        raise ValueError(f"Could not load a VAE from {str(path)!r}: {exc}") from exc
+        raise ValueError(f"Could not load {what} from {str(path)!r}: {exc}") from exc
+
+
+def load_vae(path: str | Path) -> VAE:
+    """Load a VAE (:func:`load_model_file`).
+
+    Raises
+    ------
+    ValueError
+        If the file holds something other than a smrt_keras ``VAE`` or cannot
+        be deserialised safely.
+    """
+    model = load_model_file(path, "a VAE")
     if not isinstance(model, VAE):
         raise ValueError(
             f"{str(path)!r} holds a {type(model).__name__}, not a smrt_keras VAE."
