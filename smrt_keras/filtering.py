@@ -44,7 +44,7 @@ CONFIDENCE = 0.9
 FILTER_ROWS = 300
 #: Epochs of the classifier (about 15 s for ten 28 x 28 classes on 2 cores).
 FILTER_EPOCHS = 5
-#: Fewest optimizer steps (minibatches of 128) the classifier takes: what ten
+#: Fewest optimizer steps (minibatches) the classifier takes: what ten
 #: classes get in FILTER_EPOCHS. Three classes got 40 steps, and on scikit-learn's
 #: 8x8 digits that filter passed none of the real 1s (ablation.md, "fit_filter").
 FILTER_MIN_STEPS = 120
@@ -86,14 +86,14 @@ class SampleFilter:
     @classmethod
     def fit(cls, X: np.ndarray, y: np.ndarray, seed: int = 0) -> SampleFilter:
         """Fit the classifier on images ``X`` ``(n, H, W[, C])`` of classes ``y``."""
-        from smrt_keras.models.classifier import fit_filter_classifier
+        from smrt_keras.models.classifier import BATCH_SIZE, fit_filter_classifier
 
         classes, index = np.unique(y, return_inverse=True)
         top = float(np.max(X))
         scale = top if top > 1 else 1.0  # 0-255 (or 16-bit) pixels, or [0, 1]
         rng = np.random.default_rng(seed)
         x, labels = balanced_rows(np.asarray(X, "float32") / scale, index, rng)
-        steps = -(-len(x) // 128)  # minibatches per epoch
+        steps = -(-len(x) // BATCH_SIZE)  # minibatches per epoch
         epochs = max(FILTER_EPOCHS, -(-FILTER_MIN_STEPS // steps))
         model = fit_filter_classifier(x, labels, len(classes), epochs, seed)
         return cls(model, classes, scale)

@@ -51,8 +51,9 @@ AUTO_SYNTHETIC_FRACTION = {"image": 0.0, "table": 1.0}
 #: without it 1.89 against 1.95) (ablation.md, "Tables on the tuning half").
 AUTO_FILTER = {"image": True, "table": False}
 #: ``fit_filter`` warns where its filter passes less than this share of a
-#: class's own real images: on scikit-learn's 8x8 digits it passed 19 % of the
-#: real 1s, and would drop most samples of them; on MNIST, 74-97 % per digit.
+#: class's own real images: before ``FILTER_MIN_STEPS`` a filter of three 8x8
+#: digit classes passed none of the real 1s (ablation.md, "fit_filter"); the
+#: zoo's passes 74-97 % of each MNIST digit.
 MIN_REAL_PASS = 0.5
 
 

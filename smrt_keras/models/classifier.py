@@ -13,6 +13,8 @@ import numpy as np
 from keras import layers
 
 FEATURES_LAYER = "features"
+#: Minibatch size of every classifier fit (judge and sample filter).
+BATCH_SIZE = 128
 
 
 def build_image_classifier(
@@ -59,7 +61,7 @@ def train_classifier(
             idx = self.order[index * self.batch_size : (index + 1) * self.batch_size]
             return self.x[idx], y[idx]
 
-    model.fit(Labelled(x, 128, seed), epochs=epochs, verbose=0, shuffle=False)
+    model.fit(Labelled(x, BATCH_SIZE, seed), epochs=epochs, verbose=0, shuffle=False)
 
 
 def features_and_probabilities(
