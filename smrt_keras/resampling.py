@@ -55,6 +55,12 @@ AUTO_FILTER = {"image": True, "table": False}
 #: digit classes passed none of the real 1s (ablation.md, "fit_filter"); the
 #: zoo's passes 74-97 % of each MNIST digit.
 MIN_REAL_PASS = 0.5
+#: ``fit_filter`` warns where a class has fewer real images than this: the
+#: pass rate it reports is measured on the images the filter was fitted on,
+#: and with 1 or 3 MNIST digits a class it was 100 % on them but 1-35 % on the
+#: worst digit's test images; with 10, 62-66 %; with 30, 72-75 %
+#: (ablation.md, "fit_filter: how many images").
+MIN_FILTER_IMAGES = 10
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,39 @@ class ResampleSettings:
         augment = kind == "image" and (params["augment"] is True or (
             params["augment"] == "auto" and wide))  # fmt: skip
         return cls(float(fraction), bool(filtering), augment)
+
+
+def report_filter(sample_filter, X: np.ndarray, y: np.ndarray, verbose: int) -> None:
+    """What :meth:`ResamplingMixin.fit_filter` says about a new filter: the
+    share of each class's real images it passes (``verbose``), and warnings
+    where that share is under :data:`MIN_REAL_PASS` or rests on fewer than
+    :data:`MIN_FILTER_IMAGES` images."""
+    passes = sample_filter.pass_rates(X, y)
+    if verbose:
+        shown = ", ".join(f"{c!r}: {r:.0%}" for c, r in passes.items())
+        print(f"fit_filter: it passes these shares of the real images: {shown}")
+    if strict := {c: r for c, r in passes.items() if r < MIN_REAL_PASS}:
+        shown = ", ".join(f"{c!r}: {r:.0%}" for c, r in strict.items())
+        warnings.warn(
+            f"the sample filter passes few of the real images of some classes "
+            f"({shown}), so it will drop most generated samples of them too. "
+            "Fit it on more images per class, or set filter_samples=False.",
+            UserWarning,
+            stacklevel=3,
+        )
+    labels, counts = np.unique(y, return_counts=True)
+    sizes = {c.item(): int(n) for c, n in zip(labels, counts, strict=True)}
+    if few := {c: n for c, n in sizes.items() if n < MIN_FILTER_IMAGES}:
+        shown = ", ".join(f"{c!r}: {n}" for c, n in few.items())
+        warnings.warn(
+            f"the sample filter saw fewer than {MIN_FILTER_IMAGES} real images of "
+            f"some classes ({shown}). Its pass rates are measured on those same "
+            "images, so they say little about new ones: a filter fitted on 3 "
+            "images a digit passed 35 % of one digit's new images. Check it on "
+            "held-out images with sample_filter_.pass_rates(X, y).",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 class ResamplingMixin:
@@ -154,6 +193,14 @@ class ResamplingMixin:
         -------
         self : Reconstructor
 
+        Warns
+        -----
+        UserWarning
+            Where the filter passes under ``MIN_REAL_PASS`` of a class's real
+            images in ``X``, or a class has fewer than ``MIN_FILTER_IMAGES``
+            of them (then that share is measured on the images the filter
+            learnt and says little).
+
         Examples
         --------
         >>> smrt = Reconstructor(generation="kde").fit(X, y)  # doctest: +SKIP
@@ -167,19 +214,7 @@ class ResamplingMixin:
         X_arr, y_arr = self._filter_data(X, y, random_state)
         seed = self._rng.integers(2**31 - 1) if random_state is None else random_state
         sample_filter = SampleFilter.fit(X_arr, y_arr, seed=int(seed))
-        passes = sample_filter.pass_rates(X_arr, y_arr)
-        if self.verbose:
-            shown = ", ".join(f"{c!r}: {r:.0%}" for c, r in passes.items())
-            print(f"fit_filter: it passes these shares of the real images: {shown}")
-        if strict := {c: r for c, r in passes.items() if r < MIN_REAL_PASS}:
-            shown = ", ".join(f"{c!r}: {r:.0%}" for c, r in strict.items())
-            warnings.warn(
-                f"the sample filter passes few of the real images of some classes "
-                f"({shown}), so it will drop most generated samples of them too. "
-                "Fit it on more images per class, or set filter_samples=False.",
-                UserWarning,
-                stacklevel=2,
-            )
+        report_filter(sample_filter, X_arr, y_arr, self.verbose)
         self.sample_filter_ = sample_filter
         return self
 
@@ -198,13 +233,17 @@ class ResamplingMixin:
                 "fit_filter needs the images this Reconstructor was fitted on, "
                 f"an array of shape (n, {', '.join(map(str, self.input_shape_))})."
             )
-        self._check_like_fit(spec, y_arr, self.generators_, "generated classes")
         classes = np.unique(y_arr)
-        if unseen := sorted(set(classes.tolist()) - set(self.classes_.tolist())):
+        seen = set(self.classes_.tolist())
+        if unseen := sorted(set(classes.tolist()) - seen, key=repr):
+            dtype = "str" if y_arr.dtype.kind == "U" else str(y_arr.dtype)
+            hint = f"; y holds {dtype} labels, fit saw {self.classes_.dtype} ones"
+            hint = hint if y_arr.dtype.kind != self.classes_.dtype.kind else ""
             raise ValueError(
                 f"y has classes {unseen} that fit did not see "
-                f"(classes_ = {self.classes_.tolist()})."
+                f"(classes_ = {self.classes_.tolist()}{hint})."
             )
+        self._check_like_fit(spec, y_arr, self.generators_, "generated classes")
         if len(classes) < 2:
             raise ValueError(
                 f"fit_filter needs two or more classes in y; it has {len(classes)}."
@@ -233,6 +272,9 @@ class ResamplingMixin:
     def _sample_draws(self, counts: Mapping, rng, batch_size: int, settings):
         """``generate``'s batches: filtered after :meth:`fit_filter`, unless
         ``filter_samples`` is ``False``."""
+        # filter_samples may change after fit, so it is checked here too.
+        name = "filter_samples"
+        check_params({name: self.filter_samples}, {name: self._constraints[name]})
         gens, dtype = self.generators_, self.classes_.dtype
         only = getattr(self, "sample_filter_", None)
         if only is None or self.filter_samples is False:

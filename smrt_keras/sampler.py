@@ -55,7 +55,8 @@ class SamplerMixin:
         if getattr(self, "resample_only_", False) and method != "resample":
             raise NotFittedError(
                 f"This Reconstructor has no generators for {method}(): its "
-                "fit_resample appended augmented copies only (synthetic_fraction"
+                "fit_resample appended copies of real samples only (augmented "
+                "where the images are large enough; synthetic_fraction"
                 f"={self.synthetic_fraction!r} resolved to 0), so it fitted "
                 f"none. Call fit(X, y) before {method}(), or set "
                 "synthetic_fraction above 0 before fit_resample."

@@ -148,7 +148,16 @@ def test_a_tampered_filter_entry_is_refused(fitted, tmp_path, tamper, match):
     [
         (lambda s, X, y: s.fit_filter(X[:, :4], y), ValueError, r"shape \(4, 8\)"),
         (lambda s, X, y: s.fit_filter(X[y != 2], y[y != 2]), ValueError, r"\[2\]"),
-        (lambda s, X, y: s.fit_filter(X, y + 5), ValueError, "generated classes"),
+        (
+            lambda s, X, y: s.fit_filter(X, y + 5),
+            ValueError,
+            r"classes \[5, 6, 7\] that fit did not see",
+        ),
+        (
+            lambda s, X, y: s.fit_filter(X, y.astype(str)),
+            ValueError,
+            r"\['0', '1', '2'\] that fit did not see.*y holds str labels",
+        ),
         (lambda s, X, y: s.fit_filter(X, y, random_state="a"), TypeError, "'a'"),
         (lambda s, X, y: s.fit_filter(X, y, random_state=-1), ValueError, "got -1"),
         (
@@ -234,3 +243,27 @@ def test_a_filter_of_three_small_classes_trains_long_enough(digit_images):
     X, y = X[keep] * 255 / 16, y[keep]
     rates = SampleFilter.fit(X, y, seed=0).pass_rates(X, y)
     assert min(rates.values()) >= 0.8, rates
+
+
+def test_fit_filter_warns_where_a_class_has_too_few_images(fitted):
+    """Pass rates on the filter's own few images flatter it (ablation.md,
+    "fit_filter: how many images"), so fewer than MIN_FILTER_IMAGES warn."""
+    smrt, X, y = fitted
+    kept = smrt.sample_filter_
+    keep = np.concatenate([np.flatnonzero(y != 2), np.flatnonzero(y == 2)[:5]])
+    try:
+        with pytest.warns(UserWarning, match=r"fewer than 10 real images.*\(2: 5\)"):
+            smrt.fit_filter(X[keep], y[keep], random_state=1)
+    finally:
+        smrt.sample_filter_ = kept
+
+
+@pytest.mark.parametrize("value", [0, None, "no", np.False_])
+def test_generate_refuses_a_filter_samples_it_cannot_read(fitted, value):
+    smrt, _, _ = fitted
+    smrt.set_params(filter_samples=value)
+    try:
+        with pytest.raises(ValueError, match=r"filter_samples.*got"):
+            smrt.generate(5, label=1, random_state=0)
+    finally:
+        smrt.set_params(filter_samples="auto")

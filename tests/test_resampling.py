@@ -73,7 +73,7 @@ def test_share_zero_fits_no_generator_and_says_so(three_digits, tmp_path):
     np.testing.assert_array_equal(X_res, X_again)
     np.testing.assert_array_equal(y_res, y_again)
     for call in (lambda: smrt.generate(2), lambda: smrt.save(tmp_path / "s")):
-        with pytest.raises(NotFittedError, match="copies only.*Call fit"):
+        with pytest.raises(NotFittedError, match="real samples only.*Call fit"):
             call()
     smrt.set_params(synthetic_fraction=0.5)
     with pytest.raises(NotFittedError, match="fitted none"):
