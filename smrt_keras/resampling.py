@@ -236,9 +236,10 @@ class ResamplingMixin:
         classes = np.unique(y_arr)
         seen = set(self.classes_.tolist())
         if unseen := sorted(set(classes.tolist()) - seen, key=repr):
-            dtype = "str" if y_arr.dtype.kind == "U" else str(y_arr.dtype)
-            hint = f"; y holds {dtype} labels, fit saw {self.classes_.dtype} ones"
-            hint = hint if y_arr.dtype.kind != self.classes_.dtype.kind else ""
+            hint = ""
+            if y_arr.dtype.kind != self.classes_.dtype.kind:  # '0' is not 0
+                held = "str" if y_arr.dtype.kind == "U" else y_arr.dtype
+                hint = f"; y holds {held} labels, fit saw {self.classes_.dtype} ones"
             raise ValueError(
                 f"y has classes {unseen} that fit did not see "
                 f"(classes_ = {self.classes_.tolist()}{hint})."
