@@ -221,8 +221,8 @@ def evaluate(args, smrt, train, test) -> dict:
             nelbo=float(nelbo.mean()),
         )
         if smrt.sample_filter_ is not None:  # how strict it is on real digits
-            own = smrt.sample_filter_.own_probability(real, digit)
-            row["filter_pass"] = float(np.mean(own >= smrt.sample_filter_.confidence))
+            labels = np.full(len(real), digit)
+            row["filter_pass"] = smrt.sample_filter_.pass_rates(real, labels)[digit]
         for mode in (*MODES, UNFILTERED):
             unfiltered = mode == UNFILTERED
             smrt.set_params(
