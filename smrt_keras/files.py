@@ -53,20 +53,101 @@ def _fsync_tree(root: Path) -> None:
             os.close(fd)
 
 
+#: Every format this library writes names itself with this prefix in its
+#: manifest: the marker that tells one of our saves from a user's directory.
+FORMAT_PREFIX = "smrt-keras-"
+
+
+def _entries(path: Path) -> list[str]:
+    return sorted(p.name for p in path.iterdir())
+
+
+def _foreign_entries(path: Path) -> list[str] | None:
+    """The entries of directory ``path`` that are not part of a save of ours,
+    or None where ``path`` is no save at all (no manifest with our marker)."""
+    try:
+        manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    kind = manifest.get("format") if isinstance(manifest, dict) else None
+    files = manifest.get("files") if isinstance(manifest, dict) else None
+    if not isinstance(kind, str) or not kind.startswith(FORMAT_PREFIX):
+        return None
+    ours = {MANIFEST, *(files if isinstance(files, dict) else {})}
+    return [name for name in _entries(path) if name not in ours]
+
+
+def check_replaceable(path: str | Path, flag: str = "overwrite=True") -> None:
+    """Refuse to replace ``path`` unless it is ours to replace.
+
+    What ``overwrite=True`` (the command line's ``--force``) may replace is
+    nothing, an empty directory, or a directory that is a save of this
+    library (its ``manifest.json`` has our format marker) holding nothing
+    but the files its manifest lists. Anything else raises
+    :class:`FileExistsError` saying what is there, so that a slip such as
+    ``save(os.getcwd(), overwrite=True)`` deletes nothing.
+    """
+    path = Path(path)
+    shown = str(path)
+    if path.is_symlink():
+        raise FileExistsError(
+            f"{shown!r} is a symbolic link; {flag} does not replace links. "
+            "Choose an empty or new directory."
+        )
+    if not path.exists():
+        return
+    if not path.is_dir():
+        raise FileExistsError(
+            f"{shown!r} exists and is a file, not a smrt-keras save; {flag} "
+            "replaces only saves. Choose an empty or new directory."
+        )
+    entries = _entries(path)
+    if not entries:
+        return
+    foreign = _foreign_entries(path)
+    if foreign is None:
+        raise FileExistsError(
+            f"{shown!r} holds {_count(entries)} that {_is(entries)} not a "
+            f"smrt-keras save ({_names(entries)}); {flag} replaces only saves. "
+            "Choose an empty or new directory."
+        )
+    if foreign:
+        raise FileExistsError(
+            f"{shown!r} is a smrt-keras save but also holds {_count(foreign)} "
+            f"that {_is(foreign)} not part of it ({_names(foreign)}); {flag} "
+            "would delete them. Move them out, or choose an empty or new "
+            "directory."
+        )
+
+
+def _count(names: list[str]) -> str:
+    return f"{len(names)} entr{'y' if len(names) == 1 else 'ies'}"
+
+
+def _is(names: list[str]) -> str:
+    return "is" if len(names) == 1 else "are"
+
+
+def _names(names: list[str], most: int = 5) -> str:
+    shown = ", ".join(repr(n) for n in names[:most])
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
 @contextlib.contextmanager
 def atomic_directory(path: str | Path, overwrite: bool = False) -> Iterator[Path]:
     """Yield a temporary directory that replaces ``path`` when the block ends.
 
     If the block raises (or the process dies), the temporary directory is
-    discarded and ``path`` is untouched.
+    discarded and ``path`` is untouched. An existing ``path`` is refused
+    unless ``overwrite``, and even then unless it is ours to replace
+    (:func:`check_replaceable`).
     """
     path = Path(path)
-    if path.exists() and not overwrite:
+    check_replaceable(path)  # so overwrite=True is advised only where it helps
+    if (path.exists() or path.is_symlink()) and not overwrite:
         raise FileExistsError(
             f"{str(path)!r} already exists; pass overwrite=True to replace it."
         )
-    if path.exists() and not path.is_dir():
-        raise FileExistsError(f"{str(path)!r} exists and is not a directory.")
     parent = path.parent
     parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent))
@@ -74,6 +155,7 @@ def atomic_directory(path: str | Path, overwrite: bool = False) -> Iterator[Path
         yield tmp
         _fsync_tree(tmp)
         backup = None
+        check_replaceable(path)  # again: the block may have run for minutes
         if path.exists():
             # Move the old save aside first: rename cannot replace a non-empty
             # directory, and this keeps the old one recoverable until the new

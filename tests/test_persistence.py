@@ -87,9 +87,10 @@ def test_dataframe_and_int_labels_round_trip(tmp_path):
 def test_refuses_to_overwrite_unless_asked(fitted, saved):
     with pytest.raises(FileExistsError, match="overwrite=True"):
         fitted.save(saved)
-    (saved / "stale.txt").write_text("from the old save")
-    fitted.save(saved, overwrite=True)
-    assert not (saved / "stale.txt").exists()  # replaced whole, not merged
+    old = {p.name for p in saved.iterdir()}
+    fitted.save(saved, overwrite=True, packed=True)
+    # Replaced whole, not merged: the per-class files are gone.
+    assert not old - {MANIFEST} & {p.name for p in saved.iterdir()}
     Reconstructor.load(saved)
     assert not [p for p in saved.parent.iterdir() if p.name.startswith(".")]
 
@@ -197,6 +198,9 @@ def test_atomic_directory_keeps_old_save_on_error(tmp_path):
     target = tmp_path / "out"
     with atomic_directory(target) as tmp:
         (tmp / "a.txt").write_text("old")
+        # A save of ours (overwrite=True replaces nothing else).
+        marker = {"format": "smrt-keras-generators", "files": {"a.txt": ""}}
+        (tmp / MANIFEST).write_text(json.dumps(marker))
     with pytest.raises(RuntimeError), atomic_directory(target, overwrite=True) as tmp:
         (tmp / "a.txt").write_text("new, half")
         raise RuntimeError("crash mid-save")

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from smrt_keras.cli.io import check_output, check_writable, read_table, write_table
+from smrt_keras.cli.io import (
+    check_output,
+    check_save_target,
+    read_table,
+    write_table,
+)
 from smrt_keras.cli.model import model_settings, reconstructor_from
 from smrt_keras.cli.options import add_model_options, subparser
 
@@ -40,12 +44,7 @@ def run(args: argparse.Namespace) -> int:
     # Everything that could stop the writing is checked before training.
     check_output(args.output, X, args.force)
     if args.save_generators:
-        if Path(args.save_generators).exists() and not args.force:
-            raise FileExistsError(
-                f"--save-generators {args.save_generators!r} exists; pass --force "
-                "to replace it."
-            )
-        check_writable(args.save_generators, "--save-generators", folder=True)
+        check_save_target(args.save_generators, "--save-generators", args.force)
     smrt = reconstructor_from(model_settings(args, y, X))
     X_res, y_res = smrt.fit_resample(X, y)
     out = write_table(args.output, X_res, y_res, args.target, like=frame)

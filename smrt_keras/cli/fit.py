@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from smrt_keras.cli.io import check_writable, read_table
+from smrt_keras.cli.io import check_save_target, read_table
 from smrt_keras.cli.model import model_settings, reconstructor_from
 from smrt_keras.cli.options import add_model_options, subparser
 
@@ -37,11 +36,7 @@ def add(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     """Check the input, output and options, then start Keras, fit and save."""
     X, y, _ = read_table(args.input, args.target)
-    if Path(args.output).exists() and not args.overwrite:  # before training
-        raise FileExistsError(
-            f"output {args.output!r} exists; pass --force to replace it."
-        )
-    check_writable(args.output, folder=True)
+    check_save_target(args.output, "output", args.overwrite)  # before training
     smrt = reconstructor_from(model_settings(args, y, X)).fit(X, y)
     out = smrt.save(args.output, overwrite=args.overwrite)
     if not args.quiet:  # -q: nothing on success

@@ -145,6 +145,22 @@ def check_writable(
         )
 
 
+def check_save_target(path: str | Path, what: str, force: bool) -> None:
+    """Refuse, before any training, a save directory ``path`` (flag
+    ``what``) that exists without ``force``, that ``--force`` may not replace
+    (a user's directory or file: :func:`smrt_keras.files.check_replaceable`),
+    or where no directory can be made."""
+    from smrt_keras.files import check_replaceable
+
+    path = Path(path)
+    check_replaceable(path, "--force")
+    if (path.exists() or path.is_symlink()) and not force:
+        raise FileExistsError(
+            f"{what} {str(path)!r} exists; pass --force to replace it."
+        )
+    check_writable(path, what, folder=True)
+
+
 def text_columns(X) -> list:
     """A DataFrame's columns that are neither numbers nor bools."""
     from pandas.api.types import is_bool_dtype, is_numeric_dtype

@@ -89,6 +89,7 @@ def main() -> None:
     backbone = Backbone.fit(X, spec, params, settings["random_state"], classes)
     seconds = time.perf_counter() - start
     backbone.trained_on["source"] = preset["data"]
+    drop_own_card(out)
     backbone.save(out, overwrite=True)
     card = {
         "name": args.name,
@@ -174,6 +175,14 @@ def write_card(out: Path, card: dict, backbone: Backbone) -> None:
     ]
     (out / "MODEL_CARD.md").write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
+
+
+def drop_own_card(out: Path) -> None:
+    """Remove the card this script wrote into the save at ``out`` (it is
+    written anew after saving), so that ``overwrite=True`` finds nothing there
+    but the save, the one thing it replaces (a user's files it refuses)."""
+    if (Path(out) / "manifest.json").is_file():
+        (Path(out) / "MODEL_CARD.md").unlink(missing_ok=True)
 
 
 if __name__ == "__main__":

@@ -181,6 +181,7 @@ def add_filter(args, smrt: Reconstructor, x_train, y_train) -> dict:
     seconds = time.perf_counter() - start
     # Users' generate() stays quiet; backbone as trained (0.1.0's saves lack it).
     smrt.set_params(verbose=0, backbone=PRESET["training"]["backbone"])
+    drop_own_card(args.out)
     smrt.save(args.out, overwrite=True)
     print(f"filter fitted in {seconds:.0f}s; saved to {args.out}")
     return {"filter_seconds": seconds, "filter_seed": FILTER_SEED}
@@ -495,6 +496,14 @@ def mode_table(rows: list, mode: str) -> list[str]:
         f"both.{blind}",
         "",
     ]
+
+
+def drop_own_card(out: Path) -> None:
+    """Remove the card this script wrote into the save at ``out`` (it is
+    written anew after saving), so that ``overwrite=True`` finds nothing there
+    but the save, the one thing it replaces (a user's files it refuses)."""
+    if (Path(out) / "manifest.json").is_file():
+        (Path(out) / "MODEL_CARD.md").unlink(missing_ok=True)
 
 
 if __name__ == "__main__":
