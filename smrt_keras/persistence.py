@@ -45,6 +45,7 @@ from pathlib import Path
 
 import numpy as np
 
+from smrt_keras import manifest_checks as checks
 from smrt_keras._version import __version__
 from smrt_keras.files import (  # noqa: F401 - re-exported: the saved format's API
     MANIFEST,
@@ -109,6 +110,12 @@ def decode_labels(encoded: dict) -> np.ndarray:
         dtype = np.dtype(encoded["dtype"])
         if len(types) != len(values) or any(t not in _LABEL_TYPES for t in types):
             raise ValueError("types and values do not match")
+        for kind, value in zip(types, values, strict=True):
+            # Exactly the declared type: int64 would cut a float label 2.5 to 2.
+            if label_kind(value) != kind or isinstance(value, float) != (
+                kind == "float"
+            ):
+                raise ValueError(f"label {value!r} is not of its type {kind!r}")
         if dtype.kind == "O":
             out = np.empty(len(values), dtype=object)
             out[:] = [_LABEL_TYPES[t](v) for t, v in zip(types, values, strict=True)]
@@ -380,12 +387,14 @@ def _load_generator(
     spec: InputSpec,
     generation: GenerationSettings,
     packed=None,
+    where: str = "generators[0]",
 ):
     from smrt_keras.models.io import load_vae
 
     if packed is not None:
         vae, codes = _packed_model(entry, packed)
     else:
+        checks.check_entry_files(entry, where)
         vae = load_vae(check_file(directory, entry.get("model")))
         codes = load_codes(check_file(directory, entry.get("codes")))
     what = repr(entry.get("model", f"packed class {entry.get('label_index')!r}"))
@@ -401,6 +410,7 @@ def _load_generator(
     check_data_shape(
         vae, spec, InvalidSaveError, what, "the manifest gives", gen.scaler
     )  # fmt: skip
+    checks.check_generator(gen, spec, where)
     return gen
 
 
@@ -415,30 +425,41 @@ def _saved_generation(params: dict) -> GenerationSettings:
 def _fields(path, manifest: dict) -> tuple:
     """The manifest's labels, input spec, parameters, generator entries,
     strategy pairs and stream state, migrated to the newest format."""
-    try:
-        if manifest["format_version"] == 1:
+    if manifest["format_version"] == 1:
+        try:
             manifest = _migrate_v1(manifest)
-        return (
-            decode_labels(manifest["labels"]),
-            InputSpec.from_dict(manifest["input"]),
-            dict(manifest["params"]),
-            list(manifest["generators"]),
-            list(manifest["sampling_strategy_"]),
-            manifest["rng_state"],
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise InvalidSaveError(
-            f"manifest of {str(path)!r} is missing or has a malformed field: {exc}"
-        ) from exc
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InvalidSaveError(
+                f"manifest of {str(path)!r}: its generators are malformed: {exc}"
+            ) from exc
+    readers = {
+        "labels": decode_labels,
+        "input": InputSpec.from_dict,
+        "params": dict,
+        "generators": list,
+        "sampling_strategy_": list,
+        "rng_state": lambda state: state,
+    }
+    fields = []
+    for name, read in readers.items():
+        try:
+            fields.append(read(manifest[name]))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InvalidSaveError(
+                f"manifest of {str(path)!r}: its field {name!r} is missing or "
+                f"malformed: {exc}"
+            ) from exc
+    return tuple(fields)
 
 
 def _label_reader(classes: np.ndarray):
     """``label_at(i)``: the label at index ``i`` of ``classes``, checked."""
 
-    def label_at(i):
+    def label_at(i, field: str = "label index"):
         if not is_int(i) or not 0 <= i < len(classes):
             raise InvalidSaveError(
-                f"label index {i!r} is out of range for {len(classes)} labels."
+                f"the manifest's {field} {i!r} is out of range for "
+                f"{len(classes)} labels."
             )
         return classes[i]
 
@@ -448,7 +469,10 @@ def _label_reader(classes: np.ndarray):
 def _unique_labels(entries: list, label_at) -> list:
     """Each entry's label; a label given twice is refused (one of the two
     entries would silently win)."""
-    labels = [label_at(e.get("label_index")) for e in entries]
+    labels = [
+        label_at(e.get("label_index"), f"generators[{i}].label_index")
+        for i, e in enumerate(entries)
+    ]
     seen = set()
     for label in labels:
         if label in seen:
@@ -473,6 +497,9 @@ def load(path: str | Path) -> FittedState:
     """
     directory, manifest = read_manifest(path, {FORMAT_NAME: FORMAT_VERSION})
     classes, spec, params, entries, strategy_pairs, rng_state = _fields(path, manifest)
+    checks.check_spec(spec)
+    checks.check_unique_labels(classes)
+    checks.check_strategy(strategy_pairs)
     label_at = _label_reader(classes)
     # Saves without "numpy_keys" (before 0.2) get fit's: Python labels for
     # generators_, numpy ones for the resolved strategy.
@@ -486,13 +513,21 @@ def load(path: str | Path) -> FittedState:
     generation = _saved_generation(params)
     generators = _keyed(
         (
-            (label, _load_generator(directory, e, spec, generation, packed))
-            for label, e in zip(labels, entries, strict=True)
+            (
+                label,
+                _load_generator(
+                    directory, e, spec, generation, packed, f"generators[{i}]"
+                ),
+            )
+            for i, (label, e) in enumerate(zip(labels, entries, strict=True))
         ),
         bool(numpy_keys.get("generators_")),
     )
     strategy = _keyed(
-        ((label_at(i), int(n)) for i, n in strategy_pairs),
+        (
+            (label_at(i, "sampling_strategy_ label index"), int(n))
+            for i, n in strategy_pairs
+        ),
         bool(numpy_keys.get("sampling_strategy_")),
     )
     entry = manifest.get("backbone")

@@ -129,7 +129,10 @@ class FeatureScaler:
         scaler = cls(state["kind"], state["per_feature"])
         bounds = ("lower", "upper") if "lower" in state else ()
         for key in ("min", "max", "offset", "scale", *bounds):
-            values = np.asarray(state[key], dtype="float64")
+            try:
+                values = np.asarray(state[key], dtype="float64")
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"scaler parameter {key!r}: {exc}") from None
             if values.ndim != 1 or not np.all(np.isfinite(values)):
                 raise ValueError(f"scaler parameter {key!r} is not a finite 1-D list.")
             setattr(scaler, f"{key}_", values)

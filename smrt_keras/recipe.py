@@ -163,7 +163,10 @@ class Recipe:
         config = dict(values["vae_config"])
         for key in ("input_shape", "hidden_units", "filters", "strides"):
             if key in config:
-                config[key] = tuple(int(v) for v in config[key])
+                try:
+                    config[key] = tuple(int(v) for v in config[key])
+                except (TypeError, ValueError) as exc:
+                    raise ValueError(f"recipe.vae_config.{key}: {exc}") from None
         values["vae_config"] = config
         values["column_kinds"] = tuple(values.get("column_kinds", ()))
         return cls(**values)

@@ -440,6 +440,12 @@ class Reconstructor(ResamplingMixin, SamplerMixin, BaseEstimator):
         """
         state = persistence.load(path)
         obj = cls(**persistence.loadable_params(state.params, cls().get_params()))
+        try:
+            check_params(obj.get_params(deep=False), obj._constraints)
+        except ValueError as exc:
+            raise persistence.InvalidSaveError(
+                f"the manifest's params in {str(path)!r} are not valid: {exc}"
+            ) from None
         if state.backbone is not None:
             state.backbone = Backbone.from_saved(state.backbone)
             if obj.backbone is None:  # it was given as a Backbone object

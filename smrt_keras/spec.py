@@ -92,9 +92,13 @@ class InputSpec:
             raise ValueError(
                 f"input_kind must be 'image' or 'table'; got {d['input_kind']!r}."
             )
+        try:
+            shape = tuple(int(s) for s in d["sample_shape"])
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"input.sample_shape: {exc}") from None
         return cls(
             kind=d["kind"],
-            sample_shape=tuple(int(s) for s in d["sample_shape"]),
+            sample_shape=shape,
             dtype=d["dtype"],
             columns=list(d.get("columns", [])),
             column_dtypes=list(d.get("column_dtypes", [])),

@@ -8,8 +8,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "smrt_keras"
 
 #: The chain, top to bottom. A module may import only modules below it.
 CHAIN = [
-    "reconstructor", "resampling", "backbone", "fitting", "persistence", "generator",
-    "recipe", "models",
+    "reconstructor", "resampling", "backbone", "fitting", "persistence",
+    "manifest_checks", "generator", "recipe", "models",
 ]  # fmt: skip
 #: Entry points above the chain (they may import anything).
 ENTRY = {"__init__", "cli", "zoo"}
