@@ -190,13 +190,38 @@ def label_kind(value) -> str:
     return type(value).__name__
 
 
-def _check_one_label_type(values: np.ndarray, name: str) -> None:
-    missing = sum(v is None or (isinstance(v, float) and v != v) for v in values)
+def _is_missing(value) -> bool:
+    """None, NaN, or pandas' NA and NaT."""
+    if value is None or type(value).__name__ in ("NAType", "NaTType"):
+        return True
+    return isinstance(value, (float, np.floating)) and value != value
+
+
+def _missing_labels(count: int, name: str) -> ValueError:
+    return ValueError(
+        f"{name} has {count} missing label(s) (NaN or None); drop those rows "
+        "or give them a label."
+    )
+
+
+def _check_float_labels(y_arr: np.ndarray, name: str) -> None:
+    """Float labels: NaN counted as missing, infinities refused, both before
+    scikit-learn's target check (whose cast of NaN warns)."""
+    missing = int(np.count_nonzero(np.isnan(y_arr)))
     if missing:
+        raise _missing_labels(missing, name)
+    infinite = int(np.count_nonzero(np.isinf(y_arr)))
+    if infinite:
         raise ValueError(
-            f"{name} has {missing} missing label(s) (NaN or None); drop those rows "
-            "or give them a label."
+            f"{name} has {infinite} infinite label(s); class labels must be "
+            "finite numbers, text or bools."
         )
+
+
+def _check_one_label_type(values: np.ndarray, name: str) -> None:
+    missing = sum(_is_missing(v) for v in values)
+    if missing:
+        raise _missing_labels(missing, name)
     kinds = {label_kind(v) for v in values}
     if len(kinds) > 1:
         raise TypeError(
@@ -247,6 +272,8 @@ def check_y(y, n_samples: int, name: str = "y") -> np.ndarray:
         )
     if y_arr.dtype == object:
         _check_one_label_type(y_arr, name)
+    elif y_arr.dtype.kind == "f":
+        _check_float_labels(y_arr, name)
     try:
         target_type = type_of_target(y_arr)
     except ValueError as exc:

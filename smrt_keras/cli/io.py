@@ -63,14 +63,32 @@ def read_table(path: str | Path, target: str):
                         f"{sorted(data.files)}. An NPZ needs 'X' and the --target "
                         "array."
                     )
-            return data["X"], data[target], None
+            labels = data[target]
+            _check_labels_present(labels, target, path)
+            return data["X"], labels, None
     frame = _read_frame(path, suffix)
     if target not in frame.columns:
         raise ValueError(
             f"--target column {target!r} is not in {str(path)!r}; columns: "
             f"{list(frame.columns)}."
         )
+    _check_labels_present(frame[target], target, path)
     return frame.drop(columns=[target]), frame[target], frame
+
+
+def _check_labels_present(labels, target: str, path: Path) -> None:
+    """Count blank or NaN labels of any dtype, in one line, before any work."""
+    if hasattr(labels, "isna"):
+        missing = int(labels.isna().sum())
+    elif labels.dtype.kind == "f":
+        missing = int(np.count_nonzero(np.isnan(labels)))
+    else:
+        return
+    if missing:
+        raise ValueError(
+            f"--target {target!r} has {missing} missing label(s) (blank or NaN) "
+            f"in {str(path)!r}; drop those rows or give them a label."
+        )
 
 
 def _read_frame(path: Path, suffix: str):

@@ -198,6 +198,8 @@ def quality_report(
     holdout, methods, y, seed = (*_checked(*args), _seed(random_state))
     model, fit_data, memo, fits = _models(reconstructor, X, y, holdout, seed)
     checks.check_generators(model)
+    if holdout is not None:
+        checks.check_classes_present(model, holdout[1], "holdout labels")
     return _measure(
         model, fit_data, memo, (classifier, methods, n, cv, seed, verbose), fits
     )
@@ -209,7 +211,9 @@ def _checked(reconstructor, X, y, holdout, classifier, baselines, n, cv):
     methods = checks.check_options(baselines, n, cv)
     checks.check_classifier(classifier)
     checks.check_features(X, reconstructor, "X")
+    checks.check_values(X, reconstructor, "X")
     y = checks.check_labels(y, len(X))
+    checks.check_classes_present(reconstructor, y)
     return checks.check_holdout(holdout, y, reconstructor), methods, y
 
 

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from smrt_keras.report.efficacy import BASELINES
+from smrt_keras.validation import check_X, check_y
 
 
 def is_fitted(reconstructor) -> bool:
@@ -50,12 +51,24 @@ def check_features(X, reconstructor, name: str) -> None:
         )
 
 
-def check_labels(y, n_rows: int) -> np.ndarray:
-    """``y`` as a 1-D array of ``n_rows`` labels, each label on two rows or
-    more (one row can be neither split nor cross-validated)."""
-    y = np.asarray(y)
-    if y.ndim != 1 or len(y) != n_rows:
-        raise ValueError(f"y: expected {n_rows} labels in one column; got {y.shape}.")
+def check_values(X, reconstructor, name: str) -> None:
+    """``X`` (argument ``name``) passes the checks ``fit`` makes: no NaN or
+    infinite values (counted, their columns named), no sparse, complex or
+    text data outside the categorical columns."""
+    params = reconstructor.get_params(deep=False)
+    check_X(X, name, params.get("categorical_features"), params.get("input_kind"))
+
+
+def check_labels(y, n_rows: int, name: str = "y") -> np.ndarray:
+    """``y`` as a 1-D array of ``n_rows`` labels as ``fit`` reads them (missing
+    labels counted and refused), each label on two rows or more (one row can
+    be neither split nor cross-validated)."""
+    if np.ndim(y) != 1 or len(y) != n_rows:
+        shape = np.shape(y)
+        raise ValueError(
+            f"{name}: expected {n_rows} labels in one column; got {shape}."
+        )
+    y = check_y(y, n_rows, name)
     labels, counts = np.unique(y, return_counts=True)
     single = [v.item() if hasattr(v, "item") else v for v in labels[counts < 2]]
     if single:
@@ -74,9 +87,11 @@ def check_holdout(holdout, y: np.ndarray, reconstructor):
         raise TypeError("holdout must be a pair (X_holdout, y_holdout) or None.")
     X_h, y_h = holdout
     check_features(X_h, reconstructor, "holdout")
-    y_h = np.asarray(y_h)
-    if y_h.ndim != 1 or len(y_h) != len(X_h):
-        raise ValueError(f"holdout: {len(X_h)} rows but labels of shape {y_h.shape}.")
+    check_values(X_h, reconstructor, "holdout")
+    if np.ndim(y_h) != 1 or len(y_h) != len(X_h):
+        shape = np.shape(y_h)
+        raise ValueError(f"holdout: {len(X_h)} rows but labels of shape {shape}.")
+    y_h = check_y(y_h, len(X_h), "holdout labels")
     unknown = sorted(set(y_h.tolist()) - set(np.asarray(y).tolist()), key=str)
     if unknown:
         raise ValueError(f"holdout: labels {unknown} are not in y.")
@@ -116,4 +131,20 @@ def check_generators(model) -> None:
         raise ValueError(
             "reconstructor: it has no generators (no class needed samples); fit "
             "it with classes='all' or a sampling_strategy that asks for some."
+        )
+
+
+def check_classes_present(reconstructor, y: np.ndarray, name: str = "y") -> None:
+    """Every class a fitted ``reconstructor`` has a generator for has real rows
+    in ``y`` (argument ``name``): its samples are measured against them."""
+    if not is_fitted(reconstructor):
+        return
+    present = set(np.asarray(y).tolist())
+    absent = [label for label in reconstructor.generators_ if label not in present]
+    if absent:
+        shown = [v.item() if hasattr(v, "item") else v for v in absent]
+        raise ValueError(
+            f"{name}: the reconstructor has a generator for class(es) {shown}, but "
+            f"{name} holds no rows of them; the report measures each generator's "
+            "samples against its class's real rows, so pass those rows too."
         )
