@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from smrt_keras.models import columns, latent
-from smrt_keras.params import is_int
+from smrt_keras.params import check_seed, is_int
 from smrt_keras.preprocessing import FeatureScaler, TableCodec, scaler_from_dict
 from smrt_keras.recipe import Recipe
 from smrt_keras.settings import (
@@ -410,6 +410,7 @@ def stream(random_state, default: np.random.Generator) -> np.random.Generator:
     ``None``, else a new one seeded by ``random_state``."""
     if random_state is None:
         return default
+    check_seed(random_state)  # the bound fit has, for the same message
     try:
         return np.random.default_rng(random_state)
     except (TypeError, ValueError) as exc:

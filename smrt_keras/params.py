@@ -58,16 +58,23 @@ class Options(Constraint):
 
 @dataclass(frozen=True)
 class Int(Constraint):
-    """An int (not a bool) of at least ``low``."""
+    """An int (not a bool) of at least ``low`` (and at most ``high``)."""
 
     low: int
+    high: int | None = None
 
     def accepts(self, value: Any) -> bool:
-        return is_int(value) and value >= self.low
+        return (
+            is_int(value)
+            and value >= self.low
+            and (self.high is None or value <= self.high)
+        )
 
     @property
     def description(self) -> str:
-        return f"an int >= {self.low}"
+        if self.high is None:
+            return f"an int >= {self.low}"
+        return f"an int in [{self.low}, {self.high}]"
 
 
 @dataclass(frozen=True)
@@ -171,3 +178,19 @@ def check_params(params: Mapping[str, Any], constraints: Mapping[str, list]) -> 
         if not any(c.accepts(value) for c in allowed):
             expected = _either([c.description for c in allowed])
             raise ValueError(f"{name} must be {expected}; got {name}={value!r}.")
+
+
+#: The largest seed: what numpy's ``RandomState`` (and so scikit-learn's
+#: ``check_random_state``) accepts, ``2**32 - 1``; fit and generate both
+#: refuse a larger ``random_state`` with the same message.
+MAX_SEED = 2**32 - 1
+
+
+def check_seed(random_state: Any, name: str = "random_state") -> None:
+    """Refuse an int seed outside ``[0, MAX_SEED]``, naming ``name``; other
+    values (None, a Generator, a RandomState) are the caller's to check."""
+    if is_int(random_state) and not 0 <= random_state <= MAX_SEED:
+        raise ValueError(
+            f"{name} must be an int in [0, {MAX_SEED}] (2**32 - 1), a numpy "
+            f"Generator or RandomState, or None; got {name}={random_state!r}."
+        )

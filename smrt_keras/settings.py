@@ -31,6 +31,7 @@ import numpy as np
 
 from smrt_keras.params import (
     MAPPING,
+    MAX_SEED,
     Bool,
     Float,
     InstanceOf,
@@ -113,7 +114,7 @@ CONSTRAINTS = {
     "validation_fraction": [Float(0.0, 1.0, closed="left")],
     "verbose": [Int(0)],
     "random_state": [
-        Int(0),
+        Int(0, MAX_SEED),
         InstanceOf(np.random.RandomState, "a RandomState"),
         _NONE,
     ],

@@ -126,3 +126,25 @@ def test_the_command_line_prints_one_line(tmp_path, labels):
         f"smrt-keras balance: error: --target 'label' has 1 missing label(s) "
         f"(blank or NaN) in {str(table)!r}; drop those rows or give them a label."
     ]
+
+
+@pytest.mark.parametrize("seed", [2**40, 2**32, -1])
+def test_an_out_of_range_seed_is_refused_alike_at_fit_and_generate(data, seed):
+    smrt, X, y, _ = data
+    pattern = rf"^random_state must be an int in \[0, 4294967295\].*{seed}\.$"
+    with pytest.raises(ValueError, match=pattern):
+        Reconstructor(epochs=1, random_state=seed).fit(X, y)
+    with pytest.raises(ValueError, match=pattern):
+        smrt.generate(2, random_state=seed)
+    with pytest.raises(ValueError, match=pattern):
+        quality_report(smrt, X, y, baselines=(), random_state=seed)
+
+
+def test_the_largest_seed_works_at_fit_and_generate(data):
+    smrt, X, y, _ = data
+    top = 2**32 - 1
+    fitted = Reconstructor(epochs=1, random_state=top).fit(X, y)
+    a, _ = fitted.generate(3, random_state=top)
+    b, _ = smrt.generate(3, random_state=top)
+    assert a.shape == b.shape == (3, 4)
+    np.testing.assert_array_equal(b, smrt.generate(3, random_state=top)[0])

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 from sklearn.base import clone
 
+from smrt_keras.params import check_seed
 from smrt_keras.progress import StepProgress
 from smrt_keras.report import checks, efficacy, fidelity
 from smrt_keras.report.data import (
@@ -28,6 +29,7 @@ HOLDOUT_SHARE = 0.25
 
 
 def _seed(random_state) -> int | None:
+    check_seed(random_state)
     if random_state is None or isinstance(random_state, (int, np.integer)):
         return None if random_state is None else int(random_state)
     return int(np.random.default_rng(random_state).integers(2**31 - 1))
