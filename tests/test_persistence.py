@@ -173,12 +173,16 @@ def test_a_label_listed_twice_is_refused(fitted, tmp_path, packed):
         Reconstructor.load(path)
 
 
-def test_lambda_layer_model_is_refused(saved):
-    """A .keras file crafted with a Lambda layer must not deserialise."""
+def _plant_lambda(saved, marker):
+    """Replace a class's model by one whose Lambda layer, if its code ever
+    ran, would write ``marker``; fix the checksum so only safe mode stands
+    between the file and its code."""
     import keras
 
+    write = f"__import__('pathlib').Path({str(marker)!r}).write_text('ran')"
+    code = f"lambda t: ({write}, t)[1]"
     inputs = keras.Input((6,))
-    evil = keras.Model(inputs, keras.layers.Lambda(lambda t: t * 2)(inputs))
+    evil = keras.Model(inputs, keras.layers.Lambda(eval(code))(inputs))
     path = gen_files(saved)[0]
     evil.save(path)
 
@@ -188,10 +192,40 @@ def test_lambda_layer_model_is_refused(saved):
         m["files"][path.name] = sha256(path)
 
     edit_manifest(saved, change)  # even with a matching checksum
-    with pytest.raises(ValueError, match="Could not load a VAE|not a smrt_keras VAE"):
+    marker.unlink()  # evil.save() built the model: the code ran here once
+    return path
+
+
+def test_lambda_layer_model_is_refused_by_safe_mode(saved, tmp_path):
+    """A .keras file crafted with a Lambda layer must not deserialise: the
+    refusal comes from Keras's safe mode, before the Lambda's code runs."""
+    marker = tmp_path / "lambda_ran"
+    path = _plant_lambda(saved, marker)
+    with pytest.raises(ValueError, match="Could not load a VAE") as info:
         Reconstructor.load(saved)
+    assert "safe_mode" in str(info.value)  # Keras's own safe-mode refusal
+    assert not marker.exists()
     with zipfile.ZipFile(path) as z:
         assert "Lambda" in z.read("config.json").decode()
+
+
+def test_the_planted_lambda_runs_without_safe_mode(saved, tmp_path, monkeypatch):
+    """The probe above can fail: with safe mode off, loading runs the code."""
+    import keras
+
+    from smrt_keras.models import io
+
+    marker = tmp_path / "lambda_ran"
+    _plant_lambda(saved, marker)
+    real = keras.saving.load_model
+
+    def unsafe(*args, **kwargs):
+        return real(*args, **dict(kwargs, safe_mode=False))
+
+    monkeypatch.setattr(io.keras.saving, "load_model", unsafe)
+    with pytest.raises(ValueError, match="not a smrt_keras VAE"):
+        Reconstructor.load(saved)
+    assert marker.read_text() == "ran"
 
 
 def test_atomic_directory_keeps_old_save_on_error(tmp_path):
