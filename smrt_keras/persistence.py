@@ -677,15 +677,28 @@ def json_params(params: dict) -> dict:
     return out
 
 
-def loadable_params(saved: dict, defaults: dict) -> dict:
-    """The saved parameters an estimator with ``defaults`` accepts again.
+def loadable_params(saved: dict, blank, constraints: dict) -> dict:
+    """The saved parameters that ``blank`` (an estimator of the saved class,
+    with its defaults) accepts again.
 
     Unknown names are dropped (saves from other versions); a ``random_state``
     or ``sampling_strategy`` saved only as a repr falls back to its default.
+    A value the estimator's ``constraints`` refuse (an edited manifest)
+    raises :class:`InvalidSaveError` naming the parameter.
     """
-    kwargs = {k: from_typed(v) for k, v in saved.items() if k in defaults}
+    from smrt_keras.params import check_params
+
+    defaults = blank.get_params()
+    try:
+        kwargs = {k: from_typed(v) for k, v in saved.items() if k in defaults}
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InvalidSaveError(f"the manifest's params are malformed: {exc}") from exc
     if not isinstance(kwargs.get("random_state"), (int, type(None))):
         kwargs["random_state"] = None
     if not isinstance(kwargs.get("sampling_strategy"), (int, float, str, dict)):
         kwargs["sampling_strategy"] = "auto"
+    try:
+        check_params({**defaults, **kwargs}, constraints)
+    except ValueError as exc:
+        raise InvalidSaveError(f"the manifest's params are not valid: {exc}") from None
     return kwargs

@@ -207,7 +207,9 @@ def resolve_column_kinds(spec: InputSpec, X, likelihood: str) -> InputSpec:
     without such columns keep ``spec``. The caller's input spec is unchanged,
     since outputs are restored by it.
     """
-    if spec.is_image or likelihood != "auto":
+    if spec.is_image or likelihood != "auto" or len(spec.sample_shape) != 1:
+        # Arrays of 3-D or 4-D read as tables (signals) keep one Gaussian span:
+        # the table codec encodes the columns of 2-D rows only.
         return spec
     X = np.asarray(X).reshape(len(X), -1)
     kinds = list(spec.column_kinds) or ["numeric"] * X.shape[1]

@@ -428,8 +428,8 @@ class Reconstructor(ResamplingMixin, SamplerMixin, BaseEstimator):
     def load(cls, path: str | Path) -> Reconstructor:
         """Load a reconstructor saved with :meth:`save` (any format version).
 
-        Everything is checked before use: format version, file names,
-        checksums, labels and shapes. Models load with Keras's ``safe_mode``.
+        Everything is checked before use: format version, file names, checksums
+        and each manifest field against its files. Keras loads in ``safe_mode``.
 
         Raises
         ------
@@ -439,13 +439,7 @@ class Reconstructor(ResamplingMixin, SamplerMixin, BaseEstimator):
             (a ``ValueError``) for anything missing, tampered with or unknown.
         """
         state = persistence.load(path)
-        obj = cls(**persistence.loadable_params(state.params, cls().get_params()))
-        try:
-            check_params(obj.get_params(deep=False), obj._constraints)
-        except ValueError as exc:
-            raise persistence.InvalidSaveError(
-                f"the manifest's params in {str(path)!r} are not valid: {exc}"
-            ) from None
+        obj = cls(**persistence.loadable_params(state.params, cls(), cls._constraints))
         if state.backbone is not None:
             state.backbone = Backbone.from_saved(state.backbone)
             if obj.backbone is None:  # it was given as a Backbone object

@@ -222,7 +222,7 @@ def classes_to_fit(
     for label in chosen:
         if label not in prefit and count_of[label] < 2:
             raise ValueError(
-                f"class {label!r} has {count_of[label]} sample(s); SMRT needs at "
+                f"y: class {label!r} has {count_of[label]} sample(s); SMRT needs at "
                 "least 2 samples of a class to fit its generator."
             )
     return chosen

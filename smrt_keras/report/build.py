@@ -199,9 +199,7 @@ def quality_report(
     args = reconstructor, X, y, holdout, classifier, baselines, n, cv
     holdout, methods, y, seed = (*_checked(*args), _seed(random_state))
     model, fit_data, memo, fits = _models(reconstructor, X, y, holdout, seed)
-    checks.check_generators(model)
-    if holdout is not None:
-        checks.check_classes_present(model, holdout[1], "holdout labels")
+    checks.check_generators(model, holdout)
     return _measure(
         model, fit_data, memo, (classifier, methods, n, cv, seed, verbose), fits
     )

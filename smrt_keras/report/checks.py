@@ -125,13 +125,16 @@ def check_options(baselines: Sequence[str], n, cv: int) -> tuple:
     return tuple(baselines)
 
 
-def check_generators(model) -> None:
-    """A fitted reconstructor with at least one generator to measure."""
+def check_generators(model, holdout=None) -> None:
+    """A fitted reconstructor with at least one generator to measure, each of
+    whose classes has rows in ``holdout`` (where one is given)."""
     if not model.generators_:
         raise ValueError(
             "reconstructor: it has no generators (no class needed samples); fit "
             "it with classes='all' or a sampling_strategy that asks for some."
         )
+    if holdout is not None:
+        check_classes_present(model, holdout[1], "holdout labels")
 
 
 def check_classes_present(reconstructor, y: np.ndarray, name: str = "y") -> None:
