@@ -82,3 +82,20 @@ def test_the_zoo_says_str_against_int():
         smrt.generate(2, label=10)
     assert "available labels: [0, 1, 2" in str(info.value)
     assert "classes='all'" not in str(info.value)
+
+
+def test_the_guard_sits_exactly_at_its_share_of_memory(fitted, monkeypatch):
+    """Just below the threshold generate draws; just above it refuses. A share
+    set anywhere but 80 % moves the edge and fails this test."""
+    assert generator_module.MEMORY_SHARE == 0.8
+    available = 88_000
+    monkeypatch.setattr(generator_module, "available_memory", lambda: available)
+    per_row = 2 * 8 * 5 + 8  # float64 rows, their copy, an int64 label
+    edge = int(0.8 * available) // per_row
+    assert edge == 800 and edge * per_row == 0.8 * available  # exactly at 80 %
+    assert len(fitted.generate(edge, label=1)[0]) == edge
+    with pytest.raises(OutputTooLargeError, match="801 samples of 5 features"):
+        fitted.generate(edge + 1, label=1)
+    generator_module.check_output_size(edge, 5, "int64")
+    with pytest.raises(OutputTooLargeError):
+        generator_module.check_output_size(edge + 1, 5, "int64")
