@@ -224,9 +224,15 @@ def object_column_dtype(column: np.ndarray, kind: str) -> str:
     return "int64" if ints else "float64"
 
 
-def _not_numbers(column: np.ndarray, j: int, name: str) -> TypeError:
-    """The error for an array column that is neither numbers nor text."""
+def _not_numbers(column: np.ndarray, j: int, name: str) -> TypeError | ValueError:
+    """The error for an array column that is neither numbers nor text
+    (complex values: ``ValueError``, as for a complex array)."""
     odd = next((v for v in column if not (_is_number(v) or isinstance(v, str))), None)
+    if isinstance(odd, (complex, np.complexfloating)):
+        return ValueError(
+            f"Complex data not supported: {name} column {j} holds {odd!r}; SMRT "
+            "needs real numbers (split real and imaginary parts into columns)."
+        )
     if odd is not None:
         return TypeError(
             f"{name} column {j} holds a {type(odd).__name__} ({odd!r}); each value "

@@ -148,3 +148,25 @@ def test_the_largest_seed_works_at_fit_and_generate(data):
     b, _ = smrt.generate(3, random_state=top)
     assert a.shape == b.shape == (3, 4)
     np.testing.assert_array_equal(b, smrt.generate(3, random_state=top)[0])
+
+
+COMPLEX = [
+    np.array([[1 + 2j, 1.0], [2.0, 3.0]]),
+    np.ones((3, 2), dtype=np.complex64),
+    np.ones((2, 4, 4), dtype=np.complex128),
+    [[1 + 2j, 1.0], [2.0, 3.0]],
+    np.array([[1 + 2j, 1.0], [2.0, 3.0]], dtype=object),
+    pd.DataFrame({"a": [1 + 2j, 2.0], "b": [1.0, 2.0]}),
+]
+
+
+@pytest.mark.parametrize("X", COMPLEX, ids=lambda X: type(X).__name__)
+def test_complex_x_gets_the_documented_value_error(X):
+    """docs/reliability.md: complex X in any container is a ValueError that
+    starts as scikit-learn's does and names X."""
+    from smrt_keras.validation import check_X
+
+    with pytest.raises(ValueError, match=r"^Complex data not supported: X "):
+        check_X(X)
+    with pytest.raises(ValueError, match=r"^Complex data not supported: X "):
+        Reconstructor(epochs=1).fit(X, np.arange(len(X)) % 2)
