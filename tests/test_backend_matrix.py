@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _need import require
 
 BACKENDS = ["tensorflow", "jax", "torch"]
 FORMAT1 = Path(__file__).resolve().parent / "data" / "format1"
@@ -62,11 +63,7 @@ def _installed(backend: str) -> bool:
 
 def _need(*backends: str) -> None:
     for backend in backends:
-        if not _installed(backend):
-            pytest.skip(
-                f"{backend} is not installed (torch's CPU build is large, so the "
-                f"test extras leave it out); pip install {backend} to run this case"
-            )
+        require(_installed(backend), backend, f"pip install {backend}")
 
 
 def _run(backend: str, code: str, *args) -> str:

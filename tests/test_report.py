@@ -8,6 +8,7 @@ import subprocess
 import numpy as np
 import pandas as pd
 import pytest
+from _need import require
 
 from smrt_keras import QualityReport, Reconstructor, quality_report
 
@@ -112,13 +113,14 @@ def test_html_is_escaped_self_contained_and_atomic(table_report, tmp_path):
     assert not (tmp_path / "missing").exists()
 
 
-@pytest.mark.skipif(
-    shutil.which("chromium") is None,
-    reason="headless Chromium is not installed (Debian: apt-get install chromium)",
-)
 def test_chromium_renders_the_page(table_report, tmp_path):
     import matplotlib.pyplot as plt
 
+    require(
+        shutil.which("chromium") is not None,
+        "headless Chromium",
+        "Debian: apt-get install chromium",
+    )
     report, _, _ = table_report
     page = report.save_html(tmp_path / "report.html")
     shot = tmp_path / "shot.png"

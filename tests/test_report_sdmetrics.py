@@ -1,16 +1,19 @@
 """The report's metrics against SDMetrics' own implementation (the optional
 ``report-check`` extra: ``pip install 'smrt-keras[report-check]'``)."""
 
+import importlib.util
 import inspect
 
 import numpy as np
 import pandas as pd
 import pytest
+from _need import require
 
-sdmetrics = pytest.importorskip(
-    "sdmetrics",
-    reason="SDMetrics is not installed (optional: pip install "
-    "'smrt-keras[report-check]')",
+require(
+    importlib.util.find_spec("sdmetrics") is not None,
+    "SDMetrics",
+    "optional: pip install 'smrt-keras[report-check]'; the test extras include it",
+    module_level=True,
 )
 
 from smrt_keras.report import distances, metrics  # noqa: E402

@@ -1,0 +1,21 @@
+"""Optional tools some tests need: skipped where a developer lacks them, but
+a failure under CI (``CI=true``), where ``.ci/run`` installs every one of
+them, so that no promise goes unchecked in a green run."""
+
+import os
+
+import pytest
+
+
+def require(available: bool, what: str, how: str, module_level: bool = False) -> None:
+    """Skip (or, in CI, fail) unless ``available``; ``what`` is missing and
+    ``how`` installs it."""
+    if available:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(
+            f"{what} is not installed, but CI must run this test ({how}; "
+            ".ci/run installs it).",
+            pytrace=False,
+        )
+    pytest.skip(f"{what} is not installed ({how})", allow_module_level=module_level)
