@@ -7,12 +7,18 @@ import os
 import pytest
 
 
-def require(available: bool, what: str, how: str, module_level: bool = False) -> None:
-    """Skip (or, in CI, fail) unless ``available``; ``what`` is missing and
-    ``how`` installs it."""
+def require(
+    available: bool,
+    what: str,
+    how: str,
+    module_level: bool = False,
+    must: bool | None = None,
+) -> None:
+    """Skip (or, where ``must``, fail) unless ``available``; ``what`` is
+    missing and ``how`` installs it. ``must`` defaults to running under CI."""
     if available:
         return
-    if os.environ.get("CI") == "true":
+    if os.environ.get("CI") == "true" if must is None else must:
         pytest.fail(
             f"{what} is not installed, but CI must run this test ({how}; "
             ".ci/run installs it).",
