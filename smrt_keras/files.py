@@ -73,7 +73,17 @@ def _foreign_entries(path: Path) -> list[str] | None:
     files = manifest.get("files") if isinstance(manifest, dict) else None
     if not isinstance(kind, str) or not kind.startswith(FORMAT_PREFIX):
         return None
-    ours = {MANIFEST, *(files if isinstance(files, dict) else {})}
+    # Only plain files a save writes count as ours: a forged manifest that
+    # lists a folder, a link or an unsafe name does not make them so.
+    listed = files if isinstance(files, dict) else {}
+    ours = {MANIFEST} | {
+        name
+        for name in listed
+        if isinstance(name, str)
+        and _SAFE_NAME.fullmatch(name)
+        and (path / name).is_file()
+        and not (path / name).is_symlink()
+    }
     return [name for name in _entries(path) if name not in ours]
 
 
@@ -89,6 +99,16 @@ def check_replaceable(path: str | Path, flag: str = "overwrite=True") -> None:
     """
     path = Path(path)
     shown = str(path)
+    here = Path.cwd()
+    if (
+        path.exists()
+        and not path.is_symlink()
+        and path.resolve() in (here, *here.parents)
+    ):
+        raise FileExistsError(
+            f"{shown!r} is the working directory or a folder above it; {flag} "
+            "never replaces those. Choose an empty or new directory."
+        )
     if path.is_symlink():
         raise FileExistsError(
             f"{shown!r} is a symbolic link; {flag} does not replace links. "
@@ -142,7 +162,7 @@ def atomic_directory(path: str | Path, overwrite: bool = False) -> Iterator[Path
     unless ``overwrite``, and even then unless it is ours to replace
     (:func:`check_replaceable`).
     """
-    path = Path(path)
+    path = Path(os.path.abspath(path))  # "." and ".." get a real parent
     check_replaceable(path)  # so overwrite=True is advised only where it helps
     if (path.exists() or path.is_symlink()) and not overwrite:
         raise FileExistsError(
@@ -151,6 +171,9 @@ def atomic_directory(path: str | Path, overwrite: bool = False) -> Iterator[Path
     parent = path.parent
     parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)  # as mkdir would make it, not mkdtemp's 0700
     try:
         yield tmp
         _fsync_tree(tmp)

@@ -82,6 +82,10 @@ def check_spec(spec: InputSpec) -> None:
             raise invalid(f"input.{name}", values, f"the samples have {n} feature(s)")
     if spec.kind == "dataframe" and len(spec.columns) != n:
         raise invalid("input.columns", spec.columns, f"a table of {n} columns")
+    if len(set(map(str, spec.columns))) != len(spec.columns):
+        raise invalid("input.columns", spec.columns, "column names must be unique")
+    if spec.is_mixed and len(spec.levels) != n:
+        raise invalid("input.levels", spec.levels, f"a mixed table of {n} columns")
     unknown = set(spec.column_kinds) - set(_INPUT_COLUMN_KINDS)
     if unknown:
         raise invalid(
@@ -172,6 +176,9 @@ def check_recipe(recipe: Recipe, config: Mapping, where: str) -> None:
         raise invalid(
             f"{where}.column_kinds", list(recipe.column_kinds), f"{_COLUMN_KINDS}"
         )
+    missing = {"input_shape", "latent_dim", "likelihood"} - set(recipe.vae_config)
+    if missing:
+        raise invalid(f"{where}.vae_config", sorted(missing), "those keys are needed")
     for key, value in recipe.vae_config.items():
         if key not in config or not _same(value, config[key]):
             raise invalid(
@@ -223,6 +230,9 @@ def _check_scale_arrays(scaler, width: int, where: str) -> None:
             )
     if not np.all(scaler.scale_ > 0):
         raise invalid(f"{where}.scale", scaler.scale_.tolist(), "scales must be > 0")
+    lower, upper = getattr(scaler, "lower_", None), getattr(scaler, "upper_", None)
+    if lower is not None and upper is not None and not np.all(lower <= upper):
+        raise invalid(f"{where}.upper", upper.tolist(), "bounds must be >= lower")
 
 
 def _check_codes(gen: ClassGenerator, latent_dim: int, where: str) -> None:

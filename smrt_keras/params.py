@@ -189,6 +189,16 @@ MAX_SEED = 2**32 - 1
 def check_seed(random_state: Any, name: str = "random_state") -> None:
     """Refuse an int seed outside ``[0, MAX_SEED]``, naming ``name``; other
     values (None, a Generator, a RandomState) are the caller's to check."""
+    import numpy as np
+
+    odd = random_state is not None and not is_int(random_state)
+    if odd and not isinstance(
+        random_state, (np.random.Generator, np.random.RandomState)
+    ):
+        raise ValueError(
+            f"{name} must be an int in [0, {MAX_SEED}] (2**32 - 1), a numpy "
+            f"Generator or RandomState, or None; got {name}={random_state!r}."
+        )
     if is_int(random_state) and not 0 <= random_state <= MAX_SEED:
         raise ValueError(
             f"{name} must be an int in [0, {MAX_SEED}] (2**32 - 1), a numpy "

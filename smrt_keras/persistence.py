@@ -110,6 +110,9 @@ def decode_labels(encoded: dict) -> np.ndarray:
         dtype = np.dtype(encoded["dtype"])
         if len(types) != len(values) or any(t not in _LABEL_TYPES for t in types):
             raise ValueError("types and values do not match")
+        kinds = {"int": "iu", "bool": "b", "float": "f", "str": "U"}
+        if dtype.kind != "O" and any(dtype.kind not in kinds[t] for t in types):
+            raise ValueError(f"dtype {dtype.str!r} does not hold labels of {types}")
         for kind, value in zip(types, values, strict=True):
             # Exactly the declared type: int64 would cut a float label 2.5 to 2.
             if label_kind(value) != kind or isinstance(value, float) != (

@@ -73,6 +73,11 @@ def _levels(values: np.ndarray, col, name: str) -> list:
         return sorted({_python(v) for v in values})
     except TypeError:
         kinds = sorted({type(v).__name__ for v in values})
+        if any(isinstance(v, (complex, np.complexfloating)) for v in values):
+            raise ValueError(
+                f"Complex data not supported: {name} column {col!r} holds complex "
+                "values; SMRT needs real numbers (split real and imaginary parts)."
+            ) from None
         if len(kinds) == 1:
             raise TypeError(
                 f"{name} column {col!r} holds values of type {kinds[0]}, which "

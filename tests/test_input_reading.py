@@ -170,3 +170,22 @@ def test_complex_x_gets_the_documented_value_error(X):
         check_X(X)
     with pytest.raises(ValueError, match=r"^Complex data not supported: X "):
         Reconstructor(epochs=1).fit(X, np.arange(len(X)) % 2)
+
+
+@pytest.mark.parametrize("seed", [True, 2.5, "1"])
+def test_a_seed_of_another_type_is_refused_alike(data, seed):
+    smrt, X, y, _ = data
+    with pytest.raises(ValueError, match=r"^random_state must be"):
+        Reconstructor(epochs=1, random_state=seed).fit(X, y)
+    with pytest.raises(ValueError, match=r"^random_state must be"):
+        smrt.generate(2, random_state=seed)
+    with pytest.raises(ValueError, match=r"^random_state must be"):
+        quality_report(smrt, X, y, baselines=(), random_state=seed)
+
+
+def test_complex_values_in_an_object_frame_column():
+    from smrt_keras.validation import check_X
+
+    frame = pd.DataFrame({"a": pd.Series([1j, 2j] * 5, dtype=object), "b": 1.0})
+    with pytest.raises(ValueError, match=r"^Complex data not supported: X column 'a'"):
+        check_X(frame)

@@ -152,3 +152,32 @@ def test_untouched_saves_load_and_draw(saves):
     for name in ("table", "mixed", "image"):
         X_new, _ = Reconstructor.load(saves / name).generate(3, random_state=0)
         assert len(X_new) == 3
+
+
+def _deleted(src, tmp_path, path):
+    target = _tampered(src, tmp_path, path, None)
+    manifest = json.loads((target / MANIFEST).read_text())
+    del _get(manifest, path[:-1])[path[-1]]
+    (target / MANIFEST).write_text(json.dumps(manifest))
+    return target
+
+
+def test_edits_a_sceptic_found_are_refused(saves, tmp_path):
+    """Edits that loaded and then gave wrong samples or a raw error."""
+    cases = [
+        (_tampered, "table", ("labels", "dtype"), "<U5", "labels"),
+        (_tampered, "table", ("labels", "dtype"), "<f8", "labels"),
+        (_tampered, "mixed", (*G, "scaler", "numeric", "upper"), [-5.0, -5.0], "upper"),
+        (_tampered, "mixed", ("input", "columns"), ["a", "a", "c"], "input.columns"),
+    ]
+    for edit, save, path, value, named in cases:
+        target = edit(saves / save, tmp_path, path, value)
+        with pytest.raises(InvalidSaveError, match=named):
+            Reconstructor.load(target)
+    for save, path, named in [
+        ("mixed", ("input", "levels"), "input.levels"),
+        ("table", (*RECIPE, "vae_config", "input_shape"), "vae_config"),
+        ("table", (*RECIPE, "vae_config", "likelihood"), "vae_config"),
+    ]:
+        with pytest.raises(InvalidSaveError, match=named):
+            Reconstructor.load(_deleted(saves / save, tmp_path, path))

@@ -57,11 +57,32 @@ def test_a_users_directory_is_refused_and_survives(fitted, tmp_path, packed):
 def test_the_working_directory_is_never_wiped(fitted, tmp_path, monkeypatch):
     d = user_directory(tmp_path / "work")
     monkeypatch.chdir(d)
-    with pytest.raises(FileExistsError, match="not a smrt-keras save"):
-        fitted.save(os.getcwd(), overwrite=True)
-    with pytest.raises(FileExistsError, match="not a smrt-keras save"):
-        fitted.save(".", overwrite=True)
+    for where in (os.getcwd(), ".", "./", "..", str(tmp_path)):
+        with pytest.raises(FileExistsError, match="is the working directory or a"):
+            fitted.save(where, overwrite=True)
     assert_untouched(d)
+    empty = tmp_path / "empty"  # even an empty working directory stays
+    empty.mkdir()
+    monkeypatch.chdir(empty)
+    with pytest.raises(FileExistsError, match="working directory"):
+        fitted.save(os.getcwd(), overwrite=True)
+    assert os.getcwd() == str(empty) and empty.is_dir()
+
+
+def test_a_forged_manifest_does_not_make_a_users_folder_ours(fitted, tmp_path):
+    d = user_directory(tmp_path / "d")
+    forged = {"format": "smrt-keras-generators", "files": {"photos": "0" * 64}}
+    (d / MANIFEST).write_text(json.dumps(forged))
+    with pytest.raises(FileExistsError, match="'photos'"):
+        fitted.save(d, overwrite=True)
+    assert (d / "photos" / "cat.jpg").exists()
+
+
+def test_a_replaced_save_keeps_the_usual_permissions(fitted, tmp_path):
+    target = fitted.save(tmp_path / "gens")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o777 & ~umask
 
 
 def test_our_own_save_and_an_empty_directory_are_replaced(fitted, tmp_path):
