@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from smrt_keras.models import columns, latent
+from smrt_keras.models import latent
+from smrt_keras.noise import NoiseState, OutputNoise, gaussian_columns, noise_class
 from smrt_keras.params import check_seed, is_int
 from smrt_keras.preprocessing import FeatureScaler, TableCodec, scaler_from_dict
-from smrt_keras.recipe import Recipe
+from smrt_keras.recipe import Recipe, noise_kind
 from smrt_keras.settings import (
     DIRECTED_MODES,
     GenerationSettings,
@@ -122,6 +123,10 @@ class ClassGenerator:
         self.recipe = recipe
         self.z_rival = None if z_rival is None else np.asarray(z_rival, "float32")
         self.info = dict(info or {})
+        #: The residuals and covariance of the residual and covariance noises
+        #: (:class:`~smrt_keras.noise.NoiseState`); None for images and saves
+        #: made before them.
+        self.noise_state: NoiseState | None = None
 
     @property
     def vae(self) -> VAE:
@@ -167,7 +172,13 @@ class ClassGenerator:
         z_rival = None
         if x_rival is not None and len(x_rival):
             z_rival = latent.nearest(z_mean, vae.encode(x_rival)[0])
-        return cls(vae, scaler, z_mean, z_log_var, history, recipe, z_rival)
+        gen = cls(vae, scaler, z_mean, z_log_var, history, recipe, z_rival)
+        if vae.likelihood in ("gaussian", "mixed"):
+            flat = np.asarray(x_scaled, dtype="float32").reshape(len(z_mean), -1)
+            decoded = vae.decode(z_mean).reshape(len(z_mean), -1)
+            gaussian = gaussian_columns(vae.likelihood, vae.column_types, flat.shape[1])
+            gen.noise_state = NoiseState.from_members(flat, decoded, gaussian)
+        return gen
 
     # -------------------------------------------------------------- saving
     def to_entry(self) -> dict:
@@ -250,14 +261,15 @@ class ClassGenerator:
         rng: np.random.Generator,
         mode: str = "prior",
         temperature: float = 1.0,
-        noise: bool = False,
+        noise: bool | str = False,
         augment: bool = False,
     ) -> np.ndarray:
         """``n`` new samples, float64, flattened to ``(n, n_features)``.
 
-        With ``noise``, samples are drawn from ``p(x | z)`` instead of taking
-        its mean: Gaussian noise of the learned per-feature variance, or
-        Bernoulli draws (0 or 1 before unscaling). With ``augment`` (images
+        ``noise`` is the output noise (a kind of :mod:`smrt_keras.noise`, or
+        ``True`` for independent draws from ``p(x | z)``: Gaussian noise of the
+        learned per-feature variance, or Bernoulli draws, 0 or 1 before
+        unscaling; ``False`` for the mean). With ``augment`` (images
         only), each decoded image gets a random affine + elastic transform,
         the one training minibatches get.
         """
@@ -267,22 +279,13 @@ class ClassGenerator:
 
             decoded = RandomAffine(**AUGMENTATION)(decoded, rng).astype("float32")
         decoded = decoded.reshape(n, -1)  # float32 until the unscaling
-        if noise and self.model.likelihood == "gaussian":
-            eps = rng.standard_normal(decoded.shape, dtype=np.float32)
-            eps *= self.model.output_std().reshape(1, -1)
-            decoded += eps
-        elif noise and self.model.likelihood == "mixed":
-            std = self.model.output_std()
-            decoded = columns.mixed_draw(decoded, std, self.model.column_types, rng)
-        elif noise and self.model.likelihood == "bernoulli":
-            decoded = rng.random(decoded.shape, dtype=np.float32) < decoded
-        elif noise:
-            raise ValueError(
-                "output_noise=True draws from p(x | z), which is implemented "
-                "for the bernoulli and gaussian likelihoods; this generator's is "
-                f"{self.model.likelihood!r}. Use output_noise=False."
-            )
+        decoded = self.noise(noise)(decoded, rng, self.model)
         return self.scaler.inverse_transform(decoded)
+
+    def noise(self, kind: str | bool) -> OutputNoise:
+        """The output noise this generator draws by for a recipe's
+        ``output_noise`` (a kind, or a bool): :func:`smrt_keras.noise.noise_class`."""
+        return noise_class(noise_kind(kind), self.noise_state)
 
     def generate_as(
         self, n: int, rng: np.random.Generator, recipe: Recipe

@@ -20,13 +20,14 @@ import numpy as np
 
 from smrt_keras.files import InvalidSaveError
 from smrt_keras.generator import ClassGenerator
+from smrt_keras.noise import gaussian_columns
 from smrt_keras.params import is_int
 from smrt_keras.preprocessing import GAUSSIAN_KINDS, LEVEL_KINDS, TableCodec
 from smrt_keras.recipe import Recipe
 from smrt_keras.settings import GENERATION_MODES
 from smrt_keras.spec import InputSpec
 
-_RECIPE_FLAGS = ("per_feature", "output_noise", "image", "augment", "prefit")
+_RECIPE_FLAGS = ("per_feature", "image", "augment", "prefit")
 _RECIPE_COUNTS = ("batch_size", "validation_size", "epochs")
 _SCALER_KINDS = ("minmax", "standard", "table")
 _COLUMN_KINDS = (*GAUSSIAN_KINDS, *LEVEL_KINDS)
@@ -130,6 +131,7 @@ def check_generator(gen: ClassGenerator, spec: InputSpec, where: str) -> None:
         check_recipe(gen.recipe, config, f"{where}.recipe")
     _check_scaler(gen, spec, where)
     _check_codes(gen, int(config["latent_dim"]), where)
+    _check_noise(gen, where)
     if not isinstance(gen.history, dict) or not all(
         isinstance(v, list) and all(_real(x) for x in v) for v in gen.history.values()
     ):
@@ -168,6 +170,11 @@ def check_recipe(recipe: Recipe, config: Mapping, where: str) -> None:
         )
     if not _real(recipe.temperature) or recipe.temperature <= 0:
         raise invalid(f"{where}.temperature", recipe.temperature, "a finite float > 0")
+    noise = recipe.output_noise
+    if not isinstance(noise, bool) and noise not in ("residual", "covariance"):
+        raise invalid(
+            f"{where}.output_noise", noise, "True, False, 'residual' or 'covariance'"
+        )
     if recipe.generation not in GENERATION_MODES:
         raise invalid(f"{where}.generation", recipe.generation, f"{GENERATION_MODES}")
     if recipe.scaler_kind not in _SCALER_KINDS:
@@ -250,3 +257,29 @@ def _check_codes(gen: ClassGenerator, latent_dim: int, where: str) -> None:
         value = getattr(gen, name)
         if value is not None and not np.all(np.isfinite(value)):
             raise invalid(f"{where}.codes {name}", "non-finite values", "finite")
+
+
+def _check_noise(gen: ClassGenerator, where: str) -> None:
+    """The noise state's residuals and covariance fit the model's numeric
+    columns (the names in the codes file, ``noise_*``)."""
+    state = gen.noise_state
+    if state is None:
+        return
+    model = gen.model
+    width = int(np.prod(model.data_shape))
+    g = len(gaussian_columns(model.likelihood, model.column_types, width))
+    if state.covariance.shape != (g, g) or not np.all(np.isfinite(state.covariance)):
+        raise invalid(
+            f"{where}.codes noise_covariance shape",
+            state.covariance.shape,
+            f"the model has {g} numeric output(s)",
+        )
+    residuals = state.residuals
+    if residuals is not None and (
+        residuals.ndim != 2 or residuals.shape[1] != g or len(residuals) < 1
+    ):
+        raise invalid(
+            f"{where}.codes noise_residuals shape",
+            residuals.shape,
+            f"(members, {g}) is needed",
+        )

@@ -57,6 +57,7 @@ from smrt_keras.files import (  # noqa: F401 - re-exported: the saved format's A
     write_manifest,
 )
 from smrt_keras.generator import ClassGenerator, check_data_shape
+from smrt_keras.noise import NoiseState, resolve_noise
 from smrt_keras.params import is_int
 from smrt_keras.preprocessing import FeatureScaler
 from smrt_keras.recipe import Recipe, recipe_of_vae
@@ -128,12 +129,41 @@ def decode_labels(encoded: dict) -> np.ndarray:
         raise InvalidSaveError(f"the manifest's labels are malformed: {exc}") from exc
 
 
-def codes_of(gen: ClassGenerator, prefix: str = "") -> dict:
-    """A generator's latent codes as named arrays (names after ``prefix``)."""
+def codes_of(gen: ClassGenerator, prefix: str = "", member_data=False) -> dict:
+    """A generator's latent codes and output-noise state as named arrays
+    (names after ``prefix``); the noise's residuals (member data) only where
+    :func:`keeps_member_data`."""
     codes = {"z_mean": gen.z_mean, "z_log_var": gen.z_log_var}
     if gen.z_rival is not None:
         codes["z_rival"] = gen.z_rival
+    if gen.noise_state is not None:
+        state = gen.noise_state
+        if not keeps_member_data(gen, member_data):
+            state = state.without_member_data()
+        codes.update(state.arrays())
     return {prefix + name: value for name, value in codes.items()}
+
+
+def keeps_member_data(gen: ClassGenerator, member_data) -> bool:
+    """Whether a save keeps ``gen``'s residuals: ``member_data=True`` always,
+    ``False`` never, ``"auto"`` (given as the estimator's ``output_noise``,
+    ``("auto", output_noise)``) where the class draws residual noise."""
+    if gen.noise_state is None or not gen.noise_state.holds_member_data:
+        return False
+    if isinstance(member_data, tuple):
+        kind = resolve_noise(member_data[1], gen.model.likelihood)
+        return kind == "residual"
+    return bool(member_data)
+
+
+def noise_entry(gen: ClassGenerator, member_data=False) -> dict:
+    """The manifest's word on a generator's noise state: whether the save
+    holds member data (the residuals), and how many rows."""
+    if gen.noise_state is None:
+        return {}
+    kept = keeps_member_data(gen, member_data)
+    rows = len(gen.noise_state.residuals) if kept else 0
+    return {"noise": {"member_data": kept, "residual_rows": rows}}
 
 
 def codes_from(arrays, prefix: str = "") -> tuple:
@@ -145,15 +175,15 @@ def codes_from(arrays, prefix: str = "") -> tuple:
     return codes
 
 
-def save_codes(path: Path, gen: ClassGenerator) -> None:
-    np.savez(path, **codes_of(gen))
+def save_codes(path: Path, gen: ClassGenerator, member_data=False) -> None:
+    np.savez(path, **codes_of(gen, member_data=member_data))
 
 
 def load_codes(path: Path) -> tuple:
-    """``(z_mean, z_log_var)``, plus ``z_rival`` where it was saved."""
+    """``(z_mean, z_log_var[, z_rival])`` and the noise state (or None)."""
     try:
         with np.load(path, allow_pickle=False) as data:
-            return codes_from(data)
+            return codes_from(data), NoiseState.from_arrays(data)
     except (OSError, ValueError, KeyError) as exc:
         raise InvalidSaveError(
             f"could not read latent codes {path.name!r}: {exc}"
@@ -216,21 +246,24 @@ class FittedState:
     sample_filter: object | None = None  # a filtering.SampleFilter
 
 
-def _entry(gen: ClassGenerator, index: int, tmp: Path):
+def _entry(gen: ClassGenerator, index: int, tmp: Path, member_data=False):
     from smrt_keras.models.io import save_vae
 
     model_file, codes_file = f"class_{index}.keras", f"class_{index}_codes.npz"
     save_vae(gen.vae, tmp / model_file)
-    save_codes(tmp / codes_file, gen)
+    save_codes(tmp / codes_file, gen, member_data)
     return {
         "label_index": index,
         "model": model_file,
         "codes": codes_file,
         **gen.to_entry(),
+        **noise_entry(gen, member_data),
     }
 
 
-def _packed_entries(state: FittedState, index_of: dict, tmp: Path) -> list:
+def _packed_entries(
+    state: FittedState, index_of: dict, tmp: Path, member_data=False
+) -> list:
     """Write the packed weights and codes files; return the manifest entries."""
     from smrt_keras.models.packed import is_vae, pack
 
@@ -245,7 +278,7 @@ def _packed_entries(state: FittedState, index_of: dict, tmp: Path) -> list:
     np.savez(tmp / PACKED_WEIGHTS, **arrays)
     codes = {}
     for i, (_, gen) in enumerate(gens):
-        codes.update(codes_of(gen, f"c{i}_"))
+        codes.update(codes_of(gen, f"c{i}_", member_data))
     np.savez(tmp / PACKED_CODES, **codes)
     return [
         {
@@ -253,6 +286,7 @@ def _packed_entries(state: FittedState, index_of: dict, tmp: Path) -> list:
             "packed": dict(place, config=to_typed(place["config"])),
             "codes_key": f"c{i}",
             **gen.to_entry(),
+            **noise_entry(gen, member_data),
         }
         for i, ((label, gen), place) in enumerate(zip(gens, places, strict=True))
     ]
@@ -287,20 +321,28 @@ def save(
     state: FittedState,
     overwrite: bool = False,
     packed: bool = False,
+    member_data="auto",
 ) -> Path:
     """Write ``state`` to directory ``path``, atomically (no optimizer state:
     any backend loads it); ``packed`` writes all classes' weights and codes
-    into two files (format 3) instead of two files per class."""
+    into two files (format 3) instead of two files per class; ``member_data``
+    decides which classes' noise residuals are kept (:func:`keeps_member_data`)."""
     from smrt_keras.models.io import keras_info
 
+    if not (isinstance(member_data, bool) or member_data == "auto"):
+        raise ValueError(
+            f"member_data must be 'auto', True or False; got {member_data!r}."
+        )
+    if member_data == "auto":  # decided per class by the noise it draws
+        member_data = ("auto", from_typed(state.params.get("output_noise", "auto")))
     index_of = {c: i for i, c in enumerate(state.classes.tolist())}
     labels = encode_labels(state.classes)
     with atomic_directory(path, overwrite) as tmp:
         if packed:
-            entries = _packed_entries(state, index_of, tmp)
+            entries = _packed_entries(state, index_of, tmp, member_data)
         else:
             entries = [
-                _entry(gen, index_of[label], tmp)
+                _entry(gen, index_of[label], tmp, member_data)
                 for label, gen in state.generators.items()
             ]
         manifest = {
@@ -375,7 +417,14 @@ def _packed_model(entry: dict, packed: dict):
     try:
         place = dict(entry["packed"], config=from_typed(entry["packed"]["config"]))
         vae = unpack(place, packed[PACKED_WEIGHTS])
-        found = codes_from(packed[PACKED_CODES], f"{entry['codes_key']}_")
+        prefix = f"{entry['codes_key']}_"
+        found = codes_from(packed[PACKED_CODES], prefix)
+        arrays = {
+            k[len(prefix) :]: v
+            for k, v in packed[PACKED_CODES].items()
+            if k.startswith(prefix)
+        }
+        found = (found, NoiseState.from_arrays(arrays))
     except (KeyError, TypeError, ValueError) as exc:
         raise InvalidSaveError(
             f"the packed entry of label index {entry.get('label_index')!r} is "
@@ -400,9 +449,11 @@ def _load_generator(
         checks.check_entry_files(entry, where)
         vae = load_vae(check_file(directory, entry.get("model")))
         codes = load_codes(check_file(directory, entry.get("codes")))
+    codes, noise_state = codes
     what = repr(entry.get("model", f"packed class {entry.get('label_index')!r}"))
     try:
         gen = ClassGenerator.from_entry(entry, vae, codes)
+        gen.noise_state = noise_state
         if gen.recipe is None:  # format 1
             config = vae.get_config()
             gen.recipe = recipe_of_vae(generation, spec, config, prefit=False)

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from smrt_keras.noise import resolve_noise
 from smrt_keras.settings import DIRECTED_MODES, FitSettings, GenerationSettings
 from smrt_keras.spec import InputSpec
 
@@ -89,8 +90,9 @@ class Recipe:
     generation : str
         Latent sampling mode (:data:`smrt_keras.settings.GENERATION_MODES`).
     temperature : float
-    output_noise : bool
-        Draw from ``p(x | z)`` rather than return its mean.
+    output_noise : bool or str
+        The output noise (:mod:`smrt_keras.noise`): ``True`` independent,
+        ``False`` none, else ``"residual"`` or ``"covariance"``.
     output_augment : bool
         Randomly transform each decoded image as training minibatches are
         (:data:`smrt_keras.augmentation.AUGMENTATION`).
@@ -108,7 +110,7 @@ class Recipe:
     per_feature: bool
     generation: str
     temperature: float
-    output_noise: bool
+    output_noise: bool | str
     image: bool
     augment: bool = False
     batch_size: int = 0
@@ -318,15 +320,24 @@ def _generation(
         generation = "kde-away" if image else "prior"
         if generation in DIRECTED_MODES and not has_rival:
             generation = "kde"
-    if is_auto(output_noise):
-        # Gaussian draws restore the spread decoded means lose; Bernoulli
-        # draws would be speckled 0/1 pixels.
-        output_noise = likelihood in ("gaussian", "mixed")
     return {
         "generation": generation,
         "temperature": float(settings.temperature),
-        "output_noise": bool(output_noise),
+        "output_noise": noise_field(resolve_noise(output_noise, likelihood)),
     }
+
+
+def noise_field(kind: str) -> str | bool:
+    """The recipe's ``output_noise``: ``True``/``False`` for independent and no
+    noise (as releases before the noise kinds read it), else the kind."""
+    return {"independent": True, "none": False}.get(kind, kind)
+
+
+def noise_kind(field: str | bool) -> str:
+    """Inverse of :func:`noise_field`."""
+    if isinstance(field, bool):
+        return "independent" if field else "none"
+    return field
 
 
 def _output_augment(output_augment, shape: tuple) -> bool:

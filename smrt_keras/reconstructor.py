@@ -104,11 +104,11 @@ class Reconstructor(ResamplingMixin, SamplerMixin, BaseEstimator):
     output_augment : bool, default=False
         Give each generated image the random affine + elastic transform that
         ``augment`` gives training images. Images only; may be changed after fit.
-    output_noise : {"auto"} or bool, default="auto"
-        Draw from the decoder's ``p(x | z)`` rather than return its mean.
-        ``"auto"`` draws for the Gaussian likelihood (the learned variance
-        restores the spread that means lose) and returns Bernoulli means
-        (draws would be speckled 0/1 pixels).
+    output_noise : {"auto", "independent", "residual", "covariance", "none"} or bool
+        Added to decoded means (:mod:`~smrt_keras.noise`). ``"auto"``: for
+        tables ``"independent"`` (``True``) Gaussian draws of the learned
+        variance, for images none (``False``); ``"residual"``: real members'
+        reconstruction residuals; ``"covariance"``: their shrunk covariance.
     augment : {"auto"} or bool, default="auto"
         Randomly shift, rotate, rescale and elastically distort each training
         minibatch of a conv VAE (:class:`~smrt_keras.augmentation.RandomAffine`),
@@ -320,8 +320,7 @@ class Reconstructor(ResamplingMixin, SamplerMixin, BaseEstimator):
             self.feature_names_in_ = np.asarray(spec.columns, dtype=object)
         elif hasattr(self, "feature_names_in_"):
             del self.feature_names_in_
-        self._rng = rng
-        self.resample_only_ = False
+        self._rng, self.resample_only_ = rng, False
         self.sample_filter_ = state.sample_filter
 
     # -------------------------------------------------------- generate
@@ -392,27 +391,28 @@ class Reconstructor(ResamplingMixin, SamplerMixin, BaseEstimator):
         overwrite: bool = False,
         include_optimizer=None,
         packed: bool = False,
+        member_data: bool | str = "auto",
     ) -> Path:
-        """Save the fitted generators to directory ``path`` (atomically).
-
-        The directory holds each class's ``.keras`` model (weights, no
-        optimizer state, so any Keras backend loads it), latent codes,
-        scaler and recipe, the backbone (once) and the generation stream's
-        state: a loaded reconstructor's ``generate()`` continues this one's.
+        """Save the fitted generators to directory ``path`` (atomically): each
+        class's ``.keras`` model (no optimizer state: any backend loads it),
+        codes, scaler and recipe, the backbone (once) and the stream's state
+        (a loaded reconstructor's ``generate()`` continues this one's).
 
         Parameters
         ----------
         path : str or Path
-            Target directory; refused if it exists, unless ``overwrite=True``.
+            Target directory; if it exists, refused unless ``overwrite=True``.
         overwrite : bool, default=False
-            Replace an existing save.
+            Replace an existing save (only a save: docs/reliability.md).
         include_optimizer : None
             Deprecated and ignored (a ``FutureWarning``); removed in 0.3.
         packed : bool, default=False
-            Stack every class's weights into one file and their codes into
-            another (format 3) instead of two files per class: for many
-            classes. Loading builds no Keras model until one is needed.
-            Releases that read only format 2 cannot load it.
+            All weights in one file and all codes in another (format 3, for
+            many classes; 0.2 cannot read it); no Keras model is built on load.
+        member_data : "auto" or bool, default="auto"
+            Keep the classes' reconstruction residuals (member data, drawn by
+            ``output_noise="residual"``; the manifest says so per class):
+            ``"auto"``, those that draw them; without, they draw "covariance".
 
         Returns
         -------
@@ -422,7 +422,7 @@ class Reconstructor(ResamplingMixin, SamplerMixin, BaseEstimator):
         self._check_fitted("save")
         persistence.warn_include_optimizer(include_optimizer)
         state = persistence.state_of(self, self._rng.bit_generator.state)
-        return persistence.save(path, state, overwrite, packed=bool(packed))
+        return persistence.save(path, state, overwrite, bool(packed), member_data)
 
     @classmethod
     def load(cls, path: str | Path) -> Reconstructor:

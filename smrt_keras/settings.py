@@ -46,6 +46,10 @@ GENERATION_MODES = (
     "prior", "posterior", "interpolate", "kde", "kde-away", "kde-toward"
 )  # fmt: skip
 
+#: ``Reconstructor(output_noise=...)``: what is added to a decoded mean
+#: (:mod:`smrt_keras.noise`; ``True`` is ``"independent"``, ``False`` ``"none"``).
+NOISE_KINDS = ("independent", "residual", "covariance", "none")
+
 #: Modes that steer kde by each member's nearest other-class code.
 DIRECTED_MODES = ("kde-away", "kde-toward")
 
@@ -99,7 +103,7 @@ CONSTRAINTS = {
     "likelihood": [Options(*LIKELIHOODS)],
     "generation": [Options("auto", *GENERATION_MODES)],
     "augment": [_AUTO, Bool()],
-    "output_noise": [_AUTO, Bool()],
+    "output_noise": [_AUTO, Bool(), Options(*NOISE_KINDS)],
     "output_augment": [Bool()],
     "synthetic_fraction": [_AUTO, Float(0.0, 1.0, closed="both")],
     "filter_samples": [_AUTO, Bool()],

@@ -61,6 +61,14 @@ def _spans(column_types: Sequence) -> list[tuple[str, int, int]]:
     return out
 
 
+def gaussian_features(column_types: Sequence) -> np.ndarray:
+    """Indices of the features in the Gaussian spans of ``column_types``."""
+    spans = [
+        np.arange(a, b) for kind, a, b in _spans(column_types) if kind == "gaussian"
+    ]
+    return np.concatenate(spans) if spans else np.arange(0)
+
+
 def mixed_nll(x, params, column_types: Sequence, log_var):
     """Per-sample negative log-likelihood of encoded rows ``x`` (backend
     tensors, ``(batch, n_features)``) under decoder outputs ``params``."""
