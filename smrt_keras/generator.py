@@ -16,15 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from smrt_keras.densities import density_for
 from smrt_keras.models import latent
 from smrt_keras.noise import NoiseState, OutputNoise, gaussian_columns, noise_class
 from smrt_keras.params import check_seed, is_int
 from smrt_keras.preprocessing import FeatureScaler, TableCodec, scaler_from_dict
 from smrt_keras.recipe import Recipe, noise_kind
 from smrt_keras.settings import (
-    DIRECTED_MODES,
     GenerationSettings,
-    check_generation_mode,
 )
 from smrt_keras.spec import InputSpec
 
@@ -229,31 +228,13 @@ class ClassGenerator:
     def latent(
         self, n: int, rng: np.random.Generator, mode: str, temperature: float
     ) -> np.ndarray:
-        """Draw ``n`` latent codes by ``mode`` (see
-        :data:`smrt_keras.settings.GENERATION_MODES`)."""
-        if mode == "prior" or self.n_members == 0:
-            return latent.prior(n, self.model.latent_dim, rng, temperature)
-        check_generation_mode(mode)
-        idx = rng.integers(0, self.n_members, size=n)
-        if mode == "posterior":
-            return latent.posterior(
-                self.z_mean[idx], self.z_log_var[idx], rng, temperature
-            )
-        if mode == "kde":
-            return latent.kde(self.z_mean[idx], self.kde_scale, rng, temperature)
-        if mode in DIRECTED_MODES:
-            if self.z_rival is None:
-                raise ValueError(
-                    f"generation={mode!r} needs the codes of other classes, which "
-                    "this generator does not have (adopted, or saved by an older "
-                    "version); refit it, or use generation='kde'."
-                )
-            sign = 1.0 if mode == "kde-away" else -1.0
-            return latent.kde_directed(
-                self.z_mean[idx], self.z_rival[idx], self.kde_scale, rng,
-                temperature, sign,
-            )  # fmt: skip
-        return latent.interpolate(self.z_mean, idx, rng)
+        """Draw ``n`` latent codes by ``mode``, a latent density of
+        :mod:`smrt_keras.densities` (:data:`~smrt_keras.settings.GENERATION_MODES`)."""
+        return density_for(mode).draw(self, n, rng, temperature)
+
+    @property
+    def latent_dim(self) -> int:
+        return self.model.latent_dim
 
     def generate(
         self,

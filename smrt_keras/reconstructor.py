@@ -79,13 +79,12 @@ class Reconstructor(ResamplingMixin, SamplerMixin, BaseEstimator):
     kl_warmup_epochs : int, default=0
         Epochs over which the KL weight rises linearly from 0 to ``beta``.
     generation : {"auto", "prior", "posterior", "interpolate", "kde", \
-            "kde-away", "kde-toward"}, default="auto"
-        How new samples are drawn: from the prior (the original SMRT
-        ``generate``), around encoded real members (``generate_from_sample``),
-        between neighbouring members' codes (latent SMOTE), or from a kernel
-        density estimate over the members' codes
-        (:attr:`ClassGenerator.kde_scale`), optionally steered away from or
-        toward each member's nearest other-class code. ``"auto"``
+            "kde-away", "kde-toward", "gmm"}, default="auto"
+        The latent density (:mod:`~smrt_keras.densities`): the prior (SMRT's
+        ``generate``), around members (``generate_from_sample``), between
+        neighbouring members' codes (latent SMOTE), a kde over the members'
+        codes, optionally steered away from or toward each member's nearest
+        other-class code, or a Gaussian mixture fitted to them. ``"auto"``
         is ``"kde-away"`` for images and ``"prior"`` for tables, the best of each in
         ``benchmarks/results/ablation.md``. May be changed after fit.
     temperature : float, default=1.0

@@ -43,7 +43,7 @@ from smrt_keras.params import (
 
 #: How ``generate`` draws latent codes (see ``Reconstructor(generation=...)``).
 GENERATION_MODES = (
-    "prior", "posterior", "interpolate", "kde", "kde-away", "kde-toward"
+    "prior", "posterior", "interpolate", "kde", "kde-away", "kde-toward", "gmm"
 )  # fmt: skip
 
 #: ``Reconstructor(output_noise=...)``: what is added to a decoded mean

@@ -19,7 +19,7 @@ HELPERS = {
     "_version", "params", "spec", "validation", "strategy", "preprocessing",
     "augmentation", "progress", "datasets", "evaluation", "plot", "baselines",
     "files", "presets", "tables", "sampler", "typed_json", "rows", "settings",
-    "report", "filtering", "table_filter", "noise",
+    "report", "filtering", "table_filter", "noise", "densities",
 }  # fmt: skip
 
 
