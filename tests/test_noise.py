@@ -150,3 +150,22 @@ def test_a_save_without_noise_state_draws_as_before():
 
     assert noise_class("residual", None).name == "independent"
     assert noise_class("covariance", None).name == "independent"
+
+
+def test_the_report_shows_what_the_noise_does_to_dcr():
+    """The memorisation table names the class's noise and the DCR ratio of
+    the decoded means alone: independent noise sprays rows outward (a ratio
+    far above the means'), the residuals keep them near the class."""
+    from smrt_keras.report import quality_report
+
+    X, y = correlated(200)
+    ratios = {}
+    for kind in ("independent", "residual"):
+        smrt = Reconstructor(epochs=30, random_state=0, output_noise=kind).fit(X, y)
+        report = quality_report(smrt, X, y, baselines=(), random_state=0)
+        row = report.get_details("DCR Overfitting Protection").iloc[0]
+        assert row["output_noise"] == kind
+        assert np.isfinite(row["dcr_ratio_without_noise"])
+        ratios[kind] = row["dcr_ratio"]
+    assert ratios["residual"] < ratios["independent"]
+    assert smrt.output_noise == "residual"  # the report restored the setting

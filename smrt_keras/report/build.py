@@ -21,6 +21,7 @@ from smrt_keras.report.data import (
 )
 from smrt_keras.report.memorisation import border, memorisation
 from smrt_keras.report.result import QualityReport
+from smrt_keras.settings import GenerationSettings
 
 #: Synthetic rows per class when ``n`` is None: the class's real rows, at most this.
 MAX_ROWS = 5000
@@ -116,13 +117,40 @@ def _class_part(label, fitted, memo, context) -> dict:
     memo_fake = fake
     if memo_model is not model:
         memo_fake = _draw(memo_model, label, count, seed, spec)
-    out["memorisation"] = memorisation(
-        label, memo_train.of(label), memo_held.of(label), memo_fake, train.kinds, rng
-    )
+    args = memo_train.of(label), memo_held.of(label)
+    out["memorisation"] = memorisation(label, *args, memo_fake, train.kinds, rng)
+    row = out["memorisation"][0]
+    row.update(_noise_effect(memo_model, label, count, context, (*args, train.kinds)))
+    row.setdefault("dcr_ratio_without_noise", row["dcr_ratio"])  # no noise to take
     smote = _smote_rows(train, label, count, seed)
     smote = None if smote is None else encode(smote)
     out["border"] = border(label, encode(train.rows), train.y, encode(fake), smote, rng)
     return out
+
+
+def _noise_effect(model, label, count: int, context, real) -> dict:
+    """What the class's output noise does to memorisation: its kind, and the
+    DCR ratio of the decoded means alone (drawn with the same seed), beside
+    the ratio with the noise in the row."""
+    spec, seed, _, _, _, _ = context
+    gen = model.generators_[label]
+    if gen.recipe is None:  # a hand-assembled generator: no recipe to read
+        return {"output_noise": "unknown"}
+    settings = GenerationSettings.from_params(model.get_params())
+    kind = gen.noise(gen.recipe.with_generation(settings).output_noise).name
+    if kind == "none":
+        return {"output_noise": kind}
+    noise = model.output_noise
+    try:
+        model.set_params(output_noise="none")
+        means = _draw(model, label, count, seed, spec)
+    finally:
+        model.set_params(output_noise=noise)
+    train, held, kinds = real
+    bare, _ = memorisation(
+        label, train, held, means, kinds, np.random.default_rng(seed)
+    )
+    return {"output_noise": kind, "dcr_ratio_without_noise": bare["dcr_ratio"]}
 
 
 def _view(data, spec) -> View:

@@ -55,7 +55,10 @@ NOTES = {
     "DCR Overfitting Protection": "min(2 x (1 - share of synthetic rows closer to a "
     "training row than to a held-out row), 1) (SDMetrics). dcr_ratio: median "
     "distance of synthetic rows to the training rows over that of held-out real "
-    "rows; about 1 means as far as new real data, near 0 copies. SDMetrics "
+    "rows; about 1 means as far as new real data, near 0 copies. "
+    "output_noise: the class's output noise; dcr_ratio_without_noise: the "
+    "ratio of the decoded means alone, so the two show what the noise does. "
+    "SDMetrics "
     "advises a holdout at least half the size of the training rows: a smaller "
     "one sits further from any row, which alone lowers the score.",
     "Border Share": "Share of synthetic rows whose nearest real row belongs to "

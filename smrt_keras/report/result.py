@@ -32,6 +32,7 @@ DCR_COLUMNS = {
         [
             "class", "synthetic_rows", "holdout_rows", "closer_to_train",
             "median_dcr_synthetic", "median_dcr_holdout", "dcr_ratio",
+            "output_noise", "dcr_ratio_without_noise",
         ],
         "overfitting_protection",
     ),
