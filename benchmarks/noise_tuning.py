@@ -1,25 +1,18 @@
-"""Output noise x latent density, chosen on the tabular suite's tuning half
-(issue #44): one SMRT fit per fold, every combination drawn from it
-(``set_params`` + ``resample``: both are generation settings), beside ROS
-and SMOTE (SMOTENC on mixed sets) on the same folds, classifiers and seeds.
-
-Each finished (set, fold) is appended to ``noise_tuning_rows.jsonl`` under
-``--out``, so a rerun resumes where the last one stopped; the summary
-(``noise_tuning.md`` / ``.json``) is rebuilt from every row on disk.
+"""Output noise x latent density on the tabular suite's tuning half (#44):
+one SMRT fit per fold, every combination drawn from it (``set_params`` +
+``resample``), beside ROS, SMOTE(NC) and Kovacs' top two variants on the same
+folds, classifiers (kNN, LR, RF) and seeds. Per fold: ROC AUC, G-mean, F1, AP,
+and the synthetic minority's fidelity (correlation gap, KS/TVD, DCR ratio,
+border share beside the real minority's own). Each finished (set, fold) is
+appended to ``noise_tuning_rows.jsonl`` under ``--out``, so a rerun resumes.
 
     pip install -e ".[benchmarks]"
     python benchmarks/noise_tuning.py [--split tuning] [--smoke]
-
-Per row: ROC AUC, G-mean, F1 and AP per classifier (kNN, LR, RF), and the
-fidelity of the synthetic minority rows against the training minority:
-correlation gap, mean KS (numeric) / TVD (categorical), DCR ratio (median
-distance to the nearest training member over the held-out members' own,
-:func:`smrt_keras.evaluation.dcr_ratio`) and border share, with the real
-minority's own border share beside it.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import json
 import sys
@@ -40,6 +33,9 @@ NOISES = ("independent", "residual", "covariance")
 DENSITIES = ("prior", "kde", "gmm")
 CONFIGS = tuple(f"SMRT {n}/{d}" for n, d in itertools.product(NOISES, DENSITIES))
 CLASSIFIERS = ("kNN", "LR", "RF")
+#: Kovacs' top two SMOTE variants where installed (mixed sets rank SMOTENC's rows).
+_SV = importlib.util.find_spec("smote_variants") is not None
+VARIANTS = tuple(tabular.Variant.CLASSES) if _SV else ()
 ROWS = "noise_tuning_rows.jsonl"
 
 
@@ -79,7 +75,8 @@ def run_fold(X, y, kind, tr, te, fold, smrt_params) -> dict:
     cats = tabular.categorical_columns(X)
     row = {"scores": {}, "fidelity": {}, "seconds": {}}
     smote = "SMOTE" if kind == "numeric" else "SMOTENC"
-    for name in ("ROS", smote):
+    anchors = ("ROS", smote, *(VARIANTS if kind == "numeric" and VARIANTS else ()))
+    for name in anchors:
         start = time.perf_counter()
         X_res, y_res = tabular.make_sampler(name, fold, {}, X_tr).fit_resample(
             X_tr, y_tr
@@ -141,12 +138,12 @@ def summary(rows: list) -> dict:
     by_set = {}
     for r in rows:
         by_set.setdefault(r["set"], []).append(r)
-    methods = ["ROS", "SMOTE", *CONFIGS]
+    methods = ["ROS", "SMOTE", *VARIANTS, *CONFIGS]
     means, fid = {m: {k: [] for k in SUMMARY_METRICS} for m in methods}, {}
     ranks = {m: {k: [] for k in SUMMARY_METRICS} for m in methods}
     for rs in by_set.values():
         smote = "SMOTE" if "SMOTE" in rs[0]["scores"] else "SMOTENC"
-        alias = {m: (smote if m == "SMOTE" else m) for m in methods}
+        alias = {m: (m if m in rs[0]["scores"] else smote) for m in methods}
         for metric in SUMMARY_METRICS:
             vals = np.array([[np.mean([r["scores"][alias[m]][c][metric]
                                        for r in rs for c in CLASSIFIERS])]

@@ -29,7 +29,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler  # noqa: E402
 from smrt_keras import Reconstructor, evaluation  # noqa: E402
 
 NUMERIC_SAMPLERS = ("none", "threshold", "ROS", "SMOTE", "ADASYN", "BorderlineSMOTE",
-                    "SMRT")  # fmt: skip
+                    "SMRT", "ProWSyn", "polyfit-SMOTE")  # fmt: skip
 MIXED_SAMPLERS = ("none", "threshold", "ROS", "SMOTENC", "SMRT")
 SAMPLERS = tuple(dict.fromkeys(NUMERIC_SAMPLERS + MIXED_SAMPLERS))
 #: The samplers that do not resample: plain, and with a tuned threshold.
@@ -64,10 +64,31 @@ def categorical_columns(X) -> list:
     return [c for c in getattr(X, "columns", []) if str(X[c].dtype) in kinds]
 
 
+class Variant:
+    """One of Kovacs' top two of 104 SMOTE variants (``smote-variants``, the
+    benchmarks extra; numeric sets), its ``sample(X, y)`` as ``fit_resample``."""
+
+    CLASSES = {"ProWSyn": "ProWSyn", "polyfit-SMOTE": "polynom_fit_SMOTE_star"}
+
+    def __init__(self, name: str, seed: int):
+        self.name, self.seed = name, seed
+
+    def fit_resample(self, X, y):
+        import logging
+
+        import smote_variants as sv
+
+        logging.getLogger("smote_variants").setLevel(logging.WARNING)
+        sampler = getattr(sv, self.CLASSES[self.name])(random_state=self.seed)
+        return sampler.sample(np.asarray(X, dtype="float64"), np.asarray(y))
+
+
 def make_sampler(name: str, seed: int, smrt_params: dict, X=None):
     """Sampler ``name`` for training fold ``X`` (``None`` for the anchors)."""
     if name in NO_RESAMPLING:
         return None
+    if name in Variant.CLASSES:
+        return Variant(name, seed)
     if name == "SMRT":
         return Reconstructor(random_state=seed, **smrt_params)
     if name == "SMOTENC":
