@@ -197,3 +197,27 @@ def test_cli_force_never_replaces_a_users_directory(tmp_path, capsys):
     assert "--force replaces only saves" in capsys.readouterr().err
     assert_untouched(d)
     assert not (tmp_path / "out.csv").exists()  # refused before any writing
+
+
+def test_a_table_inside_the_generators_folder_is_refused_first(tmp_path, capsys):
+    from smrt_keras.cli import main
+
+    table = tmp_path / "t.csv"
+    table.write_text("a,label\n" + "".join(f"{i}.5,{int(i < 6)}\n" for i in range(30)))
+    gens = tmp_path / "gens"
+    out = gens / "balanced.csv"
+    args = ["balance", str(table), "--target", "label", "-o", str(out)]
+    assert main([*args, "--save-generators", str(gens), "-q"]) == 2
+    assert "lies inside --save-generators" in capsys.readouterr().err
+    assert not gens.exists()
+
+
+def test_cli_outputs_get_the_usual_permissions(tmp_path):
+    from smrt_keras.cli.stream import atomic_path
+
+    target = tmp_path / "out.csv"
+    with atomic_path(target) as tmp:
+        tmp.write_text("a\n")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from smrt_keras.cli.io import (
     check_output,
@@ -45,6 +46,14 @@ def run(args: argparse.Namespace) -> int:
     check_output(args.output, X, args.force)
     if args.save_generators:
         check_save_target(args.save_generators, "--save-generators", args.force)
+        inside = (
+            Path(args.save_generators).resolve() in Path(args.output).resolve().parents
+        )
+        if inside:  # the save would then hold a file that is not its own
+            raise ValueError(
+                f"-o {args.output!r} lies inside --save-generators "
+                f"{args.save_generators!r}; write the table elsewhere."
+            )
     smrt = reconstructor_from(model_settings(args, y, X))
     X_res, y_res = smrt.fit_resample(X, y)
     out = write_table(args.output, X_res, y_res, args.target, like=frame)
