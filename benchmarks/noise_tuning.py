@@ -40,8 +40,7 @@ ROWS = "noise_tuning_rows.jsonl"
 
 
 def config_params(name: str) -> dict:
-    noise, density = name.split(" ")[1].split("/")
-    return {"output_noise": noise, "generation": density}
+    return dict(zip(("output_noise", "generation"), name[5:].split("/"), strict=True))
 
 
 def fidelity(X_tr, y_tr, X_te, y_te, new, cats) -> dict:
@@ -51,9 +50,10 @@ def fidelity(X_tr, y_tr, X_te, y_te, new, cats) -> dict:
     out.update(tabular.border(X_tr, y_tr, new, cats))
     enc = tabular.encoder(cats).fit(X_tr)
     held = tabular._rows(X_te, np.flatnonzero(y_te == 1))
-    out["dcr"] = evaluation.dcr_ratio(
-        enc.transform(real), enc.transform(held), enc.transform(new)
-    )
+    try:  # undefined where every held-out row repeats a training row (titanic)
+        out["dcr"] = evaluation.dcr_ratio(*map(enc.transform, (real, held, new)))
+    except ValueError:
+        out["dcr"] = float("nan")
     return {k: float(v) for k, v in out.items()}
 
 
