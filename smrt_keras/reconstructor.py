@@ -104,10 +104,10 @@ class Reconstructor(ResamplingMixin, SamplerMixin, BaseEstimator):
         Give each generated image the random affine + elastic transform that
         ``augment`` gives training images. Images only; may be changed after fit.
     output_noise : {"auto", "independent", "residual", "covariance", "none"} or bool
-        Added to decoded means (:mod:`~smrt_keras.noise`). ``"auto"``: for
-        tables ``"independent"`` (``True``) Gaussian draws of the learned
-        variance, for images none (``False``); ``"residual"``: real members'
-        reconstruction residuals; ``"covariance"``: their shrunk covariance.
+        Added to decoded means (:mod:`~smrt_keras.noise`): ``"residual"``,
+        real members' reconstruction residuals (``"auto"`` for tables);
+        ``"covariance"``, their shrunk covariance; ``"independent"`` (``True``),
+        draws of the learned variance; none (``False``, ``"auto"`` for images).
     augment : {"auto"} or bool, default="auto"
         Randomly shift, rotate, rescale and elastically distort each training
         minibatch of a conv VAE (:class:`~smrt_keras.augmentation.RandomAffine`),
