@@ -14,6 +14,10 @@ changed (``tabular_resample_tail``: 0.747328, the class's maximum, became
 0.865073), every other value is unchanged.
 #32 added the table filter (``filter_samples=True``, off by default):
 ``tabular_resample_filtered_tail`` pins it; the other values are unchanged.
+Re-pinned for #44: tables' ``output_noise="auto"`` became residual noise
+(a real member's reconstruction residual instead of independent Gaussian
+noise per column), chosen on the tabular tuning half; every tabular value
+changed (a different noise and stream), the image values are unchanged.
 Every line these outputs pass through (parameter checks, recipe,
 trainer, generator, output restoration) shows here when it changes. Values are rounded
 to 6 decimals; the tolerance allows for that rounding and for float32 noise,
