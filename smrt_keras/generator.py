@@ -18,10 +18,16 @@ import numpy as np
 
 from smrt_keras.densities import density_for
 from smrt_keras.models import latent
-from smrt_keras.noise import NoiseState, OutputNoise, gaussian_columns, noise_class
+from smrt_keras.noise import (
+    NoiseState,
+    OutputNoise,
+    gaussian_columns,
+    noise_class,
+    resolve_noise,
+)
 from smrt_keras.params import check_seed, is_int
 from smrt_keras.preprocessing import FeatureScaler, TableCodec, scaler_from_dict
-from smrt_keras.recipe import Recipe, noise_kind
+from smrt_keras.recipe import Recipe
 from smrt_keras.settings import (
     GenerationSettings,
 )
@@ -264,9 +270,9 @@ class ClassGenerator:
         return self.scaler.inverse_transform(decoded)
 
     def noise(self, kind: str | bool) -> OutputNoise:
-        """The output noise this generator draws by for a recipe's
-        ``output_noise`` (a kind, or a bool): :func:`smrt_keras.noise.noise_class`."""
-        return noise_class(noise_kind(kind), self.noise_state)
+        """The output noise this generator draws by for an ``output_noise``
+        (a kind, a bool or ``"auto"``): :func:`smrt_keras.noise.noise_class`."""
+        return noise_class(resolve_noise(kind, self.model.likelihood), self.noise_state)
 
     def generate_as(
         self, n: int, rng: np.random.Generator, recipe: Recipe

@@ -63,28 +63,32 @@ def test_joint_noises_keep_the_class_correlations(fitted):
     assert gaps["covariance"] < gaps["independent"] / 2, gaps
 
 
-def test_auto_is_still_independent_noise(fitted):
+def test_auto_is_residual_noise_for_tables_and_true_is_independent(fitted):
     smrt, _, _ = fitted
     a = smrt.generate(20, random_state=3)[0]
-    smrt.set_params(output_noise="independent")
+    smrt.set_params(output_noise="residual")
     b = smrt.generate(20, random_state=3)[0]
-    smrt.set_params(output_noise=True)
+    smrt.set_params(output_noise="independent")
     c = smrt.generate(20, random_state=3)[0]
+    smrt.set_params(output_noise=True)
+    d = smrt.generate(20, random_state=3)[0]
     smrt.set_params(output_noise="auto")
     np.testing.assert_array_equal(a, b)
-    np.testing.assert_array_equal(a, c)
+    np.testing.assert_array_equal(c, d)
+    assert not np.array_equal(a, c)
 
 
 def test_residuals_are_saved_only_where_drawn_and_said_so(fitted, tmp_path):
     smrt, _, _ = fitted
     gen = smrt.generators_[1]
     assert gen.noise_state.holds_member_data
-    auto = smrt.save(tmp_path / "auto")  # draws independent noise: not kept
-    entry = json.loads((auto / MANIFEST).read_text())["generators"][0]
+    smrt.set_params(output_noise="independent")
+    indep = smrt.save(tmp_path / "indep")  # draws independent noise: not kept
+    entry = json.loads((indep / MANIFEST).read_text())["generators"][0]
     assert entry["noise"] == {"member_data": False, "residual_rows": 0}
-    with np.load(auto / entry["codes"]) as codes:
+    with np.load(indep / entry["codes"]) as codes:
         assert "noise_residuals" not in codes and "noise_covariance" in codes
-    smrt.set_params(output_noise="residual")
+    smrt.set_params(output_noise="auto")  # residual for tables
     try:
         before = smrt.generate(30, random_state=5)[0]
         kept = smrt.save(tmp_path / "kept")

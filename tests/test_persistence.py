@@ -343,7 +343,9 @@ def test_recipes_are_saved_and_read_back(saved, fitted):
         assert entry["recipe"] == gen.recipe.to_dict()
         assert loaded.generators_[label].recipe == gen.recipe
         assert gen.recipe.vae_config["likelihood"] == "gaussian"
-        assert gen.recipe.generation == "prior" and gen.recipe.output_noise is True
+        assert (
+            gen.recipe.generation == "prior" and gen.recipe.output_noise == "residual"
+        )
     assert manifest["rng_state"]["bit_generator"] == "PCG64"
 
 
