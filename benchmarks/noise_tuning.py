@@ -36,7 +36,6 @@ CLASSIFIERS = ("kNN", "LR", "RF")
 #: Kovacs' top two SMOTE variants where installed (mixed sets rank SMOTENC's rows).
 _SV = importlib.util.find_spec("smote_variants") is not None
 VARIANTS = tuple(tabular.Variant.CLASSES) if _SV else ()
-ROWS = "noise_tuning_rows.jsonl"
 
 
 def config_params(name: str) -> dict:
@@ -74,42 +73,37 @@ def run_fold(X, y, kind, tr, te, fold, smrt_params) -> dict:
     X_tr, y_tr, X_te, y_te = tabular._rows(X, tr), y[tr], tabular._rows(X, te), y[te]
     cats = tabular.categorical_columns(X)
     row = {"scores": {}, "fidelity": {}, "seconds": {}}
-    smote = "SMOTE" if kind == "numeric" else "SMOTENC"
-    anchors = ("ROS", smote, *(VARIANTS if kind == "numeric" and VARIANTS else ()))
-    for name in anchors:
+
+    def measure(name, resample):
         start = time.perf_counter()
-        X_res, y_res = tabular.make_sampler(name, fold, {}, X_tr).fit_resample(
-            X_tr, y_tr
-        )
-        new = tabular._rows(X_res, np.arange(len(X_tr), len(X_res)))
+        X_res, y_res = resample()
         row["seconds"][name] = time.perf_counter() - start
+        new = tabular._rows(X_res, np.arange(len(X_tr), len(X_res)))
         row["fidelity"][name] = fidelity(X_tr, y_tr, X_te, y_te, new, cats)
         row["scores"][name] = scores(X_res, np.asarray(y_res), X_te, y_te, cats, fold)
+
+    smote = "SMOTE" if kind == "numeric" else "SMOTENC"
+    for name in ("ROS", smote, *(VARIANTS if kind == "numeric" else ())):
+        sampler = tabular.make_sampler(name, fold, {}, X_tr)
+        measure(name, lambda s=sampler: s.fit_resample(X_tr, y_tr))
     start = time.perf_counter()
     smrt = Reconstructor(random_state=fold, **smrt_params).fit(X_tr, y_tr)
     row["seconds"]["SMRT fit"] = time.perf_counter() - start
     for name in CONFIGS:
-        start = time.perf_counter()
-        X_res, y_res = smrt.set_params(**config_params(name)).resample(X_tr, y_tr)
-        new = tabular._rows(X_res, np.arange(len(X_tr), len(X_res)))
-        row["seconds"][name] = time.perf_counter() - start
-        row["fidelity"][name] = fidelity(X_tr, y_tr, X_te, y_te, new, cats)
-        row["scores"][name] = scores(X_res, np.asarray(y_res), X_te, y_te, cats, fold)
+        smrt.set_params(**config_params(name))
+        measure(name, lambda: smrt.resample(X_tr, y_tr))
     return row
 
 
 def done_keys(path: Path) -> set:
-    if not path.is_file():
-        return set()
-    return {
-        (r["set"], r["fold"]) for r in map(json.loads, path.read_text().splitlines())
-    }
+    lines = path.read_text().splitlines() if path.is_file() else []
+    return {(r["set"], r["fold"]) for r in map(json.loads, lines)}
 
 
 def rows_path(args) -> Path:
     """Where the finished rows go (one file per ``--tag``; smoke runs apart)."""
     tag = ("_" + args.tag if args.tag else "") + ("_smoke" if args.smoke else "")
-    return args.out / ROWS.replace(".jsonl", f"{tag}.jsonl")
+    return args.out / f"noise_tuning_rows{tag}.jsonl"
 
 
 def run(args, data: dict, smrt_params: dict) -> None:
@@ -135,10 +129,8 @@ FIDELITY_KEYS = ("corr", "ks", "dcr", "border", "border_real")
 def summary(rows: list) -> dict:
     """Per method: mean rank (over sets, each metric averaged over classifiers
     and folds) and mean fidelity."""
-    by_set = {}
-    for r in rows:
-        by_set.setdefault(r["set"], []).append(r)
-    methods = ["ROS", "SMOTE", *VARIANTS, *CONFIGS]
+    by_set = {r["set"]: [q for q in rows if q["set"] == r["set"]] for r in rows}
+    methods, below = ["ROS", "SMOTE", *VARIANTS, *CONFIGS], {}
     means, fid = {m: {k: [] for k in SUMMARY_METRICS} for m in methods}, {}
     ranks = {m: {k: [] for k in SUMMARY_METRICS} for m in methods}
     for rs in by_set.values():
@@ -152,7 +144,10 @@ def summary(rows: list) -> dict:
             for m, v, rank in zip(methods, vals[:, 0], set_ranks, strict=True):
                 means[m][metric].append(v)
                 ranks[m][metric].append(rank)
-        for m in methods:
+        gap = {m: means[m]["gmean"][-1] - means["ROS"]["gmean"][-1] for m in methods}
+        for m in methods:  # the issue's floor: no set 0.03 G-mean below ROS
+            if gap[m] < -0.03:
+                below.setdefault(m, []).append(f"{rs[0]['set']} ({gap[m]:+.3f})")
             for key in FIDELITY_KEYS:
                 values = [r["fidelity"][alias[m]].get(key, np.nan) for r in rs]
                 fid.setdefault(m, {}).setdefault(key, []).append(np.nanmean(values))
@@ -161,6 +156,7 @@ def summary(rows: list) -> dict:
             "rank": {k: float(np.mean(v)) for k, v in ranks[m].items()},
             "mean": {k: float(np.mean(v)) for k, v in means[m].items()},
             "fidelity": {k: float(np.nanmean(v)) for k, v in fid[m].items()},
+            "below_ros": below.get(m, []),
         }
         for m in methods
     } | {"_sets": len(by_set)}
@@ -190,8 +186,12 @@ def report(args) -> None:
                           for k in SUMMARY_METRICS),
                      f"{f['corr']:.3f}", f"{f['ks']:.3f}", f"{f['dcr']:.2f}",
                      f"{f['border']:.2f} ({f['border_real']:.2f})"])  # fmt: skip
-    lines += common.table(header, body)
-    common.publish(args, "noise_tuning", lines, result, figure(result))
+    lines += [*common.table(header, body), "", "Sets where a row's G-mean (mean "
+              "over classifiers and folds) is more than 0.03 below ROS's:", "",
+              *(f"- {m}: {', '.join(r['below_ros'])}" for m, r in result.items()
+                if not m.startswith("_") and r["below_ros"])]  # fmt: skip
+    name = "noise_tuning" + {"tuning": ""}.get(args.split, "_" + args.split)
+    common.publish(args, name, lines, result, figure(result))
 
 
 def figure(result: dict):
@@ -199,10 +199,9 @@ def figure(result: dict):
     fig, ax = common.subplots(figsize=(6, 4))
     for m, r in result.items():
         if not m.startswith("_"):
-            ax.scatter(r["fidelity"]["corr"], r["rank"]["gmean"])
-            ax.annotate(
-                m.replace("SMRT ", ""), (r["fidelity"]["corr"], r["rank"]["gmean"])
-            )
+            xy = (r["fidelity"]["corr"], r["rank"]["gmean"])
+            ax.scatter(*xy)
+            ax.annotate(m.replace("SMRT ", ""), xy)
     ax.set(xlabel="correlation gap (lower: more faithful)",
            ylabel="mean G-mean rank (lower: better)")  # fmt: skip
     return fig
