@@ -7,11 +7,12 @@ Gaussian (numeric) columns; bool and categorical columns are always drawn
 from their own likelihood. The kinds (:data:`~smrt_keras.settings.NOISE_KINDS`):
 
 - ``"independent"``: each numeric column gets Gaussian noise of the decoder's
-  learned variance, independently (the behaviour before this module; it
-  loses the correlations between columns);
+  learned variance, independently (the default before #44; it loses the
+  correlations between columns and sprays rows beyond the class);
 - ``"residual"``: the reconstruction residual ``x_j - decode(z_j)`` of a
-  random real member ``j`` (keeps the class's joint spread; the residuals
-  are member data, saved only with ``save(..., member_data=True)``);
+  random real member ``j`` (keeps the class's joint spread; the tables'
+  default, :data:`AUTO_TABLE_NOISE`; the residuals are member data, saved
+  only for the classes that draw them, or with ``save(..., member_data=True)``);
 - ``"covariance"``: a Gaussian with the residuals' Ledoit-Wolf shrunk
   covariance (a ``d x d`` matrix, no member rows);
 - ``"none"``: the decoded mean itself.
