@@ -129,7 +129,7 @@ def decode_labels(encoded: dict) -> np.ndarray:
         raise InvalidSaveError(f"the manifest's labels are malformed: {exc}") from exc
 
 
-def codes_of(gen: ClassGenerator, prefix: str = "", member_data=False) -> dict:
+def codes_of(gen: ClassGenerator, prefix: str = "", keep: bool = False) -> dict:
     """A generator's latent codes and output-noise state as named arrays
     (names after ``prefix``); the noise's residuals (member data) only where
     :func:`keeps_member_data`."""
@@ -138,32 +138,30 @@ def codes_of(gen: ClassGenerator, prefix: str = "", member_data=False) -> dict:
         codes["z_rival"] = gen.z_rival
     if gen.noise_state is not None:
         state = gen.noise_state
-        if not keeps_member_data(gen, member_data):
+        if not keep:
             state = state.without_member_data()
         codes.update(state.arrays())
     return {prefix + name: value for name, value in codes.items()}
 
 
-def keeps_member_data(gen: ClassGenerator, member_data) -> bool:
+def keeps_member_data(gen: ClassGenerator, member_data, output_noise) -> bool:
     """Whether a save keeps ``gen``'s residuals: ``member_data=True`` always,
-    ``False`` never, ``"auto"`` (given as the estimator's ``output_noise``,
-    ``("auto", output_noise)``) where the class draws residual noise."""
+    ``False`` never, ``"auto"`` where the estimator's ``output_noise`` makes
+    the class draw residual noise."""
     if gen.noise_state is None or not gen.noise_state.holds_member_data:
         return False
-    if isinstance(member_data, tuple):
-        kind = resolve_noise(member_data[1], gen.model.likelihood)
-        return kind == "residual"
+    if member_data == "auto":
+        return resolve_noise(output_noise, gen.model.likelihood) == "residual"
     return bool(member_data)
 
 
-def noise_entry(gen: ClassGenerator, member_data=False) -> dict:
+def noise_entry(gen: ClassGenerator, keep: bool = False) -> dict:
     """The manifest's word on a generator's noise state: whether the save
     holds member data (the residuals), and how many rows."""
     if gen.noise_state is None:
         return {}
-    kept = keeps_member_data(gen, member_data)
-    rows = len(gen.noise_state.residuals) if kept else 0
-    return {"noise": {"member_data": kept, "residual_rows": rows}}
+    rows = len(gen.noise_state.residuals) if keep else 0
+    return {"noise": {"member_data": keep, "residual_rows": rows}}
 
 
 def codes_from(arrays, prefix: str = "") -> tuple:
@@ -175,8 +173,8 @@ def codes_from(arrays, prefix: str = "") -> tuple:
     return codes
 
 
-def save_codes(path: Path, gen: ClassGenerator, member_data=False) -> None:
-    np.savez(path, **codes_of(gen, member_data=member_data))
+def save_codes(path: Path, gen: ClassGenerator, keep: bool = False) -> None:
+    np.savez(path, **codes_of(gen, keep=keep))
 
 
 def load_codes(path: Path) -> tuple:
@@ -246,23 +244,23 @@ class FittedState:
     sample_filter: object | None = None  # a filtering.SampleFilter
 
 
-def _entry(gen: ClassGenerator, index: int, tmp: Path, member_data=False):
+def _entry(gen: ClassGenerator, index: int, tmp: Path, keep: bool = False):
     from smrt_keras.models.io import save_vae
 
     model_file, codes_file = f"class_{index}.keras", f"class_{index}_codes.npz"
     save_vae(gen.vae, tmp / model_file)
-    save_codes(tmp / codes_file, gen, member_data)
+    save_codes(tmp / codes_file, gen, keep)
     return {
         "label_index": index,
         "model": model_file,
         "codes": codes_file,
         **gen.to_entry(),
-        **noise_entry(gen, member_data),
+        **noise_entry(gen, keep),
     }
 
 
 def _packed_entries(
-    state: FittedState, index_of: dict, tmp: Path, member_data=False
+    state: FittedState, index_of: dict, tmp: Path, keep=lambda gen: False
 ) -> list:
     """Write the packed weights and codes files; return the manifest entries."""
     from smrt_keras.models.packed import is_vae, pack
@@ -278,7 +276,7 @@ def _packed_entries(
     np.savez(tmp / PACKED_WEIGHTS, **arrays)
     codes = {}
     for i, (_, gen) in enumerate(gens):
-        codes.update(codes_of(gen, f"c{i}_", member_data))
+        codes.update(codes_of(gen, f"c{i}_", keep(gen)))
     np.savez(tmp / PACKED_CODES, **codes)
     return [
         {
@@ -286,7 +284,7 @@ def _packed_entries(
             "packed": dict(place, config=to_typed(place["config"])),
             "codes_key": f"c{i}",
             **gen.to_entry(),
-            **noise_entry(gen, member_data),
+            **noise_entry(gen, keep(gen)),
         }
         for i, ((label, gen), place) in enumerate(zip(gens, places, strict=True))
     ]
@@ -333,16 +331,19 @@ def save(
         raise ValueError(
             f"member_data must be 'auto', True or False; got {member_data!r}."
         )
-    if member_data == "auto":  # decided per class by the noise it draws
-        member_data = ("auto", from_typed(state.params.get("output_noise", "auto")))
+    output_noise = from_typed(state.params.get("output_noise", "auto"))
+
+    def keep(gen) -> bool:  # per class: "auto" keeps what its noise draws
+        return keeps_member_data(gen, member_data, output_noise)
+
     index_of = {c: i for i, c in enumerate(state.classes.tolist())}
     labels = encode_labels(state.classes)
     with atomic_directory(path, overwrite) as tmp:
         if packed:
-            entries = _packed_entries(state, index_of, tmp, member_data)
+            entries = _packed_entries(state, index_of, tmp, keep)
         else:
             entries = [
-                _entry(gen, index_of[label], tmp, member_data)
+                _entry(gen, index_of[label], tmp, keep(gen))
                 for label, gen in state.generators.items()
             ]
         manifest = {

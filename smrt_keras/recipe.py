@@ -333,13 +333,6 @@ def noise_field(kind: str) -> str | bool:
     return {"independent": True, "none": False}.get(kind, kind)
 
 
-def noise_kind(field: str | bool) -> str:
-    """Inverse of :func:`noise_field`."""
-    if isinstance(field, bool):
-        return "independent" if field else "none"
-    return field
-
-
 def _output_augment(output_augment, shape: tuple) -> bool:
     # Only images (a VAE that sees (H, W[, C])) can be transformed; "auto" is
     # off until the ablation shows it pays (benchmarks/results/ablation.md).

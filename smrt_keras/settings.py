@@ -148,14 +148,6 @@ def constraints(backbone_type: type) -> dict:
     }
 
 
-def check_generation_mode(mode: Any) -> None:
-    """Refuse a latent sampling mode that is not one of :data:`GENERATION_MODES`."""
-    if not isinstance(mode, str) or mode not in GENERATION_MODES:
-        raise ValueError(
-            f"generation must be one of {GENERATION_MODES}; got generation={mode!r}."
-        )
-
-
 @dataclass(frozen=True)
 class GenerationSettings:
     """How samples are drawn: the estimator's generation parameters, each
