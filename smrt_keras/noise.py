@@ -73,6 +73,16 @@ class NoiseState:
         return cls(residuals, np.asarray(covariance, dtype="float64"))
 
     @property
+    def covariance_root(self) -> np.ndarray:
+        """``R`` with ``R @ R.T == covariance``, computed once (every batch of
+        covariance noise draws through it)."""
+        if getattr(self, "_root", None) is None:
+            # eigh, not cholesky: a shrunk covariance is PSD but may be singular.
+            values, vectors = np.linalg.eigh(self.covariance)
+            self._root = vectors * np.sqrt(np.clip(values, 0.0, None))
+        return self._root
+
+    @property
     def holds_member_data(self) -> bool:
         return self.residuals is not None
 
@@ -169,11 +179,8 @@ class CovarianceNoise(_JointNoise):
     name = "covariance"
 
     def joint(self, n, rng):
-        cov = self.state.covariance
-        # eigh, not cholesky: a shrunk covariance is PSD but may be singular.
-        values, vectors = np.linalg.eigh(cov)
-        root = vectors * np.sqrt(np.clip(values, 0.0, None))
-        return rng.standard_normal((n, len(cov))) @ root.T
+        root = self.state.covariance_root
+        return rng.standard_normal((n, len(root))) @ root.T
 
 
 NOISES = {
